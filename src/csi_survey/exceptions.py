@@ -1,0 +1,161 @@
+"""Errors and warnings raised by csi-survey.
+
+Every error derives from :class:`CsiSurveyError`. Its ``str()`` is a complete, readable message:
+what is wrong, where (file, sheet, row as the user sees it, column), what was expected and how to
+fix it. Errors that collect several problems carry them as a tidy DataFrame (as pandera's
+``failure_cases``) so that notebooks can filter them, and render them as a table in the message.
+
+The CLI prints ``str(error)`` and exits with a non-zero code; it never shows a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+__all__ = [
+    "CsiSurveyError",
+    "SpecError",
+    "InputFileError",
+    "DataValidationError",
+    "EstimationError",
+    "ConvergenceError",
+    "SingularMatrixError",
+    "ReportError",
+    "SettingsError",
+    "check_choice",
+    "CsiSurveyWarning",
+    "IndexWarning",
+]
+
+#: At most this many rows of a problem table are rendered into an error message; the full
+#: table stays available on the exception object (``problems`` / ``failure_cases``).
+MAX_ROWS_IN_MESSAGE = 50
+
+
+def _render_table(table: pd.DataFrame, max_rows: int = MAX_ROWS_IN_MESSAGE) -> str:
+    shown = table.head(max_rows).astype(str)
+    cols = list(shown.columns)
+    widths = [max([len(c)] + [len(v) for v in shown[c]]) for c in cols]
+    lines = ["  " + "  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip()]
+    for row in shown.itertuples(index=False):
+        lines.append("  " + "  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
+    if len(table) > max_rows:
+        lines.append(f"  … and {len(table) - max_rows} more (see the full table on the error object)")
+    return "\n".join(lines)
+
+
+class CsiSurveyError(Exception):
+    """Base class of every error raised by csi-survey.
+
+    Parameters
+    ----------
+    message:
+        One sentence saying what is wrong and where.
+    hint:
+        How to fix it (optional; rendered on its own line as ``How to fix: …``).
+    """
+
+    def __init__(self, message: str, hint: str | None = None):
+        self.message = message
+        self.hint = hint
+        super().__init__(message)
+
+    def _body(self) -> str:
+        return self.message
+
+    def __str__(self) -> str:
+        text = self._body()
+        if self.hint:
+            text += f"\nHow to fix: {self.hint}"
+        return text
+
+
+class _TableError(CsiSurveyError):
+    """An error carrying a table of every problem found."""
+
+    columns: Sequence[str] = ()
+
+    def __init__(self, message: str, table: pd.DataFrame | Sequence[dict], hint: str | None = None):
+        if not isinstance(table, pd.DataFrame):
+            table = pd.DataFrame(list(table), columns=list(self.columns) or None)
+        self._table = table.reset_index(drop=True)
+        super().__init__(message, hint)
+
+    def _body(self) -> str:
+        n = len(self._table)
+        head = f"{self.message} ({n} problem{'s' if n != 1 else ''}):"
+        return head + "\n" + _render_table(self._table)
+
+
+class SpecError(_TableError):
+    """The questionnaire/model spec is invalid.
+
+    ``problems`` is a DataFrame with columns ``location`` (e.g. ``model.yaml:14 constructs.PQ.items``)
+    and ``problem``; every problem found is listed, not only the first.
+    """
+
+    columns = ("location", "problem")
+
+    @property
+    def problems(self) -> pd.DataFrame:
+        return self._table
+
+
+class InputFileError(CsiSurveyError):
+    """A responses file cannot be used: not found, unreadable, wrong sheet, missing columns."""
+
+
+class DataValidationError(_TableError):
+    """Cells of the responses are invalid (non-numeric, out of range, …).
+
+    ``failure_cases`` is a DataFrame with columns ``row`` (as the user sees it in the sheet, header
+    is row 1), ``respondent_id``, ``column``, ``value`` and ``problem``.
+    """
+
+    columns = ("row", "respondent_id", "column", "value", "problem")
+
+    @property
+    def failure_cases(self) -> pd.DataFrame:
+        return self._table
+
+
+class EstimationError(CsiSurveyError):
+    """The model cannot be estimated on these data."""
+
+
+class ConvergenceError(EstimationError):
+    """The iterative algorithm did not converge within ``max_iter`` iterations."""
+
+
+class SingularMatrixError(EstimationError):
+    """A matrix that must be inverted is singular (collinear items or constructs, zero variance)."""
+
+
+class ReportError(CsiSurveyError):
+    """An output cannot be written."""
+
+
+class SettingsError(CsiSurveyError, ValueError):
+    """A setting has a value outside its allowed values (parameter, allowed values, value received)."""
+
+
+def check_choice(parameter: str, value: object, allowed: Sequence[object]) -> None:
+    """Raise :class:`SettingsError` unless ``value`` is one of ``allowed`` (as scikit-learn's checks).
+
+    >>> check_choice("scheme", "path", ["path", "centroid", "factorial"])
+    """
+    if value not in allowed:
+        raise SettingsError(
+            f"{parameter} must be one of {', '.join(repr(a) for a in allowed)}; got {value!r}",
+            hint=f"pass {parameter}={allowed[0]!r} or another allowed value.",
+        )
+
+
+class CsiSurveyWarning(UserWarning):
+    """Base class of csi-survey warnings (information, not errors)."""
+
+
+class IndexWarning(CsiSurveyWarning):
+    """A 0–100 index is not well defined (negative normalized weights, no scale declared, …)."""

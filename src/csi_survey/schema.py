@@ -1,0 +1,714 @@
+"""The questionnaire spec: constructs, their items, scales, missing codes and paths.
+
+A spec reads like the path diagram (as R seminr's ``constructs()`` / ``relationships()``) and is
+used by every engine. It is written in YAML::
+
+    name: Retail ACSI 2026-Q3
+    scale: {min: 1, max: 10}          # default for every item
+    missing_codes: [98, 99]           # "don't know" / "refused": treated as missing
+    id_column: respondent_id          # optional
+    index: SAT                        # the construct reported as the satisfaction index
+    constructs:
+      PQ:  {label: Perceived quality, items: [pq_overall, pq_custom, pq_reliab]}
+      SAT: {label: 顾客满意度, items: [sat_overall, {id: sat_ideal, reverse: true}]}
+    paths:
+      - [PQ, SAT]
+
+or built in Python::
+
+    >>> from csi_survey import Questionnaire, construct, paths
+    >>> q = Questionnaire.build(
+    ...     constructs=[construct("PQ", ["q1", "q2"]), construct("SAT", ["s1", "s2"])],
+    ...     paths=paths("PQ", "SAT"), scale=(1, 10))
+    >>> q.item_ids
+    ['q1', 'q2', 's1', 's2']
+
+Validation reports **every** problem at once as a :class:`~csi_survey.exceptions.SpecError`
+whose ``problems`` table gives the location (file, line and path in the document) of each.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .exceptions import SpecError
+
+__all__ = [
+    "Scale",
+    "Item",
+    "Construct",
+    "PathSpec",
+    "Questionnaire",
+    "load_model",
+    "template",
+    "template_yaml",
+    "TEMPLATES",
+    "construct",
+    "paths",
+]
+
+MissingCode = float | str
+
+#: Built-in model templates: ``csi-survey template NAME`` prints one.
+TEMPLATES = ("acsi", "ecsi")
+
+
+class _Base(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Scale(_Base):
+    """A response scale, e.g. ``{min: 1, max: 10}``. Both ends are valid answers."""
+
+    min: float
+    max: float
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_pair(cls, value: Any) -> Any:
+        if isinstance(value, (list, tuple)) and len(value) == 2:
+            return {"min": value[0], "max": value[1]}
+        return value
+
+    @property
+    def width(self) -> float:
+        return self.max - self.min
+
+
+def _as_code_list(value: Any) -> Any:
+    if value is None or isinstance(value, list):
+        return value
+    if isinstance(value, (tuple, set)):
+        return list(value)
+    return [value]
+
+
+class Item(_Base):
+    """One survey item (a column of the export).
+
+    ``scale`` and ``missing_codes`` override the construct's and the questionnaire's. A
+    ``reverse`` item is flipped on its scale (``min + max − x``) before anything else.
+    """
+
+    id: str
+    text: str | None = None
+    reverse: bool = False
+    scale: Scale | None = None
+    missing_codes: list[MissingCode] | None = None
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id_to_str(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+
+    _codes = field_validator("missing_codes", mode="before")(classmethod(lambda cls, v: _as_code_list(v)))
+
+
+class Construct(_Base):
+    """A construct measured by one or more items.
+
+    ``mode`` A (reflective, correlation weights; the default) or B (formative, regression weights).
+    """
+
+    label: str | None = None
+    items: list[Item] = Field(default_factory=list)
+    mode: Literal["A", "B"] = "A"
+    scale: Scale | None = None
+    missing_codes: list[MissingCode] | None = None
+
+    @field_validator("items", mode="before")
+    @classmethod
+    def _items(cls, value: Any) -> Any:
+        if isinstance(value, (str, int)):
+            value = [value]
+        if isinstance(value, list):
+            return [{"id": v} if isinstance(v, (str, int, float)) and not isinstance(v, bool) else v for v in value]
+        return value
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _mode_upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    _codes = field_validator("missing_codes", mode="before")(classmethod(lambda cls, v: _as_code_list(v)))
+
+    @property
+    def item_ids(self) -> list[str]:
+        return [i.id for i in self.items]
+
+
+class PathSpec(_Base):
+    """A directed path ``source → target`` between two constructs. Written ``[source, target]``."""
+
+    source: str
+    target: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_pair(cls, value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            if len(value) != 2:
+                raise ValueError(f"a path is a pair [source, target], got {len(value)} element(s): {list(value)}")
+            return {"source": value[0], "target": value[1]}
+        if isinstance(value, str) and "->" in value:
+            source, _, target = value.partition("->")
+            return {"source": source.strip(), "target": target.strip()}
+        return value
+
+
+class Questionnaire(_Base):
+    """A questionnaire spec: constructs with items, scales, missing codes and the paths between them.
+
+    Build one with :func:`load_model` (YAML file), :meth:`from_yaml`, :meth:`from_dict`,
+    :meth:`build` or :func:`template`. Instances are immutable; every cross-reference has been
+    checked (see :class:`~csi_survey.exceptions.SpecError`).
+    """
+
+    name: str = "Untitled survey"
+    scale: Scale | None = None
+    missing_codes: list[MissingCode] = Field(default_factory=list)
+    id_column: str | None = None
+    index: str | None = None
+    constructs: dict[str, Construct]
+    paths: list[PathSpec] = Field(default_factory=list)
+
+    _codes = field_validator("missing_codes", mode="before")(
+        classmethod(lambda cls, v: [] if v is None else _as_code_list(v))
+    )
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Questionnaire:
+        problems = _semantic_problems(self)
+        if problems:
+            error = SpecError(
+                "The questionnaire spec is invalid",
+                [{"location": _fmt_loc((loc,)), "problem": msg} for loc, msg in problems],
+                hint="correct each listed entry in the spec and run again.",
+            )
+            error.raw_problems = problems
+            raise error
+        return self
+
+    # ---------------------------------------------------------------- constructors
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], source: str = "<dict>") -> Questionnaire:
+        """Validate a mapping of the YAML shape; every problem is reported in one SpecError."""
+        return _validate(data, source=source, lines={}, early_problems=[])
+
+    @classmethod
+    def from_yaml(cls, text: str, source: str = "<string>") -> Questionnaire:
+        """Parse and validate YAML text (``source`` names it in error messages)."""
+        data, lines, dups = _parse_yaml(text, source)
+        return _validate(data, source=source, lines=lines, early_problems=dups)
+
+    @classmethod
+    def build(
+        cls,
+        constructs: Iterable[tuple[str, dict[str, Any]]],
+        paths: Iterable[tuple[str, str]] = (),
+        **settings: Any,
+    ) -> Questionnaire:
+        """Build a spec in Python from :func:`construct` and :func:`paths` (as seminr)."""
+        data: dict[str, Any] = dict(settings)
+        built: dict[str, Any] = {}
+        dups = []
+        for cid, spec in constructs:
+            if cid in built:
+                dups.append(((("constructs", cid),), f"construct {cid!r} is declared more than once"))
+            built[cid] = spec
+        data["constructs"] = built
+        data["paths"] = [list(p) for p in paths]
+        return _validate(data, source="<build>", lines={}, early_problems=[(loc[0], msg) for loc, msg in dups])
+
+    def to_yaml(self) -> str:
+        """The spec as YAML (round-trips through :meth:`from_yaml`)."""
+        data = self.model_dump(mode="json", exclude_defaults=True)
+        data["constructs"] = {
+            cid: {**c.model_dump(mode="json", exclude_defaults=True), "items": [_item_yaml(i) for i in c.items]}
+            for cid, c in self.constructs.items()
+        }
+        data["paths"] = [[p.source, p.target] for p in self.paths]
+        data = _ints(data)
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100)
+
+    # ---------------------------------------------------------------- derived facts
+    @cached_property
+    def construct_ids(self) -> list[str]:
+        return list(self.constructs)
+
+    @cached_property
+    def item_ids(self) -> list[str]:
+        """Every item id, in construct order."""
+        return [i.id for c in self.constructs.values() for i in c.items]
+
+    @cached_property
+    def items(self) -> dict[str, Item]:
+        return {i.id: i for c in self.constructs.values() for i in c.items}
+
+    @cached_property
+    def construct_of(self) -> dict[str, str]:
+        """Item id → construct id."""
+        return {i.id: cid for cid, c in self.constructs.items() for i in c.items}
+
+    def label(self, construct_id: str) -> str:
+        """The construct's label, or its id when it has none."""
+        return self.constructs[construct_id].label or construct_id
+
+    def item_scale(self, item_id: str) -> Scale | None:
+        """The scale of an item: its own, else its construct's, else the questionnaire's."""
+        item = self.items[item_id]
+        return item.scale or self.constructs[self.construct_of[item_id]].scale or self.scale
+
+    def item_missing_codes(self, item_id: str) -> list[MissingCode]:
+        """The missing codes of an item: the most specific declaration wins (item, construct, spec)."""
+        item = self.items[item_id]
+        construct_codes = self.constructs[self.construct_of[item_id]].missing_codes
+        if item.missing_codes is not None:
+            return list(item.missing_codes)
+        if construct_codes is not None:
+            return list(construct_codes)
+        return list(self.missing_codes)
+
+    def has_scale(self, construct_id: str) -> bool:
+        """True when every item of the construct has a scale, so that a 0–100 index is defined."""
+        return all(self.item_scale(i) is not None for i in self.constructs[construct_id].item_ids)
+
+    @cached_property
+    def adjacency(self) -> np.ndarray:
+        """``J × J`` 0/1 matrix, ``[i, j] = 1`` when there is a path from construct i to construct j."""
+        pos = {c: k for k, c in enumerate(self.construct_ids)}
+        adj = np.zeros((len(pos), len(pos)))
+        for p in self.paths:
+            adj[pos[p.source], pos[p.target]] = 1.0
+        return adj
+
+    @cached_property
+    def endogenous(self) -> list[str]:
+        """Constructs that are the target of at least one path, in construct order."""
+        targets = {p.target for p in self.paths}
+        return [c for c in self.construct_ids if c in targets]
+
+    def predecessors(self, construct_id: str) -> list[str]:
+        return [p.source for p in self.paths if p.target == construct_id]
+
+
+# ====================================================================== Python builders
+def construct(
+    construct_id: str,
+    items: Sequence[str | Mapping[str, Any]],
+    label: str | None = None,
+    mode: Literal["A", "B"] = "A",
+    scale: tuple[float, float] | Mapping[str, float] | None = None,
+    missing_codes: Sequence[MissingCode] | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """One construct for :meth:`Questionnaire.build` (as seminr's ``composite()``)."""
+    spec: dict[str, Any] = {"items": list(items), "mode": mode}
+    if label is not None:
+        spec["label"] = label
+    if scale is not None:
+        spec["scale"] = scale
+    if missing_codes is not None:
+        spec["missing_codes"] = list(missing_codes)
+    return construct_id, spec
+
+
+def paths(sources: str | Sequence[str], targets: str | Sequence[str]) -> list[tuple[str, str]]:
+    """Every path from each source to each target (as seminr's ``paths(from, to)``).
+
+    >>> paths(["EXP", "PQ"], "SAT")
+    [('EXP', 'SAT'), ('PQ', 'SAT')]
+    """
+    sources = [sources] if isinstance(sources, str) else list(sources)
+    targets = [targets] if isinstance(targets, str) else list(targets)
+    return [(s, t) for s in sources for t in targets]
+
+
+# ====================================================================== loading
+def load_model(path: str | Path) -> Questionnaire:
+    """Load and validate a questionnaire spec from a YAML file.
+
+    Raises :class:`~csi_survey.exceptions.SpecError` listing every problem (with file and line),
+    or when the file is missing or not valid YAML.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise SpecError(
+            "The model file cannot be read",
+            [{"location": str(path), "problem": "no such file" if not path.exists() else "not a file"}],
+            hint="pass the path of the questionnaire YAML with --model (csi-survey template acsi prints one).",
+        )
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("gb18030")
+        except UnicodeDecodeError:
+            raise SpecError(
+                "The model file is not text",
+                [{"location": str(path), "problem": "neither UTF-8 nor GBK/GB18030 text"}],
+                hint="save the YAML file as UTF-8.",
+            ) from None
+    return Questionnaire.from_yaml(text, source=path.name)
+
+
+def template_yaml(name: str) -> str:
+    """The YAML text of a built-in template (``acsi`` or ``ecsi``)."""
+    key = name.lower()
+    if key not in TEMPLATES:
+        raise SpecError(
+            "Unknown template",
+            [{"location": "template", "problem": f"{name!r} is not a template; choose one of {', '.join(TEMPLATES)}"}],
+        )
+    return resources.files("csi_survey").joinpath(f"templates/{key}.yaml").read_text(encoding="utf-8")
+
+
+def template(name: str) -> Questionnaire:
+    """A built-in model: ``acsi`` (Fornell et al. 1996) or ``ecsi`` (adds image; mobi items).
+
+    >>> template("ecsi").index
+    'SAT'
+    """
+    return Questionnaire.from_yaml(template_yaml(name), source=f"template {name}")
+
+
+# ---------------------------------------------------------------------- YAML with line numbers
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans (``NO``, ``on``, ``y`` stay strings) and string keys."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def _parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int], list[tuple[tuple, str]]]:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise SpecError("The model file is empty", [{"location": source, "problem": "no YAML content"}])
+        lines: dict[tuple, int] = {}
+        dups: list[tuple[tuple, str]] = []
+        _walk(node, (), lines, dups)
+        data = loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SpecError(
+            "The model file is not valid YAML",
+            [{"location": where, "problem": problem}],
+            hint="check the indentation and the brackets at that line.",
+        ) from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise SpecError(
+            "The model file is not a mapping",
+            [{"location": source, "problem": f"expected keys such as constructs: and paths:, got {type(data).__name__}"}],
+        )
+    return _stringify_keys(data), lines, dups
+
+
+def _walk(node: yaml.Node, path: tuple, lines: dict, dups: list) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                dups.append((path + (key,), f"key {key!r} appears twice (lines {seen[key]} and {line}); ids must be unique"))
+            seen[key] = line
+            _walk(value_node, path + (key,), lines, dups)
+            lines[path + (key,)] = line
+    elif isinstance(node, yaml.SequenceNode):
+        for k, child in enumerate(node.value):
+            _walk(child, path + (k,), lines, dups)
+
+
+def _stringify_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _stringify_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_stringify_keys(v) for v in value]
+    return value
+
+
+# ---------------------------------------------------------------------- validation
+_LOC_CONTEXT: dict[str, Any] = {}
+
+
+def _fmt_path(path: Sequence[Any]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _fmt_loc(loc: tuple) -> str:
+    """Render ``(path_tuple,)`` with the file and line from the current validation context."""
+    path = loc[0] if loc and isinstance(loc[0], tuple) else loc
+    source = _LOC_CONTEXT.get("source", "")
+    lines = _LOC_CONTEXT.get("lines", {})
+    line = None
+    for cut in range(len(path), -1, -1):
+        if tuple(path[:cut]) in lines:
+            line = lines[tuple(path[:cut])]
+            break
+    where = f"{source}:{line}" if (source and line) else source
+    return f"{where} {_fmt_path(path)}".strip()
+
+
+def _validate(data: Mapping[str, Any], source: str, lines: dict, early_problems: list) -> Questionnaire:
+    """Validate ``data``; collect structural (pydantic) and cross-reference problems into one SpecError.
+
+    When pydantic finds structural problems, the offending entries are pruned and the rest is
+    validated again, so that cross-reference problems are reported in the same error.
+    """
+    _LOC_CONTEXT.update(source=source, lines=lines)
+    try:
+        problems: list[tuple[tuple, str]] = list(early_problems)
+        current: Any = dict(data)
+        model = None
+        for _attempt in range(5):
+            try:
+                model = Questionnaire.model_validate(current)
+                break
+            except ValidationError as exc:
+                locs = []
+                for err in exc.errors(include_url=False):
+                    loc = tuple(err["loc"])
+                    problems.append((loc, _pydantic_message(err, loc)))
+                    locs.append(loc)
+                pruned = _prune(current, locs)
+                if pruned is None:
+                    break
+                current = pruned
+            except SpecError as exc:
+                problems.extend(exc.raw_problems)  # cross-reference problems of the (pruned) spec
+                break
+        if problems:
+            raise SpecError(
+                "The questionnaire spec is invalid",
+                [{"location": _fmt_loc((loc,)), "problem": msg} for loc, msg in _by_line(problems, lines)],
+                hint="correct each listed entry in the spec and run again.",
+            ) from None
+        assert model is not None
+        return model
+    finally:
+        _LOC_CONTEXT.clear()
+
+
+def _pydantic_message(err: dict, loc: tuple) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return _unknown_key_message(loc)
+    if kind == "missing":
+        return f"required field {loc[-1]!r} is missing"
+    msg = str(err["msg"])
+    if kind == "value_error":
+        return msg.removeprefix("Value error, ")
+    return f"{msg} (got {err.get('input')!r})"
+
+
+def _prune(data: Any, locs: list[tuple]) -> Any:
+    """A copy of ``data`` without the entries at ``locs``; None when nothing could be removed."""
+    import copy
+
+    pruned = copy.deepcopy(data)
+    removed = False
+    for loc in sorted(locs, key=lambda l: [str(p) for p in l], reverse=True):
+        if not loc:
+            continue
+        parent = pruned
+        try:
+            for part in loc[:-1]:
+                parent = parent[part]
+        except (KeyError, IndexError, TypeError):
+            continue
+        last = loc[-1]
+        if isinstance(parent, dict) and last in parent:
+            del parent[last]
+            removed = True
+        elif isinstance(parent, list) and isinstance(last, int) and last < len(parent):
+            parent[last] = _PRUNED
+            removed = True
+    if not removed:
+        return None
+    return _drop_pruned(pruned)
+
+
+_PRUNED = object()
+
+
+def _drop_pruned(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_pruned(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_drop_pruned(v) for v in value if v is not _PRUNED]
+    return value
+
+
+def _by_line(problems: list[tuple[tuple, str]], lines: dict) -> list[tuple[tuple, str]]:
+    def line_of(path: tuple) -> int:
+        for cut in range(len(path), -1, -1):
+            if tuple(path[:cut]) in lines:
+                return lines[tuple(path[:cut])]
+        return 0
+
+    seen = set()
+    unique = []
+    for loc, msg in problems:
+        if (loc, msg) not in seen:
+            seen.add((loc, msg))
+            unique.append((loc, msg))
+    return sorted(unique, key=lambda p: line_of(p[0])) if lines else unique
+
+
+_KNOWN_KEYS = {
+    "top": ["name", "scale", "missing_codes", "id_column", "index", "constructs", "paths"],
+    "construct": ["label", "items", "mode", "scale", "missing_codes"],
+    "item": ["id", "text", "reverse", "scale", "missing_codes"],
+    "scale": ["min", "max"],
+}
+
+
+def _unknown_key_message(loc: tuple) -> str:
+    key = str(loc[-1])
+    if len(loc) == 1:
+        kind = "top"
+    elif "scale" in loc[:-1]:
+        kind = "scale"
+    elif "items" in loc[:-1]:
+        kind = "item"
+    else:
+        kind = "construct"
+    close = difflib.get_close_matches(key, _KNOWN_KEYS[kind], n=1)
+    suggestion = f"; did you mean {close[0]!r}?" if close else f"; allowed: {', '.join(_KNOWN_KEYS[kind])}"
+    return f"unknown key {key!r}{suggestion}"
+
+
+def _semantic_problems(q: Questionnaire) -> list[tuple[tuple, str]]:
+    """Every cross-reference problem of a structurally valid spec, as ``(path, message)``."""
+    problems: list[tuple[tuple, str]] = []
+    cids = list(q.constructs)
+
+    def check_scale(scale: Scale | None, path: tuple) -> None:
+        if scale is not None and not scale.min < scale.max:
+            problems.append((path, f"scale min ({scale.min:g}) must be below max ({scale.max:g})"))
+
+    check_scale(q.scale, ("scale",))
+    if not q.constructs:
+        problems.append((("constructs",), "the spec declares no construct"))
+
+    owner: dict[str, tuple[str, int]] = {}
+    for cid, c in q.constructs.items():
+        check_scale(c.scale, ("constructs", cid, "scale"))
+        if not c.items:
+            problems.append((("constructs", cid, "items"), f"construct {cid!r} has no items"))
+        for k, item in enumerate(c.items):
+            path = ("constructs", cid, "items", k)
+            check_scale(item.scale, path + ("scale",))
+            if item.id in owner:
+                other, other_k = owner[item.id]
+                where = "twice in this construct" if other == cid else f"also in construct {other!r}"
+                problems.append((path, f"item {item.id!r} is {where}; an item measures one construct only"))
+            else:
+                owner[item.id] = (cid, k)
+            if item.reverse and (item.scale or c.scale or q.scale) is None:
+                problems.append((path, f"reverse-coded item {item.id!r} needs a scale (declare scale: on the item, its construct or the spec)"))
+            if q.id_column is not None and item.id == q.id_column:
+                problems.append((path, f"item {item.id!r} is also the id_column"))
+
+    if q.index is not None and q.index not in q.constructs:
+        problems.append((("index",), f"index names {q.index!r}, which is not a construct{_did_you_mean(q.index, cids)}"))
+
+    seen_paths: dict[tuple[str, str], int] = {}
+    valid_edges = []
+    for k, p in enumerate(q.paths):
+        path = ("paths", k)
+        bad = False
+        for end, name in (("source", p.source), ("target", p.target)):
+            if name not in q.constructs:
+                problems.append((path, f"path {end} {name!r} is not a construct{_did_you_mean(name, cids)}"))
+                bad = True
+        if p.source == p.target:
+            problems.append((path, f"path from {p.source!r} to itself"))
+            bad = True
+        key = (p.source, p.target)
+        if key in seen_paths:
+            problems.append((path, f"path {p.source} → {p.target} is listed twice (also paths[{seen_paths[key]}])"))
+            bad = True
+        seen_paths.setdefault(key, k)
+        if not bad:
+            valid_edges.append(key)
+
+    cycle = _find_cycle(cids, valid_edges)
+    if cycle:
+        problems.append((("paths",), "the paths form a cycle: " + " → ".join(cycle) + " (the model must be recursive)"))
+    return problems
+
+
+def _did_you_mean(name: str, choices: Sequence[str]) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f"; did you mean {close[0]!r}?" if close else f"; constructs are {', '.join(choices)}"
+
+
+def _find_cycle(nodes: Sequence[str], edges: Sequence[tuple[str, str]]) -> list[str] | None:
+    succ: dict[str, list[str]] = {n: [] for n in nodes}
+    for s, t in edges:
+        succ.setdefault(s, []).append(t)
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(n: str) -> list[str] | None:
+        state[n] = 1
+        stack.append(n)
+        for m in succ.get(n, []):
+            if state.get(m) == 1:
+                return stack[stack.index(m):] + [m]
+            if m not in state:
+                found = visit(m)
+                if found:
+                    return found
+        stack.pop()
+        state[n] = 2
+        return None
+
+    for n in succ:
+        if n not in state:
+            found = visit(n)
+            if found:
+                return found
+    return None
+
+
+def _ints(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _ints(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_ints(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _item_yaml(item: Item) -> Any:
+    dumped = item.model_dump(mode="json", exclude_defaults=True)
+    return item.id if list(dumped) == ["id"] else dumped
