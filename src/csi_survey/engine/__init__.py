@@ -1,0 +1,5 @@
+"""Estimation engines: PLS path modeling (and, later, covariance-based SEM)."""
+
+from .pls import PLS, SCHEMES
+
+__all__ = ["PLS", "SCHEMES"]

@@ -1,0 +1,321 @@
+"""PLS path modeling (the ACSI estimation method), computed on the item correlation matrix.
+
+Lohmöller's (1989) algorithm as implemented in SmartPLS, R seminr and R plspm:
+
+1. Items are standardized (``scaled=True``, sd with n − 1) or only centred (``scaled=False``).
+   Let ``C`` be their correlation (covariance) matrix.
+2. Outer weights start at 1 and are normalized so every construct score has unit variance:
+   ``w_j ← w_j / sqrt(w_jᵀ C_jj w_j)``.
+3. Inner weights ``E`` from the construct correlations ``Φ = Wᵀ C W``:
+   *centroid* ``e_ij = sign(φ_ij)``, *factorial* ``e_ij = φ_ij`` (for adjacent i, j),
+   *path weighting* — for a predecessor i of j, the coefficient of i in the regression of j on
+   all of j's predecessors; for a successor i of j, ``φ_ij``.
+4. Inner proxies ``Z = Y E`` enter only through ``Cov(X, Z) = C W E``: mode A
+   ``w_j = (C W E)_{block j, j}`` (correlation weights), mode B
+   ``w_j = C_jj⁻¹ (C W E)_{block j, j}`` (regression weights); normalize as in 2.
+5. Repeat 3–4 until the largest change of an outer weight is below ``tol`` (1e-7).
+6. Path coefficients by OLS on the construct correlations, ``β_j = Φ_PP⁻¹ Φ_Pj``;
+   ``R²_j = β_jᵀ Φ_Pj``; total effects ``T = (I − B)⁻¹ − I``; loadings
+   ``corr(x_i, Y_j) = (C W)_ij / sqrt(C_ii)``.
+
+Because every step after (1) uses only ``C`` (p × p), an iteration costs O(p²) whatever the
+number of respondents; the data are touched twice: once for ``C`` and once for the scores.
+
+References: Lohmöller, J.-B. (1989), *Latent Variable Path Modeling with Partial Least Squares*;
+Tenenhaus, Esposito Vinzi, Chatelin & Lauro (2005), *PLS path modeling*, CSDA 48, 159–205;
+Fornell et al. (1996), *The American Customer Satisfaction Index*, Journal of Marketing 60(4).
+R equivalents: ``seminr::estimate_pls()``, ``plspm::plspm()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import (
+    ConvergenceError,
+    EstimationError,
+    SettingsError,
+    SingularMatrixError,
+    check_choice,
+)
+from ..schema import Questionnaire
+
+__all__ = ["PLS", "SCHEMES", "PLSCore", "pls_core", "inner_model", "item_matrix"]
+
+SCHEMES = ("path", "centroid", "factorial")
+Scheme = Literal["path", "centroid", "factorial"]
+
+
+@dataclass(frozen=True)
+class PLSCore:
+    """The numeric core of one PLS fit (everything is computed from the item matrix ``C``)."""
+
+    weights: np.ndarray          # p × J outer weights (block-diagonal pattern)
+    construct_corr: np.ndarray   # J × J correlations of the construct scores
+    cross_loadings: np.ndarray   # p × J correlations item × construct score
+    paths: np.ndarray            # J × J path coefficients, [i, j] = i → j
+    r2: np.ndarray               # J, NaN for exogenous constructs
+    total_effects: np.ndarray    # J × J
+    iterations: int
+
+
+def _normalize(W: np.ndarray, C: np.ndarray, blocks: Sequence[np.ndarray]) -> np.ndarray:
+    for j, idx in enumerate(blocks):
+        w = W[idx, j]
+        var = float(w @ C[np.ix_(idx, idx)] @ w)
+        if not var > 0:
+            raise SingularMatrixError(
+                f"the score of construct #{j + 1} has zero variance",
+                hint="check that the construct's items vary and are not exactly opposed.",
+            )
+        W[idx, j] = w / np.sqrt(var)
+    return W
+
+
+def _inner_weights(phi: np.ndarray, adj: np.ndarray, scheme: str, names: Sequence[str]) -> np.ndarray:
+    both = adj + adj.T
+    if scheme == "centroid":
+        E = np.sign(phi) * both
+    elif scheme == "factorial":
+        E = phi * both
+    else:  # path weighting
+        E = phi * adj.T  # successor i of j (j → i): the correlation φ_ij
+        for j in range(adj.shape[0]):
+            pred = np.flatnonzero(adj[:, j])
+            if pred.size:
+                E[pred, j] = _solve(phi[np.ix_(pred, pred)], phi[pred, j], [names[k] for k in pred], names[j])
+    isolated = ~both.any(axis=0)
+    E[isolated, isolated] = 1.0  # a construct without paths: its own score is its proxy (first component)
+    return E
+
+
+def _solve(a: np.ndarray, b: np.ndarray, predictors: Sequence[str], target: str) -> np.ndarray:
+    try:
+        return np.linalg.solve(a, b)
+    except np.linalg.LinAlgError:
+        raise SingularMatrixError(
+            f"the predictors of {target} ({', '.join(predictors)}) are perfectly collinear",
+            hint="remove one of the collinear constructs or paths, or check for duplicated items.",
+        ) from None
+
+
+def pls_core(
+    C: np.ndarray,
+    blocks: Sequence[np.ndarray],
+    modes: Sequence[str],
+    adj: np.ndarray,
+    scheme: str = "path",
+    tol: float = 1e-7,
+    max_iter: int = 300,
+    names: Sequence[str] | None = None,
+    item_names: Sequence[str] | None = None,
+) -> PLSCore:
+    """Run the PLS algorithm on an item correlation/covariance matrix ``C`` (p × p).
+
+    ``blocks[j]`` holds the row indices of construct j's items in ``C``; ``adj[i, j] = 1`` for a
+    path i → j. Raises :class:`ConvergenceError` when ``max_iter`` is reached.
+    """
+    p, J = C.shape[0], len(blocks)
+    names = list(names) if names is not None else [f"#{j + 1}" for j in range(J)]
+    item_names = list(item_names) if item_names is not None else [f"#{i + 1}" for i in range(p)]
+    W = np.zeros((p, J))
+    for j, idx in enumerate(blocks):
+        W[idx, j] = 1.0
+    W = _normalize(W, C, blocks)
+    inv_B = {}
+    for j, idx in enumerate(blocks):
+        if modes[j] == "B":
+            try:
+                inv_B[j] = np.linalg.inv(C[np.ix_(idx, idx)])
+            except np.linalg.LinAlgError:
+                raise SingularMatrixError(
+                    f"the items of mode-B construct {names[j]} ({', '.join(item_names[i] for i in idx)}) are perfectly collinear",
+                    hint="remove a redundant item or use mode A for this construct.",
+                ) from None
+
+    iterations = 0
+    converged = False
+    while iterations < max_iter:
+        iterations += 1
+        phi = W.T @ C @ W
+        E = _inner_weights(phi, adj, scheme, names)
+        G = C @ (W @ E)
+        W_new = np.zeros_like(W)
+        for j, idx in enumerate(blocks):
+            g = G[idx, j]
+            W_new[idx, j] = inv_B[j] @ g if j in inv_B else g
+        W_new = _normalize(W_new, C, blocks)
+        change = float(np.max(np.abs(W_new - W)))
+        W = W_new
+        if change < tol:
+            converged = True
+            break
+    if not converged:
+        raise ConvergenceError(
+            f"PLS did not converge in {max_iter} iterations (largest change of an outer weight "
+            f"in the last iteration: {change:.2e}, tolerance {tol:g})",
+            hint="raise max_iter (--max-iter), try scheme 'centroid', or check for items that measure "
+            "nothing (very low loadings) and constructs with a single weak item.",
+        )
+
+    phi = W.T @ C @ W
+    sd = np.sqrt(np.diag(C))
+    cross = (C @ W) / sd[:, None]
+    B, r2 = inner_model(phi, adj, names)
+    total = np.linalg.inv(np.eye(J) - B) - np.eye(J)
+    return PLSCore(W, phi, cross, B, r2, total, iterations)
+
+
+def inner_model(phi: np.ndarray, adj: np.ndarray, names: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """OLS path coefficients and R² from the construct correlation matrix ``phi``."""
+    J = adj.shape[0]
+    names = list(names) if names is not None else [f"#{j + 1}" for j in range(J)]
+    B = np.zeros((J, J))
+    r2 = np.full(J, np.nan)
+    for j in range(J):
+        pred = np.flatnonzero(adj[:, j])
+        if pred.size:
+            beta = _solve(phi[np.ix_(pred, pred)], phi[pred, j], [names[k] for k in pred], names[j])
+            B[pred, j] = beta
+            r2[j] = float(beta @ phi[pred, j])
+    return B, r2
+
+
+def item_matrix(model: Questionnaire, data: Any) -> tuple[np.ndarray, pd.Series | None]:
+    """The n × p float matrix of the model's items (in ``model.item_ids`` order) and respondent ids.
+
+    ``data`` is a :class:`~csi_survey.ingest.SurveyData` or a DataFrame holding the item columns
+    (numeric, no missing values; other columns are ignored).
+    """
+    frame = getattr(data, "items", None)
+    ids = getattr(data, "respondent_id", None)
+    if not isinstance(frame, pd.DataFrame):
+        if not isinstance(data, pd.DataFrame):
+            raise SettingsError(
+                f"data must be a SurveyData (from csi_survey.read_responses) or a pandas DataFrame; got {type(data).__name__}"
+            )
+        frame = data
+    missing = [i for i in model.item_ids if i not in frame.columns]
+    if missing:
+        raise EstimationError(
+            f"the data have no column for item(s) {', '.join(missing)}",
+            hint="pass data with one column per item of the model (csi_survey.read_responses does the matching).",
+        )
+    sub = frame[model.item_ids]
+    try:
+        X = sub.to_numpy(dtype=np.float64)
+    except (TypeError, ValueError):
+        bad = [c for c in model.item_ids if not pd.api.types.is_numeric_dtype(sub[c])]
+        raise EstimationError(
+            f"item column(s) {', '.join(bad)} are not numeric",
+            hint="read the responses with csi_survey.read_responses, which converts and checks every cell.",
+        ) from None
+    if np.isnan(X).any():
+        cols = [c for c, k in zip(model.item_ids, np.isnan(X).any(axis=0)) if k]
+        raise EstimationError(
+            f"item column(s) {', '.join(cols)} contain missing values",
+            hint="read the responses with csi_survey.read_responses (mean replacement or listwise deletion).",
+        )
+    return X, ids
+
+
+@dataclass(frozen=True)
+class PLS:
+    """PLS path modeling engine: holds settings; :meth:`fit` returns a :class:`PLSResults`.
+
+    Parameters
+    ----------
+    model:
+        The questionnaire spec (constructs, items, paths).
+    scheme:
+        Inner weighting scheme: ``"path"`` (path weighting, the default as in SmartPLS and
+        seminr), ``"centroid"`` or ``"factorial"``.
+    scaled:
+        ``True`` (default): items are standardized (sd with n − 1). ``False``: items are only
+        centred, as R plspm's ``scaled = FALSE``; outer weights are then on the raw item scale and
+        normalized with the n-denominator variance as plspm does.
+    max_iter:
+        Maximum number of iterations (300).
+    tol:
+        Stop when the largest change of an outer weight is below ``tol`` (1e-7, as SmartPLS).
+
+    Example
+    -------
+    >>> import pandas as pd, csi_survey as csi
+    >>> mobi = pd.read_csv(csi.datasets.MOBI) if hasattr(csi, "datasets") else None  # doctest: +SKIP
+    >>> fit = csi.PLS(csi.template("ecsi")).fit(mobi)                               # doctest: +SKIP
+    >>> fit.paths.head()                                                             # doctest: +SKIP
+    """
+
+    model: Questionnaire
+    scheme: Scheme = "path"
+    scaled: bool = True
+    max_iter: int = 300
+    tol: float = 1e-7
+
+    def __post_init__(self) -> None:
+        check_choice("scheme", self.scheme, SCHEMES)
+        if not isinstance(self.model, Questionnaire):
+            raise SettingsError(f"model must be a Questionnaire (csi_survey.load_model); got {type(self.model).__name__}")
+        if not (isinstance(self.max_iter, int) and self.max_iter >= 1):
+            raise SettingsError(f"max_iter must be a positive integer; got {self.max_iter!r}")
+        if not (self.tol > 0):
+            raise SettingsError(f"tol must be positive; got {self.tol!r}")
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return {"scheme": self.scheme, "scaled": self.scaled, "max_iter": self.max_iter, "tol": self.tol}
+
+    def fit(self, data: Any):
+        """Estimate the model on ``data`` (SurveyData or DataFrame) and return :class:`PLSResults`."""
+        from ..results import build_pls_results
+
+        model = self.model
+        X, ids = item_matrix(model, data)
+        n, p = X.shape
+        if n < 3:
+            raise EstimationError(f"PLS needs at least 3 respondents; the data have {n}")
+        mean = X.mean(axis=0)
+        Xc = X - mean
+        ddof = 1 if self.scaled else 0
+        C = (Xc.T @ Xc) / (n - ddof)
+        sd = np.sqrt(np.diag(C))
+        flat = sd <= 1e-12 * np.maximum(1.0, np.abs(mean))
+        if flat.any():
+            bad = [f"{model.item_ids[i]} (every answer {mean[i]:g})" for i in np.flatnonzero(flat)]
+            raise SingularMatrixError(
+                f"item(s) with zero variance: {', '.join(bad)}",
+                hint="an item with one answer for every respondent carries no information: remove it from its construct.",
+            )
+        if self.scaled:
+            C = C / np.outer(sd, sd)
+        core = pls_core(
+            C,
+            blocks=self.blocks,
+            modes=[c.mode for c in model.constructs.values()],
+            adj=model.adjacency,
+            scheme=self.scheme,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            names=model.construct_ids,
+            item_names=model.item_ids,
+        )
+        # raw coefficients: construct score (unit variance) = Σ_i b_i (x_i − mean_i)
+        b = core.weights / sd[:, None] if self.scaled else core.weights
+        scores = Xc @ b
+        if not self.scaled:
+            scores *= np.sqrt(n / (n - 1)) if n > 1 else 1.0  # report unit (n − 1) variance scores
+        item_sd = sd if self.scaled else sd * np.sqrt(n / (n - 1))  # report sd with n − 1
+        return build_pls_results(
+            engine=self, X=X, ids=ids, item_mean=mean, item_sd=item_sd, C=C, core=core, raw_coef=b, scores=scores
+        )
+
+    @property
+    def blocks(self) -> list[np.ndarray]:
+        pos = {item: k for k, item in enumerate(self.model.item_ids)}
+        return [np.array([pos[i] for i in c.item_ids]) for c in self.model.constructs.values()]

@@ -1,0 +1,216 @@
+"""Immutable results objects with tidy tables and a ``summary()`` (as statsmodels).
+
+Every table is a pandas DataFrame with snake_case columns drawn from the project vocabulary:
+``source, target, construct, item, estimate, weight, loading, index, n``.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .index import index_table, index_weights, respondent_indices
+from .schema import Questionnaire
+
+__all__ = ["PLSResults", "Summary"]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A printable summary: ``str()`` renders text, notebooks render HTML."""
+
+    title: str
+    info: Mapping[str, Any]
+    tables: Mapping[str, pd.DataFrame]
+
+    def __str__(self) -> str:
+        out = [self.title, "=" * len(self.title)]
+        width = max((len(k) for k in self.info), default=0)
+        out += [f"{k.ljust(width)}  {v}" for k, v in self.info.items()]
+        for name, table in self.tables.items():
+            out += ["", name, "-" * len(name), table.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="")]
+        return "\n".join(out)
+
+    def _repr_html_(self) -> str:
+        parts = [f"<h3>{html.escape(self.title)}</h3>", "<table>"]
+        parts += [f"<tr><th style='text-align:left'>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in self.info.items()]
+        parts.append("</table>")
+        for name, table in self.tables.items():
+            parts.append(f"<h4>{html.escape(name)}</h4>")
+            parts.append(table.to_html(index=False, float_format=lambda v: f"{v:.3f}", na_rep=""))
+        return "\n".join(parts)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+@dataclass(frozen=True)
+class PLSResults:
+    """Results of a PLS path model fit. Build with :meth:`csi_survey.PLS.fit`.
+
+    Tables
+    ------
+    index
+        ``construct, label, index, n`` — the 0–100 construct indices (ACSI formula).
+    paths
+        ``source, target, estimate`` — path coefficients (standardized).
+    effects
+        ``source, target, direct_effect, indirect_effect, total_effect`` for every pair with a
+        non-zero total effect.
+    weights
+        ``construct, item, weight, loading, index_weight`` — standardized outer weight, loading and
+        the normalized unstandardized weight used for the 0–100 index.
+    r2
+        ``construct, r2, r2_adj`` for each endogenous construct.
+    cross_loadings
+        item × construct correlations (``item`` column, one column per construct).
+    scores, scores_100
+        per-respondent construct scores: standardized (mean 0, sd 1) and on 0–100.
+    """
+
+    model: Questionnaire
+    settings: Mapping[str, Any]
+    n: int
+    iterations: int
+    index: pd.DataFrame
+    paths: pd.DataFrame
+    effects: pd.DataFrame
+    weights: pd.DataFrame
+    r2: pd.DataFrame
+    cross_loadings: pd.DataFrame
+    construct_correlations: pd.DataFrame
+    item_correlations: pd.DataFrame
+    scores: pd.DataFrame
+    scores_100: pd.DataFrame
+    respondent_id: pd.Series
+    engine: str = "pls"
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def headline(self) -> float | None:
+        """The satisfaction index: the 0–100 index of the spec's ``index`` construct (None if unset)."""
+        if self.model.index is None:
+            return None
+        row = self.index.loc[self.index["construct"] == self.model.index, "index"]
+        return float(row.iloc[0])
+
+    def summary(self) -> Summary:
+        info = {
+            "Model": self.model.name,
+            "Engine": f"PLS path modeling, {self.settings['scheme']} scheme"
+            + ("" if self.settings.get("scaled", True) else ", unscaled items"),
+            "Respondents": self.n,
+            "Iterations": self.iterations,
+        }
+        if self.headline is not None:
+            info["Satisfaction index"] = f"{self.headline:.1f} ({self.model.label(self.model.index)})"
+        return Summary(
+            title="csi-survey results",
+            info=info,
+            tables={"Index (0–100)": self.index, "Paths": self.paths, "R²": self.r2},
+        )
+
+    def __repr__(self) -> str:
+        return f"<PLSResults {self.model.name!r}: n={self.n}, {len(self.paths)} paths, {self.iterations} iterations>"
+
+
+def build_pls_results(
+    *,
+    engine: Any,
+    X: np.ndarray,
+    ids: pd.Series | None,
+    item_mean: np.ndarray,
+    item_sd: np.ndarray,
+    C: np.ndarray,
+    core: Any,
+    raw_coef: np.ndarray,
+    scores: np.ndarray,
+) -> PLSResults:
+    """Assemble the tidy tables of a fit (called by the engine)."""
+    model: Questionnaire = engine.model
+    cids = model.construct_ids
+    items = model.item_ids
+    n = X.shape[0]
+    J = len(cids)
+
+    iw = index_weights(model, raw_coef)
+    s100 = respondent_indices(X, iw)
+    s100[:, ~iw.has_index] = np.nan
+
+    # paths, in spec order
+    pos = {c: k for k, c in enumerate(cids)}
+    paths = pd.DataFrame(
+        {
+            "source": [p.source for p in model.paths],
+            "target": [p.target for p in model.paths],
+            "estimate": [core.paths[pos[p.source], pos[p.target]] for p in model.paths],
+        }
+    )
+
+    # effects: every ordered pair connected by a directed route
+    reach = np.linalg.matrix_power(np.eye(J) + model.adjacency, J) > 0
+    np.fill_diagonal(reach, False)
+    src, tgt = np.nonzero(reach)
+    order = np.lexsort((tgt, src))
+    src, tgt = src[order], tgt[order]
+    direct = core.paths[src, tgt]
+    total = core.total_effects[src, tgt]
+    effects = pd.DataFrame(
+        {
+            "source": [cids[i] for i in src],
+            "target": [cids[j] for j in tgt],
+            "direct_effect": direct,
+            "indirect_effect": total - direct,
+            "total_effect": total,
+        }
+    )
+
+    construct_idx = [pos[model.construct_of[i]] for i in items]
+    item_pos = np.arange(len(items))
+    weights = pd.DataFrame(
+        {
+            "construct": [model.construct_of[i] for i in items],
+            "item": items,
+            "weight": core.weights[item_pos, construct_idx],
+            "loading": core.cross_loadings[item_pos, construct_idx],
+            "index_weight": iw.normalized,
+        }
+    )
+
+    endo = [pos[c] for c in model.endogenous]
+    k = np.array([int(model.adjacency[:, j].sum()) for j in endo])
+    r2v = core.r2[endo]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r2_adj = np.where(n - k - 1 > 0, 1 - (1 - r2v) * (n - 1) / (n - k - 1), np.nan)
+    r2 = pd.DataFrame({"construct": model.endogenous, "r2": r2v, "r2_adj": r2_adj})
+
+    cross = pd.DataFrame(core.cross_loadings, columns=cids)
+    cross.insert(0, "item", items)
+
+    if ids is None:
+        ids = pd.Series(np.arange(2, n + 2), name="respondent_id")
+    ids = pd.Series(np.asarray(ids), name="respondent_id")
+
+    corr = C / np.outer(np.sqrt(np.diag(C)), np.sqrt(np.diag(C)))
+    return PLSResults(
+        model=model,
+        settings=dict(engine.settings),
+        n=n,
+        iterations=core.iterations,
+        index=index_table(model, s100, iw.has_index),
+        paths=paths,
+        effects=effects,
+        weights=weights,
+        r2=r2,
+        cross_loadings=cross,
+        construct_correlations=pd.DataFrame(core.construct_corr, index=cids, columns=cids),
+        item_correlations=pd.DataFrame(corr, index=items, columns=items),
+        scores=pd.DataFrame(scores, columns=cids, copy=False),
+        scores_100=pd.DataFrame(s100, columns=cids, copy=False),
+        respondent_id=ids,
+    )
