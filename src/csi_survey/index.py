@@ -37,6 +37,7 @@ class IndexWeights:
     """Normalized raw-item weights per construct and the linear map to 0–100 scores.
 
     ``score_100 = X @ matrix + offset`` for an n × p item matrix X (items in model order).
+    Per-respondent scores for items without a scale are NaN.
     """
 
     normalized: np.ndarray  # p, ŵᵢ (NaN for constructs without scale)
@@ -100,9 +101,9 @@ def index_weights(model: Questionnaire, raw_coef: np.ndarray) -> IndexWeights:
     return IndexWeights(normalized, matrix, offset, has_index)
 
 
-def respondent_indices(X: np.ndarray, weights: IndexWeights) -> np.ndarray:
-    """Per-respondent 0–100 construct scores (n × J); the index is their mean."""
-    return X @ weights.matrix + weights.offset
+def respondent_indices(XT: np.ndarray, weights: IndexWeights) -> np.ndarray:
+    """Per-respondent 0–100 construct scores (n × J) from the p × n item matrix; the index is their mean."""
+    return (weights.matrix.T @ XT + weights.offset[:, None]).T
 
 
 def index_table(model: Questionnaire, scores_100: np.ndarray, has_index: np.ndarray) -> pd.DataFrame:

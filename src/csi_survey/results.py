@@ -122,7 +122,7 @@ class PLSResults:
 def build_pls_results(
     *,
     engine: Any,
-    X: np.ndarray,
+    XT: np.ndarray,
     ids: pd.Series | None,
     item_mean: np.ndarray,
     item_sd: np.ndarray,
@@ -135,11 +135,11 @@ def build_pls_results(
     model: Questionnaire = engine.model
     cids = model.construct_ids
     items = model.item_ids
-    n = X.shape[0]
+    n = XT.shape[1]
     J = len(cids)
 
     iw = index_weights(model, raw_coef)
-    s100 = respondent_indices(X, iw)
+    s100 = respondent_indices(XT, iw)
     s100[:, ~iw.has_index] = np.nan
 
     # paths, in spec order

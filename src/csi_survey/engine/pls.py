@@ -280,10 +280,13 @@ class PLS:
         n, p = X.shape
         if n < 3:
             raise EstimationError(f"PLS needs at least 3 respondents; the data have {n}")
-        mean = X.mean(axis=0)
-        Xc = X - mean
+        # Work on the p × n transpose: a DataFrame's values are column-major, so this is free, and
+        # every product below is then a BLAS GEMM on contiguous rows (as np.corrcoef does).
+        XT = np.ascontiguousarray(X.T)
+        mean = XT.mean(axis=1)
+        XcT = XT - mean[:, None]
         ddof = 1 if self.scaled else 0
-        C = (Xc.T @ Xc) / (n - ddof)
+        C = (XcT @ XcT.T) / (n - ddof)
         sd = np.sqrt(np.diag(C))
         flat = sd <= 1e-12 * np.maximum(1.0, np.abs(mean))
         if flat.any():
@@ -306,13 +309,11 @@ class PLS:
             item_names=model.item_ids,
         )
         # raw coefficients: construct score (unit variance) = Σ_i b_i (x_i − mean_i)
-        b = core.weights / sd[:, None] if self.scaled else core.weights
-        scores = Xc @ b
-        if not self.scaled:
-            scores *= np.sqrt(n / (n - 1)) if n > 1 else 1.0  # report unit (n − 1) variance scores
+        b = core.weights / sd[:, None] if self.scaled else core.weights * np.sqrt(n / (n - 1))
+        scores = (b.T @ XcT).T  # n × J, unit variance (n − 1)
         item_sd = sd if self.scaled else sd * np.sqrt(n / (n - 1))  # report sd with n − 1
         return build_pls_results(
-            engine=self, X=X, ids=ids, item_mean=mean, item_sd=item_sd, C=C, core=core, raw_coef=b, scores=scores
+            engine=self, XT=XT, ids=ids, item_mean=mean, item_sd=item_sd, C=C, core=core, raw_coef=b, scores=scores
         )
 
     @property
