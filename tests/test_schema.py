@@ -1,0 +1,210 @@
+"""Questionnaire spec: loading, defaults, templates, and validation that reports every problem."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+import csi_survey as csi
+from csi_survey.schema import template_yaml
+
+ISSUE_SPEC = textwrap.dedent(
+    """\
+    name: Retail ACSI 2026-Q3
+    scale: {min: 1, max: 10}          # default for every item
+    missing_codes: [98, 99]           # "don't know" / "refused": treated as missing
+    id_column: respondent_id          # optional
+    index: SAT                        # the construct reported as the satisfaction index
+    constructs:
+      EXP: {label: Customer expectations, items: [exp_overall, exp_custom, exp_reliab]}
+      PQ:  {label: Perceived quality,     items: [pq_overall, pq_custom, pq_reliab]}
+      PV:  {label: Perceived value,       items: [pv_price_given_q, pv_q_given_price]}
+      SAT: {label: Customer satisfaction, items: [sat_overall, sat_confirm, sat_ideal]}
+      COMP: {label: Complaints, items: [comp_complained], scale: {min: 1, max: 2}}
+      LOY: {label: Customer loyalty,     items: [loy_repurchase, loy_price_tol]}
+    paths:
+      - [EXP, PQ]
+      - [EXP, PV]
+      - [EXP, SAT]
+      - [PQ, PV]
+      - [PQ, SAT]
+      - [PV, SAT]
+      - [SAT, COMP]
+      - [SAT, LOY]
+      - [COMP, LOY]
+    """
+)
+
+
+def test_the_issue_spec_loads_with_resolved_defaults(tmp_path):
+    path = tmp_path / "model.yaml"
+    path.write_text(ISSUE_SPEC, encoding="utf-8")
+    q = csi.load_model(path)
+    assert q.name == "Retail ACSI 2026-Q3"
+    assert q.construct_ids == ["EXP", "PQ", "PV", "SAT", "COMP", "LOY"]
+    assert len(q.item_ids) == 14 and q.item_ids[0] == "exp_overall"
+    assert q.item_scale("sat_overall").max == 10
+    assert (q.item_scale("comp_complained").min, q.item_scale("comp_complained").max) == (1, 2)
+    assert q.item_missing_codes("pq_custom") == [98, 99]
+    assert q.endogenous == ["PQ", "PV", "SAT", "COMP", "LOY"]
+    assert q.predecessors("SAT") == ["EXP", "PQ", "PV"]
+    assert q.adjacency.sum() == 9 and q.constructs["SAT"].mode == "A"
+    assert q.id_column == "respondent_id" and q.index == "SAT"
+
+
+def test_item_mappings_chinese_labels_and_most_specific_declaration_wins():
+    q = csi.Questionnaire.from_yaml(
+        textwrap.dedent(
+            """\
+            name: 零售门店顾客满意度
+            scale: [1, 5]
+            missing_codes: 9
+            constructs:
+              SAT:
+                label: 顾客满意度
+                mode: b
+                missing_codes: [98, DK]
+                items:
+                  - 满意_总体
+                  - {id: 满意_理想, text: 与理想相比, reverse: true, scale: {min: 0, max: 10}, missing_codes: [-1]}
+            """
+        )
+    )
+    assert q.label("SAT") == "顾客满意度" and q.constructs["SAT"].mode == "B"
+    assert q.item_scale("满意_总体").max == 5 and q.item_scale("满意_理想").max == 10
+    assert q.item_missing_codes("满意_总体") == [98, "DK"]
+    assert q.item_missing_codes("满意_理想") == [-1]
+    assert q.items["满意_理想"].reverse and q.items["满意_理想"].text == "与理想相比"
+
+
+def test_yaml_1_1_booleans_and_numbers_stay_ids():
+    q = csi.Questionnaire.from_yaml("constructs:\n  A: {items: [NO, on, y, 12]}\n")
+    assert q.item_ids == ["NO", "on", "y", "12"]
+
+
+def test_every_problem_is_reported_at_once_with_file_and_line():
+    bad = textwrap.dedent(
+        """\
+        name: broken
+        scale: {min: 5, max: 1}
+        index: SATT
+        constructs:
+          A: {items: [a1, a2]}
+          B: {items: [a2, b1], labl: typo}
+          C: {items: []}
+          A: {items: [z]}
+          D: {items: [d1, d1], mode: C}
+          E: {items: [{id: e1, reverse: true, scale: {min: 1, max: 1}}]}
+        paths:
+          - [A, B]
+          - [B, C]
+          - [C, A]
+          - [A, F]
+          - [A, B]
+          - [D, D]
+          - [A, B, C]
+        """
+    )
+    with pytest.raises(csi.SpecError) as info:
+        csi.Questionnaire.from_yaml(bad, source="model.yaml")
+    problems = info.value.problems
+    text = "\n".join(problems["location"] + "  " + problems["problem"])
+    expected = [
+        ("model.yaml:2 scale", "scale min (5) must be below max (1)"),
+        ("model.yaml:3 index", "index names 'SATT', which is not a construct"),
+        ("model.yaml:6 constructs.B.labl", "unknown key 'labl'; did you mean 'label'?"),
+        ("model.yaml:7 constructs.C.items", "construct 'C' has no items"),
+        ("model.yaml:8 constructs.A", "key 'A' appears twice (lines 5 and 8)"),
+        ("model.yaml:9 constructs.D.items[1]", "item 'd1' is twice in this construct"),
+        ("model.yaml:9 constructs.D.mode", "Input should be 'A' or 'B'"),
+        ("model.yaml:10 constructs.E.items[0].scale", "scale min (1) must be below max (1)"),
+        ("model.yaml:11 paths", "the paths form a cycle"),
+        ("model.yaml:15 paths[3]", "path target 'F' is not a construct"),
+        ("model.yaml:16 paths[4]", "path A → B is listed twice (also paths[0])"),
+        ("model.yaml:17 paths[5]", "path from 'D' to itself"),
+        ("model.yaml:18 paths[6]", "a path is a pair [source, target], got 3 element(s)"),
+    ]
+    for location, message in expected:
+        hits = problems[(problems["location"] == location) & problems["problem"].str.contains(message, regex=False)]
+        assert len(hits) == 1, f"{location}: {message}\n--- got ---\n{text}"
+    assert len(problems) == len(expected), text
+    message = str(info.value)
+    assert message.startswith(f"The questionnaire spec is invalid ({len(expected)} problems):")
+    assert "How to fix:" in message
+
+
+def test_cross_reference_problems_in_python_built_specs():
+    with pytest.raises(csi.SpecError) as info:
+        csi.Questionnaire.build(
+            constructs=[csi.construct("A", ["x"]), csi.construct("A", ["y"]), csi.construct("B", ["y"])],
+            paths=csi.paths("A", ["B", "Q"]),
+            index="Z",
+        )
+    problems = info.value.problems["problem"].tolist()
+    assert any("declared more than once" in p for p in problems)
+    assert any("'y' is also in construct 'A'" in p for p in problems)
+    assert any("path target 'Q'" in p for p in problems)
+    assert any("index names 'Z'" in p for p in problems)
+
+
+def test_reverse_item_needs_a_scale_and_id_column_cannot_be_an_item():
+    with pytest.raises(csi.SpecError) as info:
+        csi.Questionnaire.from_yaml("id_column: a\nconstructs:\n  A: {items: [a, {id: b, reverse: true}]}\n")
+    problems = " | ".join(info.value.problems["problem"])
+    assert "reverse-coded item 'b' needs a scale" in problems
+    assert "item 'a' is also the id_column" in problems
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("constructs: [a, b", "not valid YAML"),
+        ("- just\n- a list\n", "not a mapping"),
+        ("", "empty"),
+        ("name: x\n", "required field 'constructs' is missing"),
+    ],
+)
+def test_malformed_files_give_one_clear_error(text, fragment):
+    with pytest.raises(csi.SpecError, match=fragment):
+        csi.Questionnaire.from_yaml(text, source="m.yaml")
+
+
+def test_missing_model_file_is_a_spec_error(tmp_path):
+    with pytest.raises(csi.SpecError, match="no such file"):
+        csi.load_model(tmp_path / "nope.yaml")
+
+
+def test_gbk_encoded_model_file_loads(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_bytes("constructs:\n  SAT: {label: 顾客满意度, items: [满意]}\n".encode("gbk"))
+    assert csi.load_model(path).label("SAT") == "顾客满意度"
+
+
+@pytest.mark.parametrize("name, n_constructs, n_paths", [("acsi", 6, 9), ("ecsi", 7, 12)])
+def test_templates_load_and_round_trip(name, n_constructs, n_paths):
+    q = csi.template(name)
+    assert len(q.constructs) == n_constructs and len(q.paths) == n_paths and q.index == "SAT"
+    again = csi.Questionnaire.from_yaml(q.to_yaml())
+    assert again == q
+    assert "Fornell" in template_yaml("acsi")
+
+
+def test_ecsi_template_adds_image_paths():
+    q = csi.template("ecsi")
+    assert {(p.source, p.target) for p in q.paths if p.source == "IMG"} == {("IMG", "EXP"), ("IMG", "SAT"), ("IMG", "LOY")}
+
+
+def test_unknown_template():
+    with pytest.raises(csi.SpecError, match="choose one of acsi, ecsi"):
+        csi.template("ncsi")
+
+
+def test_spec_is_immutable():
+    q = csi.template("acsi")
+    with pytest.raises(Exception):
+        q.name = "x"  # type: ignore[misc]
+
+
+def test_paths_builder_is_a_cross_product():
+    assert csi.paths(["EXP", "PQ"], ["PV", "SAT"]) == [("EXP", "PV"), ("EXP", "SAT"), ("PQ", "PV"), ("PQ", "SAT")]
