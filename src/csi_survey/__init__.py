@@ -14,6 +14,7 @@ from .exceptions import (
     SpecError,
 )
 from .engine import PLS, SCHEMES
+from .ingest import RawTable, SurveyData, prepare, read_responses, read_table
 from .results import PLSResults, Summary
 from .schema import Construct, Item, PathSpec, Questionnaire, Scale, construct, load_model, paths, template
 
@@ -24,4 +25,13 @@ __all__ = [
     "CsiSurveyError", "SpecError", "InputFileError", "DataValidationError", "EstimationError",
     "ConvergenceError", "SingularMatrixError", "ReportError", "SettingsError", "CsiSurveyWarning", "IndexWarning",
     "PLS", "SCHEMES", "PLSResults", "Summary",
+    "read_responses", "read_table", "prepare", "RawTable", "SurveyData", "write_report",
 ]
+
+
+def write_report(fit, data, out_dir, **kwargs):
+    """Write the CSV tables and report.xlsx of a fit into ``out_dir`` (atomically); see
+    :func:`csi_survey.report.run_report.write_report`."""
+    from .report.run_report import write_report as _write
+
+    return _write(fit, data, out_dir, **kwargs)

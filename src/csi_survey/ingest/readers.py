@@ -357,7 +357,8 @@ def _read_text(p: Path, name: str, encoding: str | None) -> RawTable:
         lines_skipped += 1
         pos = nl + 1
     text = text[pos:]
-    first_line = text.split("\n", 1)[0]
+    nl = text.find("\n")
+    first_line = text if nl < 0 else text[:nl]
     if not text.strip():
         raise InputFileError(
             f"{name} holds no data: there is no header row",
@@ -478,8 +479,9 @@ def _build(
             hint="rename the columns so that every column name is unique; the questionnaire refers to columns by name.",
         )
 
-    frame = frame.iloc[:, keep].copy()
-    frame.columns = [names[k] for k in keep]
+    if keep != list(range(frame.shape[1])):
+        frame = frame.iloc[:, keep]
+    frame = frame.set_axis([names[k] for k in keep], axis=1)
     frame = frame.reset_index(drop=True)
     return RawTable(frame=frame, row_numbers=np.asarray(row_nos, dtype=np.int64), source=name, sheet=sheet, encoding=encoding)
 
@@ -502,6 +504,8 @@ def _column_blank(s: pd.Series) -> bool:
 def _trim_trailing_empty_rows(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return frame
+    if any(not _is_blank(v) for v in frame.iloc[-1].tolist()):
+        return frame  # the usual case: the last row holds data
     any_value = frame.notna().any(axis=1).to_numpy()
     candidates = np.flatnonzero(any_value)
     last = -1
