@@ -1,0 +1,232 @@
+"""The ``csi-survey`` command line: a thin layer over the library, and the only module that prints.
+
+Library errors (:class:`~csi_survey.exceptions.CsiSurveyError`) become one readable message on
+stderr and exit code 1; usage errors exit with 2. No traceback is shown unless the environment
+variable ``CSI_SURVEY_DEBUG=1`` is set.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .exceptions import CsiSurveyError
+
+app = typer.Typer(
+    name="csi-survey",
+    help="Customer satisfaction survey exports → ACSI-style satisfaction index, path weights and a report.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+EXIT_ERROR = 1
+EXIT_INTERNAL = 3
+
+
+class SchemeChoice(str, Enum):
+    path = "path"
+    centroid = "centroid"
+    factorial = "factorial"
+
+
+class OnInvalid(str, Enum):
+    error = "error"
+    exclude = "exclude"
+
+
+class MissingChoice(str, Enum):
+    mean = "mean"
+    listwise = "listwise"
+
+
+class TemplateChoice(str, Enum):
+    acsi = "acsi"
+    ecsi = "ecsi"
+
+
+ResponsesArg = Annotated[Path, typer.Argument(help="The survey export: .xlsx/.xlsm or .csv (UTF-8, UTF-8 with BOM, GBK/GB18030).", show_default=False)]
+ModelOpt = Annotated[Path, typer.Option("--model", "-m", help="The questionnaire spec (YAML). `csi-survey template acsi` prints one.", show_default=False)]
+SheetOpt = Annotated[Optional[str], typer.Option("--sheet", help="Sheet of an .xlsx file, by name or 1-based number (default: the first).")]
+EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="Encoding of a CSV file (default: detected among UTF-8, UTF-8 with BOM, UTF-16, GBK/GB18030).")]
+OnInvalidOpt = Annotated[OnInvalid, typer.Option("--on-invalid", help="A non-numeric or out-of-range answer: stop with a list of every bad cell (error), or exclude that respondent with the reason (exclude).")]
+MissingOpt = Annotated[MissingChoice, typer.Option("--missing", help="Missing answers: replace by the item mean (mean, as SmartPLS and seminr) or drop the respondent (listwise).")]
+
+
+def _fail(exc: BaseException, code: int = EXIT_ERROR) -> None:
+    err.print("[bold red]Error:[/bold red] ", end="", markup=True)
+    err.print(str(exc), markup=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _sheet(value: str | None) -> str | int | None:
+    if value is not None and value.isdigit():
+        return int(value) - 1  # the user counts sheets from 1
+    return value
+
+
+def _show_warnings(caught: list[warnings.WarningMessage]) -> None:
+    seen = set()
+    for w in caught:
+        text = str(w.message)
+        if text not in seen:
+            seen.add(text)
+            err.print("[yellow]Warning:[/yellow] ", end="", markup=True)
+            err.print(text, markup=False, soft_wrap=True)
+
+
+def _guarded(fn):
+    """Run a command body: library errors → one message + exit 1; anything else → exit 3."""
+
+    def wrapper(*args, **kwargs):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                return fn(*args, **kwargs)
+            except (typer.Exit, typer.Abort):
+                raise
+            except CsiSurveyError as exc:
+                _fail(exc)
+            except KeyboardInterrupt:
+                err.print("Interrupted; nothing was written.")
+                raise typer.Exit(130)
+            except Exception as exc:  # a bug: say so plainly, keep the traceback for CSI_SURVEY_DEBUG
+                if os.environ.get("CSI_SURVEY_DEBUG"):
+                    raise
+                _fail(
+                    f"internal error ({type(exc).__name__}: {exc}). This is a bug in csi-survey; set "
+                    "CSI_SURVEY_DEBUG=1 to see the traceback and please report it.",
+                    EXIT_INTERNAL,
+                )
+            finally:
+                _show_warnings(caught)
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    wrapper.__wrapped__ = fn
+    return wrapper
+
+
+def _data_summary(data) -> None:
+    where = data.source + (f", sheet '{data.sheet}'" if data.sheet else "")
+    out.print(
+        f"Read {data.n_read:,} rows from {where}: {data.n_used:,} used, {data.n_excluded:,} excluded.",
+        markup=False,
+    )
+    replaced = int(data.missing["n_replaced"].sum())
+    if replaced:
+        out.print(f"Replaced {replaced:,} missing answers by the item mean (per item: missing.csv).", markup=False)
+    if data.n_excluded:
+        kinds = data.excluded["reason"].str.extract(
+            r"^(invalid value|no valid answer for construct|empty row|missing answer)", expand=False
+        ).fillna(data.excluded["reason"])
+        for reason, count in kinds.value_counts().head(8).items():
+            out.print(f"  excluded {count:>5,} × {reason} (see excluded.csv)", markup=False)
+
+
+@app.command()
+@_guarded
+def run(
+    responses: ResponsesArg,
+    model: ModelOpt,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for the CSV tables and report.xlsx (created if missing).", show_default=False)],
+    sheet: SheetOpt = None,
+    scheme: Annotated[SchemeChoice, typer.Option("--scheme", help="PLS inner weighting scheme.")] = SchemeChoice.path,
+    on_invalid: OnInvalidOpt = OnInvalid.error,
+    missing: MissingOpt = MissingChoice.mean,
+    encoding: EncodingOpt = None,
+    max_iter: Annotated[int, typer.Option("--max-iter", min=1, help="Maximum PLS iterations.")] = 300,
+) -> None:
+    """Estimate the model on a survey export and write the index, paths, weights and report.xlsx."""
+    from .engine import PLS
+    from .ingest import read_responses
+    from .report.run_report import write_report
+    from .schema import load_model
+
+    spec = load_model(model)
+    data = read_responses(responses, spec, sheet=_sheet(sheet), encoding=encoding, on_invalid=on_invalid.value, missing=missing.value)
+    _data_summary(data)
+    fit = PLS(spec, scheme=scheme.value, max_iter=max_iter).fit(data)
+    written = write_report(fit, data, out_dir)
+
+    table = Table(title=f"{spec.name} — construct indices (0–100)", title_justify="left")
+    for col, justify in (("construct", "left"), ("label", "left"), ("index", "right"), ("n", "right")):
+        table.add_column(col, justify=justify)
+    for r in fit.index.itertuples():
+        mark = " ◀" if r.construct == spec.index else ""
+        table.add_row(str(r.construct), str(r.label), "–" if r.index != r.index else f"{r.index:.1f}{mark}", f"{r.n:,}")
+    out.print(table)
+    paths = Table(title="Path coefficients", title_justify="left")
+    for col, justify in (("source", "left"), ("target", "left"), ("estimate", "right")):
+        paths.add_column(col, justify=justify)
+    for r in fit.paths.itertuples():
+        paths.add_row(str(r.source), str(r.target), f"{r.estimate:.3f}")
+    out.print(paths)
+    out.print(f"PLS ({scheme.value} scheme) converged in {fit.iterations} iterations.", markup=False)
+    if fit.headline is not None:
+        out.print(f"Satisfaction index ({spec.label(spec.index)}): {fit.headline:.1f}", markup=False)
+    out.print(f"Wrote {len(written)} files to {out_dir}: " + ", ".join(p.name for p in written), markup=False)
+
+
+@app.command()
+@_guarded
+def validate(
+    responses: ResponsesArg,
+    model: ModelOpt,
+    sheet: SheetOpt = None,
+    on_invalid: OnInvalidOpt = OnInvalid.error,
+    missing: MissingOpt = MissingChoice.mean,
+    encoding: EncodingOpt = None,
+) -> None:
+    """Check the spec and the export (columns, codes, ranges) without estimating anything."""
+    from .ingest import read_responses
+    from .schema import load_model
+
+    spec = load_model(model)
+    out.print(f"Model '{spec.name}': {len(spec.constructs)} constructs, {len(spec.item_ids)} items, {len(spec.paths)} paths — valid.", markup=False)
+    data = read_responses(responses, spec, sheet=_sheet(sheet), encoding=encoding, on_invalid=on_invalid.value, missing=missing.value)
+    _data_summary(data)
+    out.print("The responses are valid for this model.", markup=False)
+
+
+@app.command()
+@_guarded
+def template(name: Annotated[TemplateChoice, typer.Argument(help="acsi (Fornell et al. 1996) or ecsi (adds image).")]) -> None:
+    """Print a built-in model spec as YAML (redirect it to a file and edit the item names)."""
+    from .schema import template_yaml
+
+    sys.stdout.write(template_yaml(name.value))
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"csi-survey {__version__}", markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+) -> None:
+    """csi-survey: ACSI-style satisfaction index and drivers from survey exports."""
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""The outputs of one run: tidy CSV tables and ``report.xlsx``, written atomically into a folder.
+
+Presentation only: every number comes from the results and the prepared data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .atomic import AtomicOutput
+from .csv import write_csv
+from .xlsx import Sheet, write_workbook
+
+__all__ = ["RunTables", "run_tables", "write_report", "SCORES_SHEET_LIMIT"]
+
+#: Per-respondent scores go into report.xlsx only up to this many rows (scores.csv always has them).
+SCORES_SHEET_LIMIT = 100_000
+
+
+@dataclass(frozen=True)
+class RunTables:
+    """The tables of a run, as written to CSV (file name → table) and a run overview."""
+
+    tables: dict[str, pd.DataFrame]
+    overview: pd.DataFrame
+
+
+def run_tables(fit: Any, data: Any | None = None) -> RunTables:
+    """Collect the tidy output tables of a fit (and of the prepared data, when given)."""
+    model = fit.model
+    id_name = model.id_column or "respondent_id"
+    scores = fit.scores_100.copy()
+    scores.insert(0, id_name, fit.respondent_id.to_numpy())
+    tables = {
+        "index.csv": fit.index,
+        "paths.csv": fit.paths,
+        "effects.csv": fit.effects,
+        "weights.csv": fit.weights,
+        "r2.csv": fit.r2,
+        "scores.csv": scores,
+    }
+    if data is not None:
+        tables["excluded.csv"] = data.excluded
+        tables["missing.csv"] = data.missing
+    else:
+        tables["excluded.csv"] = pd.DataFrame({"row": pd.Series(dtype="int64"), "respondent_id": pd.Series(dtype=str), "reason": pd.Series(dtype=str)})
+
+    rows = [("Model", model.name)]
+    if data is not None:
+        source = data.source + (f", sheet '{data.sheet}'" if data.sheet else "")
+        rows += [
+            ("Responses", source),
+            ("Rows read", data.n_read),
+            ("Respondents used", data.n_used),
+            ("Rows excluded", data.n_excluded),
+            ("Missing values", "replaced by the item mean" if data.missing_method == "mean" else "listwise deletion"),
+            ("Values replaced", int(data.missing["n_replaced"].sum())),
+        ]
+    else:
+        rows.append(("Respondents used", fit.n))
+    settings = fit.settings
+    rows += [
+        ("Engine", f"PLS path modeling, {settings['scheme']} scheme" + ("" if settings.get("scaled", True) else ", unscaled")),
+        ("Iterations", fit.iterations),
+    ]
+    if fit.headline is not None:
+        rows.append(("Satisfaction index (0–100)", round(fit.headline, 1)))
+        rows.append(("Index construct", f"{model.index} ({model.label(model.index)})"))
+    overview = pd.DataFrame(rows, columns=["field", "value"]).astype({"value": str})
+    return RunTables(tables, overview)
+
+
+def write_report(fit: Any, data: Any | None, out_dir: str | Path, *, scores_sheet_limit: int = SCORES_SHEET_LIMIT) -> list[Path]:
+    """Write the CSV tables and ``report.xlsx`` into ``out_dir``; return the written paths.
+
+    Atomic: everything is written to a staging folder first and moved into ``out_dir`` only when
+    every file is complete, so a failed run never leaves a half-written report.
+    """
+    run = run_tables(fit, data)
+    t = run.tables
+    scores = t["scores.csv"]
+    if len(scores) <= scores_sheet_limit:
+        scores_sheet = Sheet("Scores", scores, note="Per-respondent construct scores on 0–100.")
+    else:
+        scores_sheet = Sheet(
+            "Scores",
+            None,
+            note=f"{len(scores):,} respondents: too many for a comfortable sheet (limit {scores_sheet_limit:,}); see scores.csv.",
+        )
+    sheets = [
+        Sheet("Summary", run.overview),
+        Sheet("Index", t["index.csv"], note="0–100 construct indices (ACSI formula: normalized unstandardized outer weights)."),
+        Sheet("Paths", t["paths.csv"], note="Path coefficients (standardized)."),
+        Sheet("Effects", t["effects.csv"], note="Direct, indirect and total effects (standardized)."),
+        Sheet("Weights", t["weights.csv"], note="Outer weights (standardized), loadings and the normalized index weights."),
+        Sheet("R2", t["r2.csv"], note="Explained variance of each endogenous construct."),
+    ]
+    if "missing.csv" in t:
+        sheets.append(Sheet("Missing", t["missing.csv"], note="Missing answers per item among the respondents used."))
+    sheets.append(Sheet("Excluded", t["excluded.csv"], note="Rows not used, with the reason (row as in the input sheet)."))
+    sheets.append(scores_sheet)
+
+    with AtomicOutput(out_dir) as out:
+        for name, table in t.items():
+            write_csv(table, out.path(name))
+        write_workbook(out.path("report.xlsx"), sheets, title=fit.model.name)
+        names = [*t, "report.xlsx"]
+    return [Path(out_dir) / name for name in names]

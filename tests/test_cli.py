@@ -1,0 +1,166 @@
+"""The csi-survey command line on the bundled examples and on broken inputs (typer CliRunner)."""
+
+from __future__ import annotations
+
+import shutil
+
+import openpyxl
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import csi_survey as csi
+from csi_survey.cli import app
+
+from .conftest import EXAMPLES
+
+runner = CliRunner()
+XLSX = str(EXAMPLES / "acsi_retail.xlsx")
+SPEC = str(EXAMPLES / "acsi_retail.yaml")
+ZH_CSV = str(EXAMPLES / "acsi_retail_zh.csv")
+ZH_SPEC = str(EXAMPLES / "acsi_retail_zh.yaml")
+OUTPUTS = {"index.csv", "paths.csv", "effects.csv", "weights.csv", "r2.csv", "scores.csv", "excluded.csv", "missing.csv", "report.xlsx"}
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def assert_clean_failure(result, *fragments: str) -> None:
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert result.stderr.startswith("Error: "), result.stderr  # one message, on stderr
+    for fragment in fragments:
+        assert fragment in result.output, result.output
+
+
+def test_run_on_the_bundled_example_writes_every_table(tmp_path):
+    out = tmp_path / "out"
+    result = invoke("run", XLSX, "--model", SPEC, "--out", str(out), "--on-invalid", "exclude")
+    assert result.exit_code == 0, result.output
+    assert "Read 507 rows from acsi_retail.xlsx, sheet 'Responses': 502 used, 5 excluded." in result.output
+    assert "Satisfaction index (Customer satisfaction):" in result.output
+    assert {p.name for p in out.iterdir()} == OUTPUTS
+
+    index = pd.read_csv(out / "index.csv", encoding="utf-8-sig")
+    assert list(index.columns) == ["construct", "label", "index", "n"]
+    assert index["construct"].tolist() == ["EXP", "PQ", "PV", "SAT", "COMP", "LOY"]
+    assert index["index"].between(0, 100).all() and (index["n"] == 502).all()
+    assert list(pd.read_csv(out / "paths.csv", encoding="utf-8-sig").columns) == ["source", "target", "estimate"]
+    assert {"source", "target", "total_effect"} <= set(pd.read_csv(out / "effects.csv", encoding="utf-8-sig").columns)
+    weights = pd.read_csv(out / "weights.csv", encoding="utf-8-sig")
+    assert {"construct", "item", "weight", "loading"} <= set(weights.columns) and len(weights) == 15
+    assert list(pd.read_csv(out / "r2.csv", encoding="utf-8-sig").columns) == ["construct", "r2", "r2_adj"]
+
+    # every row accounted for: the planted problems of examples/README.md, with Excel row numbers
+    excluded = pd.read_csv(out / "excluded.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert list(excluded.columns) == ["row", "respondent_id", "reason"]
+    assert excluded["row"].tolist() == [37, 120, 243, 305, 450]
+    assert "'ten' in sat_overall (not a number)" in excluded["reason"][0]
+    assert excluded["reason"][1] == "no valid answer for construct SAT (Customer satisfaction)"
+    scores = pd.read_csv(out / "scores.csv", encoding="utf-8-sig")
+    assert list(scores.columns) == ["respondent_id", "EXP", "PQ", "PV", "SAT", "COMP", "LOY"]
+    assert len(scores) + len(excluded) == 507
+    assert scores["SAT"].mean() == pytest.approx(index.set_index("construct").loc["SAT", "index"], abs=1e-9)
+
+    wb = openpyxl.load_workbook(out / "report.xlsx", read_only=True)
+    assert wb.sheetnames == ["Summary", "Index", "Paths", "Effects", "Weights", "R2", "Missing", "Excluded", "Scores"]
+    wb.close()
+
+
+def test_library_run_equals_cli_run(tmp_path):
+    invoke("run", XLSX, "--model", SPEC, "--out", str(tmp_path), "--on-invalid", "exclude", "--scheme", "centroid")
+    model = csi.load_model(SPEC)
+    fit = csi.PLS(model, scheme="centroid").fit(csi.read_responses(XLSX, model, on_invalid="exclude"))
+    cli_paths = pd.read_csv(tmp_path / "paths.csv", encoding="utf-8-sig")
+    pd.testing.assert_series_equal(cli_paths["estimate"], fit.paths["estimate"], rtol=0, atol=1e-15)
+
+
+def test_chinese_gbk_example_with_chinese_labels(tmp_path):
+    result = invoke("run", ZH_CSV, "--model", ZH_SPEC, "--out", str(tmp_path), "--on-invalid", "exclude")
+    assert result.exit_code == 0, result.output
+    assert "顾客满意度" in result.output
+    index = pd.read_csv(tmp_path / "index.csv", encoding="utf-8-sig")
+    assert index["label"].tolist() == ["顾客期望", "感知质量", "感知价值", "顾客满意度", "顾客抱怨", "顾客忠诚"]
+    scores = pd.read_csv(tmp_path / "scores.csv", encoding="utf-8-sig")
+    assert scores.columns[0] == "编号"
+    excluded = pd.read_csv(tmp_path / "excluded.csv", encoding="utf-8-sig")
+    assert len(scores) + len(excluded) == 312
+
+
+def test_invalid_cells_stop_the_run_with_every_bad_cell_and_write_nothing(tmp_path):
+    out = tmp_path / "out"
+    result = invoke("run", XLSX, "--model", SPEC, "--out", str(out))
+    assert_clean_failure(result, "3 problems", "37", "ten", "305", "out of range 1–10", "450", "--on-invalid exclude")
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_validate_checks_without_estimating(tmp_path):
+    result = invoke("validate", XLSX, "--model", SPEC, "--on-invalid", "exclude")
+    assert result.exit_code == 0, result.output
+    assert "14 items" not in result.output and "15 items" in result.output
+    assert "502 used, 5 excluded" in result.output
+    assert_clean_failure(invoke("validate", XLSX, "--model", SPEC), "sat_overall")
+
+
+@pytest.mark.parametrize("name", ["acsi", "ecsi"])
+def test_template_prints_loadable_yaml(name):
+    result = invoke("template", name)
+    assert result.exit_code == 0
+    assert csi.Questionnaire.from_yaml(result.stdout) == csi.template(name)
+
+
+def test_missing_responses_file(tmp_path):
+    assert_clean_failure(invoke("run", str(tmp_path / "nope.xlsx"), "--model", SPEC, "--out", str(tmp_path / "o")), "nope.xlsx")
+
+
+def test_bad_model_file_lists_every_problem(tmp_path):
+    spec = tmp_path / "m.yaml"
+    spec.write_text("constructs:\n  A: {items: [a]}\npaths:\n  - [A, B]\nindex: Q\n", encoding="utf-8")
+    assert_clean_failure(invoke("run", XLSX, "--model", str(spec), "--out", str(tmp_path / "o")),
+                         "2 problems", "m.yaml:4 paths[0]", "path target 'B'", "m.yaml:5 index")
+
+
+def test_unknown_sheet_lists_the_sheets(tmp_path):
+    assert_clean_failure(invoke("run", XLSX, "--model", SPEC, "--out", str(tmp_path), "--sheet", "Data"), "Responses", "Notes")
+
+
+def test_sheet_by_number(tmp_path):
+    result = invoke("validate", XLSX, "--model", SPEC, "--sheet", "1", "--on-invalid", "exclude")
+    assert result.exit_code == 0, result.output
+
+
+def test_missing_item_column_names_the_closest(tmp_path):
+    spec = tmp_path / "m.yaml"
+    spec.write_text(open(SPEC, encoding="utf-8").read().replace("sat_confirm", "sat_confirmed"), encoding="utf-8")
+    assert_clean_failure(invoke("validate", XLSX, "--model", str(spec)), "sat_confirmed", "sat_confirm")
+
+
+def test_estimation_errors_are_one_message(tmp_path):
+    data = pd.read_csv(ZH_CSV, encoding="gbk")
+    data["满意_总体"] = 7
+    path = tmp_path / "flat.csv"
+    data.to_csv(path, index=False, encoding="gbk")
+    assert_clean_failure(invoke("run", str(path), "--model", ZH_SPEC, "--out", str(tmp_path / "o"), "--on-invalid", "exclude"),
+                         "zero variance", "满意_总体")
+    assert_clean_failure(invoke("run", XLSX, "--model", SPEC, "--out", str(tmp_path / "o"), "--on-invalid", "exclude", "--max-iter", "1"),
+                         "did not converge in 1 iterations")
+
+
+def test_usage_errors_exit_2():
+    result = invoke("run", XLSX, "--model", SPEC, "--out", "x", "--scheme", "pathway")
+    assert result.exit_code == 2
+
+
+def test_listwise_excludes_respondents_with_missing_answers(tmp_path):
+    result = invoke("run", XLSX, "--model", SPEC, "--out", str(tmp_path), "--on-invalid", "exclude", "--missing", "listwise")
+    assert result.exit_code == 0, result.output
+    excluded = pd.read_csv(tmp_path / "excluded.csv", encoding="utf-8-sig")
+    listwise = excluded["reason"].str.startswith("missing answer")
+    assert listwise.sum() > 100
+    assert pd.read_csv(tmp_path / "missing.csv", encoding="utf-8-sig")["n_replaced"].sum() == 0
+
+
+def test_version():
+    result = invoke("--version")
+    assert result.exit_code == 0 and csi.__version__ in result.output
