@@ -46,20 +46,70 @@ class IndexWeights:
     has_index: np.ndarray   # J bool
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """Where each item sits and its scale, in model order (NaN scale for items without one)."""
+
+    construct: np.ndarray   # p, construct position of each item
+    member: np.ndarray      # p × J, 1 where item i belongs to construct j
+    lo: np.ndarray          # p
+    width: np.ndarray       # p
+    has_index: np.ndarray   # J
+
+
+def _layout(model: Questionnaire) -> _Layout:
+    pos = {c: j for j, c in enumerate(model.construct_ids)}
+    construct = np.array([pos[model.construct_of[i]] for i in model.item_ids])
+    member = np.zeros((len(construct), len(pos)))
+    member[np.arange(len(construct)), construct] = 1.0
+    scales = [model.item_scale(i) for i in model.item_ids]
+    lo = np.array([s.min if s else np.nan for s in scales])
+    width = np.array([s.width if s else np.nan for s in scales])
+    has_index = np.array([model.has_scale(c) for c in model.construct_ids])
+    return _Layout(construct, member, lo, width, has_index)
+
+
+def _block_sum(values: np.ndarray, member: np.ndarray) -> np.ndarray:
+    """Per-construct sums (…, J) of item values (…, p); NaN only for constructs with a NaN item."""
+    bad = ~np.isfinite(values)
+    sums = np.where(bad, 0.0, values) @ member
+    return np.where((bad @ member) > 0, np.nan, sums)
+
+
+def normalized_weights(model: Questionnaire, raw_coef: np.ndarray) -> np.ndarray:
+    """ŵ (…, p) from raw coefficients (…, p, J); works on a leading batch axis.
+
+    ``raw_coef[..., i, j]`` is the weight of raw item i in construct j's score. NaN for constructs
+    without a scale or whose weights sum to zero.
+    """
+    lay = _layout(model)
+    coef = raw_coef[..., np.arange(len(lay.construct)), lay.construct]
+    b = coef * lay.width / 100.0  # weights on items rescaled to 0–100
+    totals = _block_sum(b, lay.member)
+    scale = _block_sum(np.abs(b), lay.member)
+    totals = np.where(np.abs(totals) > 1e-12 * scale, totals, np.nan)
+    return b / totals[..., lay.construct]
+
+
+def indices_from_means(model: Questionnaire, raw_coef: np.ndarray, item_means: np.ndarray) -> np.ndarray:
+    """0–100 construct indices (…, J) from raw coefficients (…, p, J) and item means (…, p).
+
+    The index is linear in the data, so it needs only the item means:
+    index_j = Σᵢ ŵᵢ (meanᵢ − minᵢ)/(maxᵢ − minᵢ) · 100.
+    """
+    lay = _layout(model)
+    w = normalized_weights(model, raw_coef)
+    return _block_sum(w * (item_means - lay.lo) * 100.0 / lay.width, lay.member)
+
+
 def index_weights(model: Questionnaire, raw_coef: np.ndarray) -> IndexWeights:
     """ACSI index weights from the p × J raw coefficients (column j: weights of construct j's items).
 
     Emits :class:`~csi_survey.exceptions.IndexWarning` when a construct's normalized weights are not
-    all positive (its index may leave the 0–100 range) or when a construct has no scale.
+    all positive (its index may leave the 0–100 range) or when constructs have no scale.
     """
-    items = model.item_ids
-    p, J = len(items), len(model.construct_ids)
-    normalized = np.full(p, np.nan)
-    matrix = np.zeros((p, J))
-    offset = np.zeros(J)
-    has_index = np.zeros(J, dtype=bool)
-    pos = {item: k for k, item in enumerate(items)}
-    unscaled = [cid for cid in model.construct_ids if not model.has_scale(cid)]
+    lay = _layout(model)
+    unscaled = [c for c, ok in zip(model.construct_ids, lay.has_index) if not ok]
     if unscaled:
         warnings.warn(
             f"no 0–100 index for {', '.join(unscaled)}: their items have no declared scale "
@@ -67,38 +117,26 @@ def index_weights(model: Questionnaire, raw_coef: np.ndarray) -> IndexWeights:
             IndexWarning,
             stacklevel=4,
         )
-    for j, (cid, c) in enumerate(model.constructs.items()):
-        idx = np.array([pos[i] for i in c.item_ids])
-        if cid in unscaled:
-            offset[j] = np.nan
-            continue
-        scales = [model.item_scale(i) for i in c.item_ids]
-        lo = np.array([s.min for s in scales])
-        width = np.array([s.width for s in scales])
-        b = raw_coef[idx, j] * width / 100.0  # weights on items rescaled to 0–100
-        total = b.sum()
-        if abs(total) < 1e-12 * np.abs(b).sum() or total == 0:
-            warnings.warn(
-                f"the weights of construct {cid} sum to zero: its 0–100 index is not defined",
-                IndexWarning,
-                stacklevel=4,
-            )
-            offset[j] = np.nan
-            continue
-        w = b / total
-        if (w < 0).any():
-            neg = [c.item_ids[k] for k in np.flatnonzero(w < 0)]
+    w = normalized_weights(model, raw_coef)
+    has_index = lay.has_index & np.isfinite(_block_sum(w, lay.member))
+    for j, cid in enumerate(model.construct_ids):
+        items = lay.construct == j
+        if lay.has_index[j] and not has_index[j]:
+            warnings.warn(f"the weights of construct {cid} sum to zero: its 0–100 index is not defined", IndexWarning, stacklevel=4)
+        elif has_index[j] and (w[items] < 0).any():
+            neg = [i for i, k in zip(model.item_ids, items & (w < 0)) if k]
             warnings.warn(
                 f"construct {cid} has negative index weights ({', '.join(neg)}): its 0–100 scores can leave "
                 "the 0–100 range; check the item coding (reverse: true?)",
                 IndexWarning,
                 stacklevel=4,
             )
-        normalized[idx] = w
-        matrix[idx, j] = w * 100.0 / width
-        offset[j] = -float(np.sum(w * lo * 100.0 / width))
-        has_index[j] = True
-    return IndexWeights(normalized, matrix, offset, has_index)
+    ok_item = has_index[lay.construct]
+    w = np.where(ok_item, w, np.nan)
+    factor = np.where(ok_item, w * 100.0 / lay.width, 0.0)
+    matrix = factor[:, None] * lay.member
+    offset = np.where(has_index, -(np.where(ok_item, factor * lay.lo, 0.0) @ lay.member), np.nan)
+    return IndexWeights(w, matrix, offset, has_index)
 
 
 def respondent_indices(XT: np.ndarray, weights: IndexWeights) -> np.ndarray:

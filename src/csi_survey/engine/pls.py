@@ -45,7 +45,7 @@ from ..exceptions import (
 )
 from ..schema import Questionnaire
 
-__all__ = ["PLS", "SCHEMES", "PLSCore", "pls_core", "inner_model", "item_matrix"]
+__all__ = ["PLS", "SCHEMES", "PLSCore", "BatchCore", "pls_core", "pls_core_batch", "inner_model", "item_matrix"]
 
 SCHEMES = ("path", "centroid", "factorial")
 Scheme = Literal["path", "centroid", "factorial"]
@@ -64,20 +64,90 @@ class PLSCore:
     iterations: int
 
 
+#: Status codes of :class:`BatchCore` entries.
+OK, NOT_CONVERGED, SINGULAR = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class BatchCore:
+    """PLS on a batch of B item matrices: every array has a leading batch axis.
+
+    ``status[b]`` is ``OK``, ``NOT_CONVERGED`` or ``SINGULAR``; ``problems[b]`` says why for a failed
+    entry. Arrays of failed entries hold NaN where the computation could not be completed.
+    """
+
+    weights: np.ndarray          # B × p × J
+    construct_corr: np.ndarray   # B × J × J
+    cross_loadings: np.ndarray   # B × p × J
+    paths: np.ndarray            # B × J × J
+    r2: np.ndarray               # B × J
+    total_effects: np.ndarray    # B × J × J
+    iterations: np.ndarray       # B
+    status: np.ndarray           # B
+    last_change: np.ndarray      # B, largest weight change of the last iteration
+    problems: dict[int, str]
+
+    def entry(self, b: int) -> PLSCore:
+        return PLSCore(
+            self.weights[b], self.construct_corr[b], self.cross_loadings[b], self.paths[b], self.r2[b],
+            self.total_effects[b], int(self.iterations[b]),
+        )
+
+
+def _batched_solve(a: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Solve ``a[m] x = rhs[m]`` for a batch; returns x and a mask of the solvable entries."""
+    try:
+        x = np.linalg.solve(a, rhs[..., None])[..., 0]
+        ok = np.isfinite(x).all(axis=-1)
+        return x, ok
+    except np.linalg.LinAlgError:
+        ok = np.isfinite(a).all(axis=(-2, -1))
+        ok[ok] = np.linalg.cond(a[ok]) < 1e13
+        eye = np.broadcast_to(np.eye(a.shape[-1]), a.shape)
+        x = np.linalg.solve(np.where(ok[:, None, None], a, eye), rhs[..., None])[..., 0]
+        x[~ok] = np.nan
+        return x, ok
+
+
+def _batched_inv(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse of each matrix of a batch; returns the inverses and a mask of the invertible ones."""
+    ok = np.isfinite(a).all(axis=(-2, -1))
+    try:
+        inv = np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        ok[ok] = np.linalg.cond(a[ok]) < 1e13
+        eye = np.broadcast_to(np.eye(a.shape[-1]), a.shape)
+        inv = np.linalg.inv(np.where(ok[:, None, None], a, eye))
+        inv[~ok] = np.nan
+    return inv, ok
+
+
+class _Problems:
+    def __init__(self, status: np.ndarray):
+        self.status = status
+        self.messages: dict[int, str] = {}
+
+    def fail(self, where: np.ndarray, message: str) -> None:
+        for b in np.flatnonzero(where):
+            b = int(b)
+            if self.status[b] != SINGULAR:
+                self.status[b] = SINGULAR
+                self.messages[b] = message
+
+
 def _normalize(W: np.ndarray, C: np.ndarray, blocks: Sequence[np.ndarray]) -> np.ndarray:
+    """Scale each construct's weights so its score has unit variance; returns the ok-mask per entry."""
+    ok = np.ones(W.shape[0], dtype=bool)
     for j, idx in enumerate(blocks):
-        w = W[idx, j]
-        var = float(w @ C[np.ix_(idx, idx)] @ w)
-        if not var > 0:
-            raise SingularMatrixError(
-                f"the score of construct #{j + 1} has zero variance",
-                hint="check that the construct's items vary and are not exactly opposed.",
-            )
-        W[idx, j] = w / np.sqrt(var)
-    return W
+        w = W[:, idx, j]
+        var = np.einsum("bi,bij,bj->b", w, C[:, idx[:, None], idx[None, :]], w)
+        good = var > 0
+        ok &= good
+        W[:, idx, j] = w / np.sqrt(np.where(good, var, 1.0))[:, None]
+    return ok
 
 
-def _inner_weights(phi: np.ndarray, adj: np.ndarray, scheme: str, names: Sequence[str]) -> np.ndarray:
+def _inner_weights(phi: np.ndarray, adj: np.ndarray, scheme: str, names: Sequence[str], problems: _Problems, rows: np.ndarray) -> np.ndarray:
     both = adj + adj.T
     if scheme == "centroid":
         E = np.sign(phi) * both
@@ -88,20 +158,98 @@ def _inner_weights(phi: np.ndarray, adj: np.ndarray, scheme: str, names: Sequenc
         for j in range(adj.shape[0]):
             pred = np.flatnonzero(adj[:, j])
             if pred.size:
-                E[pred, j] = _solve(phi[np.ix_(pred, pred)], phi[pred, j], [names[k] for k in pred], names[j])
-    isolated = ~both.any(axis=0)
-    E[isolated, isolated] = 1.0  # a construct without paths: its own score is its proxy (first component)
+                beta, ok = _batched_solve(phi[:, pred[:, None], pred[None, :]], phi[:, pred, j])
+                E[:, pred, j] = beta
+                if not ok.all():
+                    problems.fail(rows[~ok], _collinear(names, pred, j))
+    isolated = np.flatnonzero(~both.any(axis=0))
+    E[:, isolated, isolated] = 1.0  # a construct without paths: its own score is its proxy (first component)
     return E
 
 
-def _solve(a: np.ndarray, b: np.ndarray, predictors: Sequence[str], target: str) -> np.ndarray:
-    try:
-        return np.linalg.solve(a, b)
-    except np.linalg.LinAlgError:
-        raise SingularMatrixError(
-            f"the predictors of {target} ({', '.join(predictors)}) are perfectly collinear",
-            hint="remove one of the collinear constructs or paths, or check for duplicated items.",
-        ) from None
+def _collinear(names: Sequence[str], pred: np.ndarray, j: int) -> str:
+    return f"the predictors of {names[j]} ({', '.join(names[k] for k in pred)}) are perfectly collinear"
+
+
+def pls_core_batch(
+    C: np.ndarray,
+    blocks: Sequence[np.ndarray],
+    modes: Sequence[str],
+    adj: np.ndarray,
+    scheme: str = "path",
+    tol: float = 1e-7,
+    max_iter: int = 300,
+    names: Sequence[str] | None = None,
+    item_names: Sequence[str] | None = None,
+) -> BatchCore:
+    """Run the PLS algorithm on a batch of item correlation/covariance matrices ``C`` (B × p × p).
+
+    ``blocks[j]`` holds the row indices of construct j's items; ``adj[i, j] = 1`` for a path i → j.
+    Each entry iterates until its own weights change by less than ``tol`` and is then frozen, so
+    an entry's result does not depend on the other entries of the batch. Nothing is raised: failed
+    entries are reported in ``status`` and ``problems``.
+    """
+    Bn, p, _ = C.shape
+    J = len(blocks)
+    names = list(names) if names is not None else [f"#{j + 1}" for j in range(J)]
+    item_names = list(item_names) if item_names is not None else [f"#{i + 1}" for i in range(p)]
+    status = np.full(Bn, -1)
+    problems = _Problems(status)
+    everyone = np.arange(Bn)
+
+    W = np.zeros((Bn, p, J))
+    for j, idx in enumerate(blocks):
+        W[:, idx, j] = 1.0
+    ok = _normalize(W, C, blocks)
+    problems.fail(~ok, "a construct score has zero variance (its items do not vary)")
+    inv_B: dict[int, np.ndarray] = {}
+    for j, idx in enumerate(blocks):
+        if modes[j] == "B":
+            inv_B[j], good = _batched_inv(C[:, idx[:, None], idx[None, :]])
+            problems.fail(~good, f"the items of mode-B construct {names[j]} ({', '.join(item_names[i] for i in idx)}) are perfectly collinear")
+
+    iterations = np.zeros(Bn, dtype=int)
+    last_change = np.full(Bn, np.nan)
+    active = everyone[status == -1]
+    for it in range(1, max_iter + 1):
+        if active.size == 0:
+            break
+        Ca, Wa = C[active], W[active]
+        CW = Ca @ Wa
+        phi = Wa.transpose(0, 2, 1) @ CW
+        E = _inner_weights(phi, adj, scheme, names, problems, active)
+        G = CW @ E
+        Wn = np.zeros_like(Wa)
+        for j, idx in enumerate(blocks):
+            g = G[:, idx, j]
+            Wn[:, idx, j] = np.einsum("bij,bj->bi", inv_B[j][active], g) if j in inv_B else g
+        good = _normalize(Wn, Ca, blocks) & np.isfinite(Wn).all(axis=(1, 2))
+        problems.fail(active[~good], "a construct score has zero variance")
+        change = np.max(np.abs(Wn - Wa), axis=(1, 2))
+        W[active] = Wn
+        iterations[active] = it
+        last_change[active] = change
+        still = (status[active] == -1) & ~(change < tol)
+        status[active[(status[active] == -1) & (change < tol)]] = OK
+        active = active[still]
+    status[active] = NOT_CONVERGED
+
+    CW = C @ W
+    phi = W.transpose(0, 2, 1) @ CW
+    sd = np.sqrt(np.einsum("bii->bi", C))
+    cross = CW / sd[:, :, None]
+    paths = np.zeros((Bn, J, J))
+    r2 = np.full((Bn, J), np.nan)
+    for j in range(J):
+        pred = np.flatnonzero(adj[:, j])
+        if pred.size:
+            beta, good = _batched_solve(phi[:, pred[:, None], pred[None, :]], phi[:, pred, j])
+            problems.fail(everyone[~good & (status == OK)], _collinear(names, pred, j))
+            paths[:, pred, j] = beta
+            r2[:, j] = np.einsum("bk,bk->b", beta, phi[:, pred, j])
+    eye = np.eye(J)
+    total = np.linalg.inv(eye - np.nan_to_num(paths)) - eye  # I − B is unit triangular (recursive model)
+    return BatchCore(W, phi, cross, paths, r2, total, iterations, status, last_change, problems.messages)
 
 
 def pls_core(
@@ -115,64 +263,30 @@ def pls_core(
     names: Sequence[str] | None = None,
     item_names: Sequence[str] | None = None,
 ) -> PLSCore:
-    """Run the PLS algorithm on an item correlation/covariance matrix ``C`` (p × p).
+    """Run the PLS algorithm on one item correlation/covariance matrix ``C`` (p × p).
 
-    ``blocks[j]`` holds the row indices of construct j's items in ``C``; ``adj[i, j] = 1`` for a
-    path i → j. Raises :class:`ConvergenceError` when ``max_iter`` is reached.
+    Raises :class:`ConvergenceError` when ``max_iter`` is reached and :class:`SingularMatrixError`
+    when a matrix that must be inverted is singular.
     """
-    p, J = C.shape[0], len(blocks)
-    names = list(names) if names is not None else [f"#{j + 1}" for j in range(J)]
-    item_names = list(item_names) if item_names is not None else [f"#{i + 1}" for i in range(p)]
-    W = np.zeros((p, J))
-    for j, idx in enumerate(blocks):
-        W[idx, j] = 1.0
-    W = _normalize(W, C, blocks)
-    inv_B = {}
-    for j, idx in enumerate(blocks):
-        if modes[j] == "B":
-            try:
-                inv_B[j] = np.linalg.inv(C[np.ix_(idx, idx)])
-            except np.linalg.LinAlgError:
-                raise SingularMatrixError(
-                    f"the items of mode-B construct {names[j]} ({', '.join(item_names[i] for i in idx)}) are perfectly collinear",
-                    hint="remove a redundant item or use mode A for this construct.",
-                ) from None
-
-    iterations = 0
-    converged = False
-    while iterations < max_iter:
-        iterations += 1
-        phi = W.T @ C @ W
-        E = _inner_weights(phi, adj, scheme, names)
-        G = C @ (W @ E)
-        W_new = np.zeros_like(W)
-        for j, idx in enumerate(blocks):
-            g = G[idx, j]
-            W_new[idx, j] = inv_B[j] @ g if j in inv_B else g
-        W_new = _normalize(W_new, C, blocks)
-        change = float(np.max(np.abs(W_new - W)))
-        W = W_new
-        if change < tol:
-            converged = True
-            break
-    if not converged:
+    batch = pls_core_batch(C[None], blocks, modes, adj, scheme, tol, max_iter, names, item_names)
+    status = int(batch.status[0])
+    if status == SINGULAR:
+        raise SingularMatrixError(
+            batch.problems[0],
+            hint="remove one of the collinear items or constructs, or check for duplicated items.",
+        )
+    if status == NOT_CONVERGED:
         raise ConvergenceError(
             f"PLS did not converge in {max_iter} iterations (largest change of an outer weight "
-            f"in the last iteration: {change:.2e}, tolerance {tol:g})",
+            f"in the last iteration: {batch.last_change[0]:.2e}, tolerance {tol:g})",
             hint="raise max_iter (--max-iter), try scheme 'centroid', or check for items that measure "
             "nothing (very low loadings) and constructs with a single weak item.",
         )
-
-    phi = W.T @ C @ W
-    sd = np.sqrt(np.diag(C))
-    cross = (C @ W) / sd[:, None]
-    B, r2 = inner_model(phi, adj, names)
-    total = np.linalg.inv(np.eye(J) - B) - np.eye(J)
-    return PLSCore(W, phi, cross, B, r2, total, iterations)
+    return batch.entry(0)
 
 
 def inner_model(phi: np.ndarray, adj: np.ndarray, names: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """OLS path coefficients and R² from the construct correlation matrix ``phi``."""
+    """OLS path coefficients and R² from one construct correlation matrix ``phi``."""
     J = adj.shape[0]
     names = list(names) if names is not None else [f"#{j + 1}" for j in range(J)]
     B = np.zeros((J, J))
@@ -180,9 +294,11 @@ def inner_model(phi: np.ndarray, adj: np.ndarray, names: Sequence[str] | None = 
     for j in range(J):
         pred = np.flatnonzero(adj[:, j])
         if pred.size:
-            beta = _solve(phi[np.ix_(pred, pred)], phi[pred, j], [names[k] for k in pred], names[j])
-            B[pred, j] = beta
-            r2[j] = float(beta @ phi[pred, j])
+            beta, ok = _batched_solve(phi[None][:, pred[:, None], pred[None, :]], phi[None][:, pred, j])
+            if not ok[0]:
+                raise SingularMatrixError(_collinear(names, pred, j))
+            B[pred, j] = beta[0]
+            r2[j] = float(beta[0] @ phi[pred, j])
     return B, r2
 
 
