@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
+import re
 
 import openpyxl
 import pandas as pd
@@ -19,7 +19,9 @@ XLSX = str(EXAMPLES / "acsi_retail.xlsx")
 SPEC = str(EXAMPLES / "acsi_retail.yaml")
 ZH_CSV = str(EXAMPLES / "acsi_retail_zh.csv")
 ZH_SPEC = str(EXAMPLES / "acsi_retail_zh.yaml")
-OUTPUTS = {"index.csv", "paths.csv", "effects.csv", "weights.csv", "r2.csv", "scores.csv", "excluded.csv", "missing.csv", "report.xlsx"}
+OUTPUTS = {"index.csv", "paths.csv", "effects.csv", "weights.csv", "r2.csv", "scores.csv", "excluded.csv", "missing.csv",
+           "quality.csv", "htmt.csv", "fit_measures.csv", "quality_flags.csv", "report.xlsx"}
+BOOTSTRAP_OUTPUTS = {"bootstrap.csv", "bootstrap_failures.csv"}
 
 
 def invoke(*args: str):
@@ -36,21 +38,27 @@ def assert_clean_failure(result, *fragments: str) -> None:
 
 def test_run_on_the_bundled_example_writes_every_table(tmp_path):
     out = tmp_path / "out"
-    result = invoke("run", XLSX, "--model", SPEC, "--out", str(out), "--on-invalid", "exclude")
+    result = invoke("run", XLSX, "--model", SPEC, "--out", str(out), "--on-invalid", "exclude", "--seed", "1")
     assert result.exit_code == 0, result.output
     assert "Read 507 rows from acsi_retail.xlsx, sheet 'Responses': 502 used, 5 excluded." in result.output
-    assert "Satisfaction index (Customer satisfaction):" in result.output
-    assert {p.name for p in out.iterdir()} == OUTPUTS
+    assert "Bootstrap: 1,000 of 1,000 resamples used (seed 1, percentile)." in result.output
+    assert re.search(r"Satisfaction index \(Customer satisfaction\): \d+\.\d ± \d\.\d \(95% interval", result.output)
+    assert {p.name for p in out.iterdir()} == OUTPUTS | BOOTSTRAP_OUTPUTS
 
     index = pd.read_csv(out / "index.csv", encoding="utf-8-sig")
-    assert list(index.columns) == ["construct", "label", "index", "n"]
+    assert list(index.columns) == ["construct", "label", "index", "n", "std_err", "ci_lower", "ci_upper", "margin_of_error"]
+    assert (index["ci_lower"] < index["index"]).all() and (index["index"] < index["ci_upper"]).all()
     assert index["construct"].tolist() == ["EXP", "PQ", "PV", "SAT", "COMP", "LOY"]
     assert index["index"].between(0, 100).all() and (index["n"] == 502).all()
-    assert list(pd.read_csv(out / "paths.csv", encoding="utf-8-sig").columns) == ["source", "target", "estimate"]
+    assert list(pd.read_csv(out / "paths.csv", encoding="utf-8-sig").columns) == [
+        "source", "target", "estimate", "std_err", "t_value", "p_value", "ci_lower", "ci_upper"]
+    quality = pd.read_csv(out / "quality.csv", encoding="utf-8-sig")
+    assert {"construct", "alpha", "rho_a", "rho_c", "ave"} <= set(quality.columns) and len(quality) == 6
+    assert {"construct_1", "construct_2", "htmt", "ci_lower", "ci_upper"} <= set(pd.read_csv(out / "htmt.csv", encoding="utf-8-sig").columns)
     assert {"source", "target", "total_effect"} <= set(pd.read_csv(out / "effects.csv", encoding="utf-8-sig").columns)
     weights = pd.read_csv(out / "weights.csv", encoding="utf-8-sig")
     assert {"construct", "item", "weight", "loading"} <= set(weights.columns) and len(weights) == 15
-    assert list(pd.read_csv(out / "r2.csv", encoding="utf-8-sig").columns) == ["construct", "r2", "r2_adj"]
+    assert list(pd.read_csv(out / "r2.csv", encoding="utf-8-sig").columns) == ["construct", "r2", "r2_adj", "std_err", "ci_lower", "ci_upper"]
 
     # every row accounted for: the planted problems of examples/README.md, with Excel row numbers
     excluded = pd.read_csv(out / "excluded.csv", encoding="utf-8-sig", keep_default_na=False)
@@ -64,12 +72,23 @@ def test_run_on_the_bundled_example_writes_every_table(tmp_path):
     assert scores["SAT"].mean() == pytest.approx(index.set_index("construct").loc["SAT", "index"], abs=1e-9)
 
     wb = openpyxl.load_workbook(out / "report.xlsx", read_only=True)
-    assert wb.sheetnames == ["Summary", "Index", "Paths", "Effects", "Weights", "R2", "Missing", "Excluded", "Scores"]
+    assert wb.sheetnames == ["Summary", "Index", "Paths", "Effects", "Weights", "R2", "Missing", "Quality", "HTMT",
+                             "Model fit", "Quality flags", "Bootstrap", "Excluded", "Scores"]
     wb.close()
 
 
+def test_bootstrap_off_and_reproducible_by_seed(tmp_path):
+    result = invoke("run", XLSX, "--model", SPEC, "--out", str(tmp_path / "a"), "--on-invalid", "exclude", "--bootstrap", "0")
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in (tmp_path / "a").iterdir()} == OUTPUTS
+    assert list(pd.read_csv(tmp_path / "a" / "paths.csv", encoding="utf-8-sig").columns) == ["source", "target", "estimate"]
+    for name in ("b", "c"):
+        invoke("run", XLSX, "--model", SPEC, "--out", str(tmp_path / name), "--on-invalid", "exclude", "--bootstrap", "200", "--seed", "5")
+    assert (tmp_path / "b" / "bootstrap.csv").read_bytes() == (tmp_path / "c" / "bootstrap.csv").read_bytes()
+
+
 def test_library_run_equals_cli_run(tmp_path):
-    invoke("run", XLSX, "--model", SPEC, "--out", str(tmp_path), "--on-invalid", "exclude", "--scheme", "centroid")
+    invoke("run", XLSX, "--model", SPEC, "--out", str(tmp_path), "--on-invalid", "exclude", "--scheme", "centroid", "--bootstrap", "0")
     model = csi.load_model(SPEC)
     fit = csi.PLS(model, scheme="centroid").fit(csi.read_responses(XLSX, model, on_invalid="exclude"))
     cli_paths = pd.read_csv(tmp_path / "paths.csv", encoding="utf-8-sig")
@@ -153,7 +172,7 @@ def test_usage_errors_exit_2():
 
 
 def test_listwise_excludes_respondents_with_missing_answers(tmp_path):
-    result = invoke("run", XLSX, "--model", SPEC, "--out", str(tmp_path), "--on-invalid", "exclude", "--missing", "listwise")
+    result = invoke("run", XLSX, "--model", SPEC, "--out", str(tmp_path), "--on-invalid", "exclude", "--missing", "listwise", "--bootstrap", "50")
     assert result.exit_code == 0, result.output
     excluded = pd.read_csv(tmp_path / "excluded.csv", encoding="utf-8-sig")
     listwise = excluded["reason"].str.startswith("missing answer")

@@ -16,6 +16,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from . import __version__
@@ -50,6 +51,11 @@ class OnInvalid(str, Enum):
 class MissingChoice(str, Enum):
     mean = "mean"
     listwise = "listwise"
+
+
+class CIChoice(str, Enum):
+    percentile = "percentile"
+    bca = "bca"
 
 
 class TemplateChoice(str, Enum):
@@ -119,6 +125,58 @@ def _guarded(fn):
     return wrapper
 
 
+def _print_results(fit, scheme: str) -> None:
+    spec = fit.model
+    boot = fit.bootstrap
+    pct = f"{boot.level:.0%} interval" if boot is not None else None
+    table = Table(title=f"{spec.name} — construct indices (0–100)", title_justify="left")
+    columns = [("construct", "left"), ("label", "left"), ("index", "right")]
+    if boot is not None:
+        columns += [(pct, "right"), ("±", "right")]
+    columns.append(("n", "right"))
+    for col, justify in columns:
+        table.add_column(col, justify=justify)
+    for r in fit.index.to_dict("records"):
+        mark = " ◀" if r["construct"] == spec.index else ""
+        value = "–" if r["index"] != r["index"] else f"{r['index']:.1f}{mark}"
+        row = [str(r["construct"]), str(r["label"]), value]
+        if boot is not None:
+            row += [_interval(r["ci_lower"], r["ci_upper"], 1), _num(r["margin_of_error"], 1)]
+        table.add_row(*row, f"{r['n']:,}")
+    out.print(table)
+
+    paths = Table(title="Path coefficients", title_justify="left")
+    columns = [("source", "left"), ("target", "left"), ("estimate", "right")]
+    if boot is not None:
+        columns += [("std_err", "right"), ("p_value", "right"), (pct, "right")]
+    for col, justify in columns:
+        paths.add_column(col, justify=justify)
+    for r in fit.paths.to_dict("records"):
+        row = [str(r["source"]), str(r["target"]), f"{r['estimate']:.3f}"]
+        if boot is not None:
+            row += [_num(r["std_err"], 3), _num(r["p_value"], 3), _interval(r["ci_lower"], r["ci_upper"], 3)]
+        paths.add_row(*row)
+    out.print(paths)
+    out.print(f"PLS ({scheme} scheme) converged in {fit.iterations} iterations.", markup=False)
+    if boot is not None:
+        failed = f"; {boot.failed} failed and were left out (see bootstrap_failures.csv)" if boot.failed else ""
+        out.print(f"Bootstrap: {boot.used:,} of {boot.resamples:,} resamples used (seed {boot.seed}, {boot.method}){failed}.", markup=False)
+    if fit.headline is not None:
+        text = f"Satisfaction index ({spec.label(spec.index)}): {fit.headline:.1f}"
+        if boot is not None:
+            r = fit.index.set_index("construct").loc[spec.index]
+            text += f" ± {r['margin_of_error']:.1f} ({pct} {r['ci_lower']:.1f}–{r['ci_upper']:.1f})"
+        out.print(text, markup=False)
+
+
+def _num(value: float, digits: int) -> str:
+    return "–" if value != value else f"{value:.{digits}f}"
+
+
+def _interval(lo: float, hi: float, digits: int) -> str:
+    return "–" if lo != lo else f"[{lo:.{digits}f}, {hi:.{digits}f}]"
+
+
 def _data_summary(data) -> None:
     where = data.source + (f", sheet '{data.sheet}'" if data.sheet else "")
     out.print(
@@ -148,9 +206,16 @@ def run(
     missing: MissingOpt = MissingChoice.mean,
     encoding: EncodingOpt = None,
     max_iter: Annotated[int, typer.Option("--max-iter", min=1, help="Maximum PLS iterations.")] = 300,
+    resamples: Annotated[int, typer.Option("--bootstrap", min=0, help="Bootstrap resamples for standard errors and intervals (0 turns the bootstrap off).")] = 1000,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Seed of the bootstrap (default: drawn and reported, so the run can be repeated).")] = None,
+    ci: Annotated[CIChoice, typer.Option("--ci", help="Bootstrap interval: percentile or bca (bias-corrected and accelerated).")] = CIChoice.percentile,
+    level: Annotated[float, typer.Option("--level", min=0.5, max=0.999, help="Confidence level of the intervals.")] = 0.95,
+    jobs: Annotated[int, typer.Option("--jobs", help="Worker processes for large bootstraps (-1: all cores).")] = -1,
 ) -> None:
     """Estimate the model on a survey export and write the index, paths, weights and report.xlsx."""
+    from .assess import assess
     from .engine import PLS
+    from .engine.bootstrap import bootstrap
     from .ingest import read_responses
     from .report.run_report import write_report
     from .schema import load_model
@@ -159,24 +224,20 @@ def run(
     data = read_responses(responses, spec, sheet=_sheet(sheet), encoding=encoding, on_invalid=on_invalid.value, missing=missing.value)
     _data_summary(data)
     fit = PLS(spec, scheme=scheme.value, max_iter=max_iter).fit(data)
-    written = write_report(fit, data, out_dir)
-
-    table = Table(title=f"{spec.name} — construct indices (0–100)", title_justify="left")
-    for col, justify in (("construct", "left"), ("label", "left"), ("index", "right"), ("n", "right")):
-        table.add_column(col, justify=justify)
-    for r in fit.index.itertuples():
-        mark = " ◀" if r.construct == spec.index else ""
-        table.add_row(str(r.construct), str(r.label), "–" if r.index != r.index else f"{r.index:.1f}{mark}", f"{r.n:,}")
-    out.print(table)
-    paths = Table(title="Path coefficients", title_justify="left")
-    for col, justify in (("source", "left"), ("target", "left"), ("estimate", "right")):
-        paths.add_column(col, justify=justify)
-    for r in fit.paths.itertuples():
-        paths.add_row(str(r.source), str(r.target), f"{r.estimate:.3f}")
-    out.print(paths)
-    out.print(f"PLS ({scheme.value} scheme) converged in {fit.iterations} iterations.", markup=False)
-    if fit.headline is not None:
-        out.print(f"Satisfaction index ({spec.label(spec.index)}): {fit.headline:.1f}", markup=False)
+    if resamples:
+        with Progress(
+            TextColumn("Bootstrap"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            console=err, transient=True, disable=not err.is_terminal,
+        ) as bar:
+            task = bar.add_task("bootstrap", total=resamples)
+            fit = bootstrap(fit, data, resamples=resamples, seed=seed, level=level, method=ci.value, n_jobs=jobs,
+                            progress=lambda done, total: bar.update(task, completed=done))
+    quality = assess(fit)
+    written = write_report(fit, data, out_dir, quality=quality)
+    _print_results(fit, scheme.value)
+    flags = quality.flags
+    if len(flags):
+        out.print(f"Quality: {len(flags)} criterion flag(s) raised (information, not errors): see quality.csv.", markup=False)
     out.print(f"Wrote {len(written)} files to {out_dir}: " + ", ".join(p.name for p in written), markup=False)
 
 

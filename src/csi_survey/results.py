@@ -90,6 +90,7 @@ class PLSResults:
     respondent_id: pd.Series
     engine: str = "pls"
     notes: tuple[str, ...] = field(default_factory=tuple)
+    bootstrap: Any = None  #: :class:`~csi_survey.engine.bootstrap.BootstrapInfo` after bootstrapping
 
     @property
     def headline(self) -> float | None:
@@ -109,6 +110,15 @@ class PLSResults:
         }
         if self.headline is not None:
             info["Satisfaction index"] = f"{self.headline:.1f} ({self.model.label(self.model.index)})"
+            if self.bootstrap is not None:
+                row = self.index.loc[self.index["construct"] == self.model.index].iloc[0]
+                info["Satisfaction index"] += (
+                    f", {self.bootstrap.level:.0%} interval {row['ci_lower']:.1f}–{row['ci_upper']:.1f}"
+                    f" (± {row['margin_of_error']:.1f})"
+                )
+        if self.bootstrap is not None:
+            b = self.bootstrap
+            info["Bootstrap"] = f"{b.used} of {b.resamples} resamples used, seed {b.seed}, {b.method} intervals"
         return Summary(
             title="csi-survey results",
             info=info,

@@ -127,8 +127,9 @@ class _Problems:
         self.status = status
         self.messages: dict[int, str] = {}
 
-    def fail(self, where: np.ndarray, message: str) -> None:
-        for b in np.flatnonzero(where):
+    def fail(self, entries: np.ndarray, message: str) -> None:
+        """Mark the batch entries with these positions as singular (keeping the first reason)."""
+        for b in np.asarray(entries, dtype=int).ravel():
             b = int(b)
             if self.status[b] != SINGULAR:
                 self.status[b] = SINGULAR
@@ -201,12 +202,12 @@ def pls_core_batch(
     for j, idx in enumerate(blocks):
         W[:, idx, j] = 1.0
     ok = _normalize(W, C, blocks)
-    problems.fail(~ok, "a construct score has zero variance (its items do not vary)")
+    problems.fail(np.flatnonzero(~ok), "a construct score has zero variance (its items do not vary)")
     inv_B: dict[int, np.ndarray] = {}
     for j, idx in enumerate(blocks):
         if modes[j] == "B":
             inv_B[j], good = _batched_inv(C[:, idx[:, None], idx[None, :]])
-            problems.fail(~good, f"the items of mode-B construct {names[j]} ({', '.join(item_names[i] for i in idx)}) are perfectly collinear")
+            problems.fail(np.flatnonzero(~good), f"the items of mode-B construct {names[j]} ({', '.join(item_names[i] for i in idx)}) are perfectly collinear")
 
     iterations = np.zeros(Bn, dtype=int)
     last_change = np.full(Bn, np.nan)

@@ -29,8 +29,8 @@ class RunTables:
     overview: pd.DataFrame
 
 
-def run_tables(fit: Any, data: Any | None = None) -> RunTables:
-    """Collect the tidy output tables of a fit (and of the prepared data, when given)."""
+def run_tables(fit: Any, data: Any | None = None, quality: Any | None = None) -> RunTables:
+    """Collect the tidy output tables of a fit (and of the prepared data and quality, when given)."""
     model = fit.model
     id_name = model.id_column or "respondent_id"
     scores = fit.scores_100.copy()
@@ -48,6 +48,16 @@ def run_tables(fit: Any, data: Any | None = None) -> RunTables:
         tables["missing.csv"] = data.missing
     else:
         tables["excluded.csv"] = pd.DataFrame({"row": pd.Series(dtype="int64"), "respondent_id": pd.Series(dtype=str), "reason": pd.Series(dtype=str)})
+
+    boot = getattr(fit, "bootstrap", None)
+    if quality is not None:
+        tables["quality.csv"] = quality.reliability
+        tables["htmt.csv"] = _htmt_with_intervals(quality.htmt, boot)
+        tables["fit_measures.csv"] = quality.fit
+        tables["quality_flags.csv"] = quality.flags
+    if boot is not None:
+        tables["bootstrap.csv"] = boot.estimates
+        tables["bootstrap_failures.csv"] = boot.failures
 
     rows = [("Model", model.name)]
     if data is not None:
@@ -67,20 +77,50 @@ def run_tables(fit: Any, data: Any | None = None) -> RunTables:
         ("Engine", f"PLS path modeling, {settings['scheme']} scheme" + ("" if settings.get("scaled", True) else ", unscaled")),
         ("Iterations", fit.iterations),
     ]
+    if boot is not None:
+        rows += [
+            ("Bootstrap resamples", f"{boot.used} used of {boot.resamples} ({boot.failed} failed)"),
+            ("Bootstrap seed", boot.seed),
+            ("Intervals", f"{boot.method}, {boot.level:.0%}"),
+        ]
     if fit.headline is not None:
         rows.append(("Satisfaction index (0–100)", round(fit.headline, 1)))
+        if boot is not None:
+            r = fit.index.set_index("construct").loc[model.index]
+            rows.append(("Margin of error (±)", round(float(r["margin_of_error"]), 1)))
+            rows.append(("Interval", f"{r['ci_lower']:.1f} – {r['ci_upper']:.1f}"))
         rows.append(("Index construct", f"{model.index} ({model.label(model.index)})"))
     overview = pd.DataFrame(rows, columns=["field", "value"]).astype({"value": str})
     return RunTables(tables, overview)
 
 
-def write_report(fit: Any, data: Any | None, out_dir: str | Path, *, scores_sheet_limit: int = SCORES_SHEET_LIMIT) -> list[Path]:
+def _htmt_with_intervals(htmt: pd.DataFrame, boot: Any | None) -> pd.DataFrame:
+    """The HTMT table, with the bootstrap interval of each pair when a bootstrap ran."""
+    if boot is None:
+        return htmt
+    est = boot.estimates[boot.estimates["statistic"] == "htmt"]
+    lookup = {frozenset((r.source, r.target)): (r.ci_lower, r.ci_upper) for r in est.itertuples()}
+    pairs = [lookup.get(frozenset((a, b)), (float("nan"), float("nan"))) for a, b in zip(htmt["construct_1"], htmt["construct_2"])]
+    out = htmt.copy()
+    out.insert(3, "ci_lower", [p[0] for p in pairs])
+    out.insert(4, "ci_upper", [p[1] for p in pairs])
+    return out
+
+
+def write_report(
+    fit: Any,
+    data: Any | None,
+    out_dir: str | Path,
+    *,
+    quality: Any | None = None,
+    scores_sheet_limit: int = SCORES_SHEET_LIMIT,
+) -> list[Path]:
     """Write the CSV tables and ``report.xlsx`` into ``out_dir``; return the written paths.
 
     Atomic: everything is written to a staging folder first and moved into ``out_dir`` only when
     every file is complete, so a failed run never leaves a half-written report.
     """
-    run = run_tables(fit, data)
+    run = run_tables(fit, data, quality)
     t = run.tables
     scores = t["scores.csv"]
     if len(scores) <= scores_sheet_limit:
@@ -101,6 +141,15 @@ def write_report(fit: Any, data: Any | None, out_dir: str | Path, *, scores_shee
     ]
     if "missing.csv" in t:
         sheets.append(Sheet("Missing", t["missing.csv"], note="Missing answers per item among the respondents used."))
+    if "quality.csv" in t:
+        sheets += [
+            Sheet("Quality", t["quality.csv"], note="Reliability and convergent validity per construct (flags: information, not errors)."),
+            Sheet("HTMT", t["htmt.csv"], note="Heterotrait-monotrait ratio (discriminant validity; flag above 0.90)."),
+            Sheet("Model fit", t["fit_measures.csv"], note="SRMR (saturated and estimated model) and GoF."),
+            Sheet("Quality flags", t["quality_flags.csv"], note="Every quality criterion outside its threshold, with the reference."),
+        ]
+    if "bootstrap.csv" in t:
+        sheets.append(Sheet("Bootstrap", t["bootstrap.csv"], note="Bootstrap standard errors, t and p values and intervals of every estimate."))
     sheets.append(Sheet("Excluded", t["excluded.csv"], note="Rows not used, with the reason (row as in the input sheet)."))
     sheets.append(scores_sheet)
 
