@@ -13,7 +13,9 @@ from .exceptions import (
     SingularMatrixError,
     SpecError,
 )
+from .assess import Assessment, assess, htmt_matrix
 from .engine import PLS, SCHEMES
+from .engine.bootstrap import BootstrapInfo, bootstrap
 from .ingest import RawTable, SurveyData, prepare, read_responses, read_table
 from .results import PLSResults, Summary
 from .schema import Construct, Item, PathSpec, Questionnaire, Scale, construct, load_model, paths, template
@@ -26,12 +28,15 @@ __all__ = [
     "ConvergenceError", "SingularMatrixError", "ReportError", "SettingsError", "CsiSurveyWarning", "IndexWarning",
     "PLS", "SCHEMES", "PLSResults", "Summary",
     "read_responses", "read_table", "prepare", "RawTable", "SurveyData", "write_report",
+    "bootstrap", "BootstrapInfo", "assess", "Assessment", "htmt_matrix",
 ]
 
 
 def write_report(fit, data, out_dir, **kwargs):
-    """Write the CSV tables and report.xlsx of a fit into ``out_dir`` (atomically); see
-    :func:`csi_survey.report.run_report.write_report`."""
+    """Write the CSV tables and report.xlsx of a fit into ``out_dir`` (atomically).
+
+    Pass ``quality=assess(fit)`` to add the quality tables; a bootstrapped fit adds its intervals.
+    See :func:`csi_survey.report.run_report.write_report`."""
     from .report.run_report import write_report as _write
 
     return _write(fit, data, out_dir, **kwargs)
