@@ -636,8 +636,7 @@ def assess(fit: PLSResults) -> Assessment:
     info = {
         "Model": model.name,
         "Respondents": fit.n,
-        "Engine": f"PLS path modeling, {fit.settings.get('scheme', '?')} scheme"
-        + ("" if fit.settings.get("scaled", True) else ", unscaled items"),
+        "Engine": fit.engine_description,
     }
     return Assessment(
         reliability=reliability,

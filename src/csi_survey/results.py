@@ -100,11 +100,16 @@ class PLSResults:
         row = self.index.loc[self.index["construct"] == self.model.index, "index"]
         return float(row.iloc[0])
 
+    @property
+    def engine_description(self) -> str:
+        """One line naming the estimator and its settings, e.g. ``PLS path modeling, path scheme``."""
+        scaled = "" if self.settings.get("scaled", True) else ", unscaled items"
+        return f"PLS path modeling, {self.settings['scheme']} scheme{scaled}"
+
     def summary(self) -> Summary:
         info = {
             "Model": self.model.name,
-            "Engine": f"PLS path modeling, {self.settings['scheme']} scheme"
-            + ("" if self.settings.get("scaled", True) else ", unscaled items"),
+            "Engine": self.engine_description,
             "Respondents": self.n,
             "Iterations": self.iterations,
         }

@@ -72,9 +72,8 @@ def run_tables(fit: Any, data: Any | None = None, quality: Any | None = None) ->
         ]
     else:
         rows.append(("Respondents used", fit.n))
-    settings = fit.settings
     rows += [
-        ("Engine", f"PLS path modeling, {settings['scheme']} scheme" + ("" if settings.get("scaled", True) else ", unscaled")),
+        ("Engine", fit.engine_description),
         ("Iterations", fit.iterations),
     ]
     if boot is not None:
