@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -151,7 +152,7 @@ def test_sheet_by_number(tmp_path):
 
 def test_missing_item_column_names_the_closest(tmp_path):
     spec = tmp_path / "m.yaml"
-    spec.write_text(open(SPEC, encoding="utf-8").read().replace("sat_confirm", "sat_confirmed"), encoding="utf-8")
+    spec.write_text(Path(SPEC).read_text(encoding="utf-8").replace("sat_confirm", "sat_confirmed"), encoding="utf-8")
     assert_clean_failure(invoke("validate", XLSX, "--model", str(spec)), "sat_confirmed", "sat_confirm")
 
 

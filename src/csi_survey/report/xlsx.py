@@ -5,59 +5,73 @@ header with a light fill, a frozen header row, an autofilter, column widths fitt
 (Chinese characters count as two) and number formats chosen from the column names.
 
 Every text cell (data, column names, note) goes through :func:`~csi_survey.report.safe.safe_text`
-and is stored as a *string* cell, so a label such as ``=HYPERLINK(...)`` can never become a
-formula. Numbers are stored as numbers, missing values as empty cells.
+and is written with ``write_string``, and the workbook is created with XlsxWriter's
+``strings_to_formulas``/``strings_to_numbers``/``strings_to_urls`` turned off, so a label such as
+``=HYPERLINK(...)`` can never become a formula, a number or a link. Numbers are stored as numbers,
+missing values as empty cells.
 
 How the file is produced
 ------------------------
-openpyxl builds the workbook: sheets, note, header, styles, number formats, frozen panes,
-autofilter, column widths and document properties. The data rows of each table are then streamed
-into the worksheet XML by this module, column by column, because openpyxl serialises cells in
-pure Python (without lxml) at ~7 µs per cell: a 100,000 × 15 table took 18–24 s with openpyxl
-alone (normal or write-only mode), against ~3 s this way. The rows use only the simplest parts of
-the format (numbers, booleans and inline strings with a style index registered by openpyxl).
+XlsxWriter writes the workbook (openpyxl is only used to *read* workbooks). It runs in
+``constant_memory`` mode: each row is flushed to a temporary file as soon as the next one starts,
+so memory stays flat however large the table is, and text is stored as inline strings. Rows must
+therefore be written in order: note, header, then the data, row by row. Number formats are set
+on the columns (XlsxWriter applies a column's format to the cells written without one), and each
+column is written with one ``write_number`` / ``write_string`` / ``write_boolean`` method chosen
+from its dtype; only columns of mixed (``object``) dtype are dispatched cell by cell. The
+temporary files live in a private folder that is removed whatever happens.
+
+:func:`_write_sheet` writes one :class:`Sheet` into an open ``xlsxwriter.Workbook`` and returns
+the worksheet and the table's position (:class:`_TableRange`), so that native Excel charts can be
+added to it; :func:`_open_workbook` opens and saves such a workbook.
 """
 
 from __future__ import annotations
 
-import io
 import math
 import os
 import re
-import zipfile
-from collections.abc import Iterator, Mapping, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import Cell
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+import xlsxwriter
+from xlsxwriter.exceptions import FileCreateError, FileSizeError
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from ..exceptions import ReportError
 from .safe import safe_frame, safe_text
 
 __all__ = ["Sheet", "write_workbook"]
 
-#: Excel limits.
+#: Excel limits (lengths in UTF-16 code units, as Excel counts them).
 MAX_SHEET_NAME = 31
 MAX_ROWS = 1_048_576
 MAX_COLUMNS = 16_384
 MAX_CELL_TEXT = 32_767
 
-#: Column widths (in characters) are clamped to this range.
+#: Column widths (in characters, as Excel shows them) are clamped to this range.
 MIN_WIDTH = 8
 MAX_WIDTH = 60
 
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill(fill_type="solid", start_color="FFDDEBF7", end_color="FFDDEBF7")
-NOTE_FONT = Font(italic=True)
+HEADER_FORMAT = {"bold": True, "pattern": 1, "bg_color": "#DDEBF7"}
+NOTE_FORMAT = {"italic": True}
 
-#: Rows serialised per chunk (bounds memory for big tables).
+#: Text never becomes a formula, a number or a hyperlink, whichever method writes it.
+WORKBOOK_OPTIONS: dict[str, Any] = {
+    "constant_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_numbers": False,
+    "strings_to_urls": False,
+}
+
+#: Rows converted to Python values at a time (bounds memory for big tables).
 _CHUNK_ROWS = 5_000
 
 _INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")
@@ -104,17 +118,29 @@ class Sheet:
 # -- text helpers ------------------------------------------------------------------------------
 
 
+def _utf16_len(text: str) -> int:
+    """Length as Excel counts it: characters above U+FFFF take two UTF-16 units."""
+    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+
+
+def _clip(text: str, limit: int) -> str:
+    """The longest prefix of ``text`` of at most ``limit`` UTF-16 units."""
+    if len(text) <= limit // 2 or _utf16_len(text) <= limit:
+        return text
+    length = 0
+    for position, char in enumerate(text):
+        length += 2 if ord(char) > 0xFFFF else 1
+        if length > limit:
+            return text[:position]
+    return text  # pragma: no cover - the length check above returned already
+
+
 def _display_text(value: Any) -> str:
     """Text as stored in a cell: formula-safe, without characters XML cannot hold, ≤ 32,767."""
     text = _ILLEGAL_XML.sub("\ufffd", safe_text(str(value)))
-    if len(text) > MAX_CELL_TEXT:
-        text = text[: MAX_CELL_TEXT - 1] + "…"
+    if len(text) > MAX_CELL_TEXT // 2 and _utf16_len(text) > MAX_CELL_TEXT:
+        text = _clip(text, MAX_CELL_TEXT - 1) + "…"
     return text
-
-
-def _xml_escape(text: str) -> str:
-    # "\r" as a character reference, otherwise XML parsers turn it into "\n".
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
 def _text_width(text: str) -> int:
@@ -138,6 +164,10 @@ def _sheet_names(names: Sequence[Any]) -> list[str]:
     """Valid, unique (case-insensitively) Excel sheet names, in order."""
     used: set[str] = set()
     result: list[str] = []
+
+    def taken(candidate: str) -> bool:
+        return candidate.casefold() in used or candidate.lower() in used
+
     for raw in names:
         base = _INVALID_SHEET_CHARS.sub("_", _ILLEGAL_XML.sub("", str(raw)))
         base = base.strip("'")  # Excel forbids a leading or trailing apostrophe
@@ -145,13 +175,13 @@ def _sheet_names(names: Sequence[Any]) -> list[str]:
             base = "Sheet"
         if base.casefold() == "history":  # reserved by Excel
             base = "History_"
-        candidate = base[:MAX_SHEET_NAME].rstrip("'")
+        candidate = _clip(base, MAX_SHEET_NAME).rstrip("'")
         number = 2
-        while candidate.casefold() in used:
+        while taken(candidate):
             suffix = f" ({number})"
-            candidate = base[: MAX_SHEET_NAME - len(suffix)].rstrip("'") + suffix
+            candidate = _clip(base, MAX_SHEET_NAME - len(suffix)).rstrip("'") + suffix
             number += 1
-        used.add(candidate.casefold())
+        used.update((candidate.casefold(), candidate.lower()))
         result.append(candidate)
     return result
 
@@ -197,81 +227,131 @@ def _formatted_width(value: float, number_format: str | None) -> int:
     return min(len(repr(float(value))), 11)  # General shows at most ~11 characters
 
 
+class _Formats:
+    """The cell formats of one workbook, each created once."""
+
+    def __init__(self, workbook: xlsxwriter.Workbook) -> None:
+        self._workbook = workbook
+        self.header = workbook.add_format(HEADER_FORMAT)
+        self.note = workbook.add_format(NOTE_FORMAT)
+        self._numbers: dict[str, Format] = {}
+
+    def number(self, number_format: str | None) -> Format | None:
+        if number_format is None:
+            return None
+        if number_format not in self._numbers:
+            self._numbers[number_format] = self._workbook.add_format({"num_format": number_format})
+        return self._numbers[number_format]
+
+
 # -- columns -----------------------------------------------------------------------------------
+
+#: ``writer(row, col, value)``: writes one non-missing cell.
+_Writer = Callable[[int, int, Any], Any]
+
+_INF_TEXT = {math.inf: _display_text("inf"), -math.inf: _display_text("-inf")}
 
 
 @dataclass
 class _Column:
-    letter: str
-    kind: str  # "float", "int", "bool", "text" or "any"
+    """One table column, ready to be written: its values and how to write them.
+
+    ``kind`` is ``"bool"``, ``"int"``, ``"float"`` (finite or NaN), ``"float_inf"`` (with ±inf,
+    written as text), ``"text"`` or ``"any"`` (mixed values, dispatched cell by cell).
+    """
+
+    kind: str
     values: np.ndarray
-    style: str  # ' s="N"' (the number format's style index) or ""
+    number_format: str | None
     width: float
 
+    def chunk(self, start: int, stop: int) -> list[Any]:
+        """Python values of the rows ``start:stop``; ``None`` for an empty cell."""
+        values = self.values[start:stop]
+        if self.kind in ("bool", "int"):
+            return values.tolist()
+        if self.kind in ("float", "float_inf"):
+            missing = np.isnan(values)
+            infinite = np.isinf(values) if self.kind == "float_inf" else None
+            if not missing.any() and (infinite is None or not infinite.any()):
+                return values.tolist()
+            cells = values.astype(object)
+            cells[missing] = None
+            if infinite is not None:
+                cells[infinite & (values > 0)] = _INF_TEXT[math.inf]
+                cells[infinite & (values < 0)] = _INF_TEXT[-math.inf]
+            return cells.tolist()
+        if self.kind == "text":
+            return [_display_text(v) if v else None for v in values.tolist()]
+        return values.tolist()
 
-def _cell_text(ref: str, text: str) -> str:
-    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{_xml_escape(text)}</t></is></c>'
-
-
-def _cell_nonfinite(ref: str, value: float) -> str:
-    if value != value:  # NaN: empty cell
-        return ""
-    return _cell_text(ref, _display_text("inf" if value > 0 else "-inf"))
-
-
-def _cell_any(ref: str, value: Any, style: str) -> str:
-    """Cell XML of a value of any type (columns of mixed or unusual dtype)."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return ""
-    if isinstance(value, (bool, np.bool_)):
-        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, (int, np.integer)):
-        return f'<c r="{ref}"{style}><v>{int(value)}</v></c>'
-    if isinstance(value, (float, np.floating)):
-        number = float(value)
-        if math.isfinite(number):
-            return f'<c r="{ref}"{style}><v>{number!r}</v></c>'
-        return _cell_nonfinite(ref, number)
-    if isinstance(value, str):
-        return _cell_text(ref, _display_text(value)) if value else ""
-    try:
-        if pd.isna(value) is True:  # NaT of numpy, Decimal("NaN") …
-            return ""
-    except (TypeError, ValueError):
-        pass
-    text = str(value)  # dates, Decimal, lists …: shown as text
-    return _cell_text(ref, _display_text(text)) if text else ""
+    def writer(self, worksheet: Worksheet) -> _Writer:
+        if self.kind == "bool":
+            return worksheet.write_boolean
+        if self.kind in ("int", "float"):
+            return worksheet.write_number
+        if self.kind == "text":
+            return worksheet.write_string
+        if self.kind == "float_inf":
+            return _float_or_text_writer(worksheet)
+        return _any_writer(worksheet)
 
 
-def _encode(column: _Column, start: int, stop: int, rows: range) -> list[str]:
-    """XML of the cells ``start:stop`` of a column ("" for an empty cell)."""
-    letter, style = column.letter, column.style
-    values = column.values[start:stop].tolist()
-    if column.kind == "float":
-        return [
-            f'<c r="{letter}{r}"{style}><v>{v!r}</v></c>'
-            if v - v == 0  # finite
-            else _cell_nonfinite(f"{letter}{r}", v)
-            for v, r in zip(values, rows)
-        ]
-    if column.kind == "int":
-        return [f'<c r="{letter}{r}"{style}><v>{v}</v></c>' for v, r in zip(values, rows)]
-    if column.kind == "bool":
-        return [f'<c r="{letter}{r}" t="b"><v>{int(v)}</v></c>' for v, r in zip(values, rows)]
-    if column.kind == "text":
-        return [
-            _cell_text(f"{letter}{r}", _display_text(v)) if v else "" for v, r in zip(values, rows)
-        ]
-    return [_cell_any(f"{letter}{r}", v, style) for v, r in zip(values, rows)]
+def _float_or_text_writer(worksheet: Worksheet) -> _Writer:
+    write_number, write_string = worksheet.write_number, worksheet.write_string
+
+    def write(row: int, col: int, value: Any) -> None:
+        if value.__class__ is str:  # ±inf, already turned into text by _Column.chunk
+            write_string(row, col, value)
+        else:
+            write_number(row, col, value)
+
+    return write
 
 
-def _prepare_column(
-    series: pd.Series,
-    letter: str,
-    header: str,
-    style: str,
-    number_format: str | None,
-) -> _Column:
+def _any_writer(worksheet: Worksheet) -> _Writer:
+    """Writer for columns of mixed values (``object`` dtype, categoricals, dates …)."""
+    write_number = worksheet.write_number
+    write_string = worksheet.write_string
+    write_boolean = worksheet.write_boolean
+
+    def write_text(row: int, col: int, text: str) -> None:
+        if text:
+            write_string(row, col, _display_text(text))
+
+    def write(row: int, col: int, value: Any) -> None:
+        if value is pd.NA or value is pd.NaT:
+            return
+        if isinstance(value, (bool, np.bool_)):
+            write_boolean(row, col, bool(value))
+        elif isinstance(value, (int, np.integer)):
+            number = int(value)
+            try:
+                float(number)
+            except OverflowError:  # beyond any float: Excel cannot hold it as a number
+                write_text(row, col, str(number))
+            else:
+                write_number(row, col, number)
+        elif isinstance(value, (float, np.floating)):
+            number = float(value)
+            if math.isfinite(number):
+                write_number(row, col, number)
+            elif number == number:  # ±inf
+                write_string(row, col, _INF_TEXT[number])
+        elif isinstance(value, str):
+            write_text(row, col, value)
+        else:
+            try:
+                if pd.isna(value) is True:  # NaT of numpy, Decimal("NaN") …
+                    return
+            except (TypeError, ValueError):
+                pass
+            write_text(row, col, str(value))  # dates, Decimal, lists …: shown as text
+
+    return write
+
+
+def _prepare_column(series: pd.Series, header: str, number_format: str | None) -> _Column:
     dtype = series.dtype
     if isinstance(dtype, np.dtype) and dtype.kind == "b":
         kind, values = "bool", series.to_numpy()
@@ -288,29 +368,18 @@ def _prepare_column(
                 _formatted_width(finite.max(), number_format),
             )
         if kind == "float" and np.isinf(numbers).any():
+            kind = "float_inf"
             data_width = max(data_width, 5)
-    elif isinstance(dtype, pd.StringDtype):
+    elif isinstance(dtype, pd.StringDtype) or (
+        dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "string"
+    ):
         kind, values = "text", series.to_numpy(dtype=object, na_value=None)
         data_width = _column_text_width(series)
     else:
         kind, values = "any", series.to_numpy(dtype=object)
         data_width = _column_text_width(series)
     width = max(_text_width(header) + 3, data_width + 2)  # +3: room for the filter button
-    return _Column(letter, kind, values, style, float(min(max(width, MIN_WIDTH), MAX_WIDTH)))
-
-
-# -- workbook ----------------------------------------------------------------------------------
-
-
-@dataclass
-class _Plan:
-    """What remains to be streamed into one worksheet after openpyxl has written it."""
-
-    worksheet: Worksheet
-    first_row: int
-    n_rows: int
-    columns: list[_Column]
-    dimension: str
+    return _Column(kind, values, number_format, float(min(max(width, MIN_WIDTH), MAX_WIDTH)))
 
 
 def _column_names(columns: pd.Index) -> list[str]:
@@ -319,112 +388,176 @@ def _column_names(columns: pd.Index) -> list[str]:
     return [str(label) for label in columns]
 
 
-class _Styles:
-    """Style indices of the data cells' number formats, registered in the workbook by openpyxl."""
-
-    def __init__(self) -> None:
-        self._ids: dict[str, int] = {}
-
-    def style_id(self, ws: Worksheet, number_format: str) -> int:
-        if number_format not in self._ids:
-            cell = Cell(ws)  # a detached cell: registers the style without adding a cell to ws
-            cell.number_format = number_format
-            self._ids[number_format] = cell.style_id
-        return self._ids[number_format]
+# -- worksheets --------------------------------------------------------------------------------
 
 
-def _build_sheet(ws: Worksheet, sheet: Sheet, styles: _Styles) -> _Plan | None:
-    header_row = 1
-    if sheet.note:
-        note = ws.cell(row=1, column=1, value=_display_text(sheet.note))
-        note.data_type = "s"
-        note.font = NOTE_FONT
-        header_row = 3
-    table = sheet.table
-    if table is None or table.shape[1] == 0:
-        return None
+@dataclass(frozen=True)
+class _TableRange:
+    """Where a table was written, in XlsxWriter's zero-based (row, column) numbers.
 
-    n_rows, n_cols = table.shape
+    The header is in row ``header_row``, columns ``0`` to ``last_col``; the data in rows
+    ``first_row`` to ``last_row`` (``last_row == header_row`` when the table has no rows).
+    """
+
+    sheet: str
+    header_row: int
+    first_row: int
+    last_row: int
+    last_col: int
+    columns: tuple[str, ...]  # the header texts, as written
+
+    def column(self, position: int) -> list[Any]:
+        """The data cells of one column, as an XlsxWriter chart reference (``values``,
+        ``categories``): ``[sheet, first_row, position, last_row, position]``."""
+        if not 0 <= position <= self.last_col:
+            raise IndexError(f"column {position} is not in the table of sheet {self.sheet!r}")
+        return [self.sheet, self.first_row, position, self.last_row, position]
+
+
+def _check_size(sheet: Sheet, name: str) -> None:
+    """Raise :class:`ReportError` if the table of ``sheet`` does not fit in an Excel sheet."""
+    if sheet.table is None:
+        return
+    n_rows, n_cols = sheet.table.shape
+    header_row = 3 if sheet.note else 1  # one-based
     if header_row + n_rows > MAX_ROWS or n_cols > MAX_COLUMNS:
         raise ReportError(
-            f"the table of sheet {ws.title!r} has {n_rows:,} rows × {n_cols:,} columns, more than an "
+            f"the table of sheet {name!r} has {n_rows:,} rows × {n_cols:,} columns, more than an "
             f"Excel sheet holds ({MAX_ROWS:,} rows × {MAX_COLUMNS:,} columns)",
             hint="write this table as CSV instead, or split it.",
         )
 
+
+def _write_sheet(
+    workbook: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet, name: str
+) -> tuple[Worksheet, _TableRange | None]:
+    """Add ``sheet`` to ``workbook`` as the worksheet ``name`` (a valid, unused sheet name, see
+    :func:`_sheet_names`).
+
+    Returns the worksheet and where its table is, or ``None`` for a sheet without a table.
+    """
+    _check_size(sheet, name)
+    ws = workbook.add_worksheet(name)
+    header_row = 0
+    if sheet.note:
+        ws.write_string(0, 0, _display_text(sheet.note), formats.note)
+        header_row = 2
+    table = sheet.table
+    if table is None or table.shape[1] == 0:
+        return ws, None
+
+    n_rows, n_cols = table.shape
     raw_names = list(table.columns)
     names = _column_names(table.columns)
     safe = safe_frame(table)
+    headers: list[str] = []
     columns: list[_Column] = []
-    for position, (raw, name) in enumerate(zip(raw_names, names)):
-        letter = get_column_letter(position + 1)
-        header = _display_text(name)
-        cell = ws.cell(row=header_row, column=position + 1, value=header)
-        cell.data_type = "s"  # never a formula nor an error code such as "#N/A"
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
+    for position, (raw, label) in enumerate(zip(raw_names, names)):
+        header = _display_text(label)
+        ws.write_string(header_row, position, header, formats.header)
         series = safe.iloc[:, position]
-        number_format = _number_format(raw, name, series.dtype, sheet.number_formats)
-        style = f' s="{styles.style_id(ws, number_format)}"' if number_format else ""
-        column = _prepare_column(series, letter, header, style, number_format)
-        ws.column_dimensions[letter].width = column.width
+        number_format = _number_format(raw, label, series.dtype, sheet.number_formats)
+        column = _prepare_column(series, header, number_format)
+        ws.set_column(position, position, column.width, formats.number(number_format))
+        headers.append(header)
         columns.append(column)
 
-    last = get_column_letter(n_cols)
-    ws.freeze_panes = f"A{header_row + 1}"
-    ws.auto_filter.ref = f"A{header_row}:{last}{header_row + n_rows}"
-    if n_rows == 0:
-        return None
-    return _Plan(ws, header_row + 1, n_rows, columns, f"A1:{last}{header_row + n_rows}")
+    ws.freeze_panes(header_row + 1, 0)
+    ws.autofilter(header_row, 0, header_row + n_rows, n_cols - 1)
+    _write_rows(ws, columns, header_row + 1, n_rows)
+    return ws, _TableRange(
+        ws.get_name(), header_row, header_row + 1, header_row + n_rows, n_cols - 1, tuple(headers)
+    )
 
 
-def _rows_xml(plan: _Plan) -> Iterator[str]:
-    for start in range(0, plan.n_rows, _CHUNK_ROWS):
-        stop = min(start + _CHUNK_ROWS, plan.n_rows)
-        rows = range(plan.first_row + start, plan.first_row + stop)
-        cells = [_encode(column, start, stop, rows) for column in plan.columns]
-        yield "".join(
-            f'<row r="{r}">{"".join(row_cells)}</row>' for r, row_cells in zip(rows, zip(*cells))
-        )
+def _write_rows(ws: Worksheet, columns: list[_Column], first_row: int, n_rows: int) -> None:
+    """Write the data row by row (``constant_memory`` mode needs rows in order)."""
+    writers = [column.writer(ws) for column in columns]
+    for start in range(0, n_rows, _CHUNK_ROWS):
+        stop = min(start + _CHUNK_ROWS, n_rows)
+        chunks = [column.chunk(start, stop) for column in columns]
+        for row, values in enumerate(zip(*chunks), start=first_row + start):
+            for col, value in enumerate(values):
+                if value is not None:  # an empty cell: nothing to write
+                    writers[col](row, col, value)
 
 
-_DIMENSION = re.compile(r'<dimension ref="[^"]*"\s*/>')
+# -- workbook ----------------------------------------------------------------------------------
 
 
-def _stream_sheet(xml: str, plan: _Plan, out: Any) -> None:
-    """Write openpyxl's sheet XML with the data rows inserted at the end of ``<sheetData>``."""
-    xml = _DIMENSION.sub(f'<dimension ref="{plan.dimension}"/>', xml, count=1)
-    end = xml.find("</sheetData>")
-    if end >= 0:
-        head, tail = xml[:end], xml[end:]
-    else:
-        empty = re.search(r"<sheetData\s*/>", xml)
-        if empty is None:  # pragma: no cover - openpyxl always writes sheetData
-            raise RuntimeError("worksheet XML without <sheetData>")
-        head, tail = xml[: empty.start()] + "<sheetData>", "</sheetData>" + xml[empty.end() :]
-    out.write(head.encode("utf-8"))
-    for chunk in _rows_xml(plan):
-        out.write(chunk.encode("utf-8"))
-    out.write(tail.encode("utf-8"))
+def _write_error(path: Path, error: BaseException) -> ReportError:
+    reason = getattr(error, "strerror", None) or error
+    return ReportError(
+        f"cannot write the workbook {path}: {reason}",
+        hint="close the file if it is open in Excel, and check that the folder exists, that you "
+        "may write to it and that the disk is not full.",
+    )
 
 
-def _assemble(skeleton: bytes, handle: Any, plans: list[_Plan]) -> None:
-    by_part = {plan.worksheet.path.lstrip("/"): plan for plan in plans}
-    with zipfile.ZipFile(io.BytesIO(skeleton)) as source, zipfile.ZipFile(
-        handle, "w", compression=zipfile.ZIP_DEFLATED
-    ) as target:
-        for info in source.infolist():
-            data = source.read(info.filename)
-            plan = by_part.pop(info.filename, None)
-            if plan is None:
-                target.writestr(info, data)
-                continue
-            part = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-            part.compress_type = zipfile.ZIP_DEFLATED
-            with target.open(part, "w") as out:
-                _stream_sheet(data.decode("utf-8"), plan, out)
-    if by_part:  # pragma: no cover - would mean openpyxl changed its package layout
-        raise RuntimeError(f"worksheet parts not found in the workbook: {sorted(by_part)}")
+def _abandon(workbook: xlsxwriter.Workbook) -> None:
+    """Close the temporary files of a workbook that will not be saved.
+
+    XlsxWriter has no public way to drop a workbook: in ``constant_memory`` mode each worksheet
+    keeps its rows in an open temporary file until :meth:`~xlsxwriter.Workbook.close`. Left
+    open, they are only closed by the garbage collector (with a ``ResourceWarning``), and on
+    Windows the temporary folder could not be removed.
+    """
+    for worksheet in workbook.worksheets():
+        close = getattr(worksheet, "_opt_close", None)  # private: best effort only
+        if close is None or getattr(worksheet, "row_data_fh", None) is None:
+            continue
+        try:
+            close()
+        except Exception:  # never hide the error that made us give up the workbook
+            pass
+
+
+@contextmanager
+def _open_workbook(
+    path: str | Path, *, title: str | None = None
+) -> Iterator[tuple[xlsxwriter.Workbook, _Formats]]:
+    """An XlsxWriter workbook writing to ``path``, with its formats and document properties.
+
+    The workbook is saved when the ``with`` block ends. If the block or the saving fails, the
+    partial file is removed (a partial workbook is worse than none) and a file-system error is
+    raised as :class:`ReportError`.
+    """
+    path = Path(path)
+    try:
+        handle = open(path, "wb")
+    except OSError as error:
+        raise _write_error(path, error) from error
+    try:
+        with handle, tempfile.TemporaryDirectory(
+            prefix="csi-survey-xlsx-", ignore_cleanup_errors=True
+        ) as tmpdir:
+            workbook = xlsxwriter.Workbook(handle, {**WORKBOOK_OPTIONS, "tmpdir": tmpdir})
+            try:
+                properties = {"author": "csi-survey"}
+                if title:
+                    properties["title"] = _ILLEGAL_XML.sub("\ufffd", str(title))
+                workbook.set_properties(properties)
+                yield workbook, _Formats(workbook)
+                workbook.close()
+            except BaseException:
+                _abandon(workbook)
+                raise
+    except BaseException as error:
+        try:
+            os.remove(path)
+        except OSError:
+            pass
+        if isinstance(error, FileCreateError):
+            cause = error.args[0] if error.args else error
+            raise _write_error(path, cause) from error
+        if isinstance(error, OSError):
+            raise _write_error(path, error) from error
+        if isinstance(error, FileSizeError):
+            raise ReportError(
+                f"the workbook {path} would be larger than 4 GB",
+                hint="write the large tables as CSV instead.",
+            ) from error
+        raise
 
 
 def write_workbook(path: str | Path, sheets: Sequence[Sheet], *, title: str | None = None) -> None:
@@ -444,7 +577,8 @@ def write_workbook(path: str | Path, sheets: Sequence[Sheet], *, title: str | No
     Raises
     ------
     ReportError
-        If the file cannot be written or a table does not fit in an Excel sheet.
+        If the file cannot be written or a table does not fit in an Excel sheet (checked before
+        the file is created).
     """
     sheets = list(sheets)
     if not sheets:
@@ -457,44 +591,10 @@ def write_workbook(path: str | Path, sheets: Sequence[Sheet], *, title: str | No
                 f"Sheet {sheet.name!r}: table must be a DataFrame or None, "
                 f"got {type(sheet.table).__name__}"
             )
+    names = _sheet_names([s.name for s in sheets])
+    for sheet, name in zip(sheets, names):
+        _check_size(sheet, name)
 
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    if title:
-        workbook.properties.title = _ILLEGAL_XML.sub("\ufffd", str(title))
-    workbook.properties.creator = "csi-survey"
-
-    styles = _Styles()
-    plans: list[_Plan] = []
-    for sheet, name in zip(sheets, _sheet_names([s.name for s in sheets])):
-        ws = workbook.create_sheet(title=name)
-        plan = _build_sheet(ws, sheet, styles)
-        if plan is not None:
-            plans.append(plan)
-
-    skeleton = io.BytesIO()
-    workbook.save(skeleton)
-
-    path = Path(path)
-    try:
-        handle = open(path, "wb")
-    except OSError as error:
-        raise ReportError(
-            f"cannot write the workbook {path}: {error.strerror or error}",
-            hint="close the file if it is open in Excel and check that the folder exists and that "
-            "you may write to it.",
-        ) from error
-    try:
-        with handle:
-            _assemble(skeleton.getvalue(), handle, plans)
-    except BaseException as error:
-        try:
-            os.remove(path)  # a partial workbook is worse than none
-        except OSError:
-            pass
-        if isinstance(error, OSError):
-            raise ReportError(
-                f"cannot write the workbook {path}: {error.strerror or error}",
-                hint="check that the disk is not full and that you may write to the folder.",
-            ) from error
-        raise
+    with _open_workbook(path, title=title) as (workbook, formats):
+        for sheet, name in zip(sheets, names):
+            _write_sheet(workbook, formats, sheet, name)
