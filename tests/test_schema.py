@@ -208,3 +208,23 @@ def test_spec_is_immutable():
 
 def test_paths_builder_is_a_cross_product():
     assert csi.paths(["EXP", "PQ"], ["PV", "SAT"]) == [("EXP", "PV"), ("EXP", "SAT"), ("PQ", "PV"), ("PQ", "SAT")]
+
+
+def test_covariances_and_sem_lines_for_the_covariance_engine():
+    q = csi.Questionnaire.from_yaml(
+        "constructs:\n  A: {items: [a1, a2]}\n  B: {items: [b1, b2]}\npaths: [[A, B]]\n"
+        "covariances: [[a1, b1], [A, B]]\nsem_lines: ['A ~~ 1*A']\n"
+    )
+    assert [(c.source, c.target) for c in q.covariances] == [("a1", "b1"), ("A", "B")]
+    assert q.sem_lines == ["A ~~ 1*A"]
+    assert csi.Questionnaire.from_yaml(q.to_yaml()) == q
+    with pytest.raises(csi.SpecError) as info:
+        csi.Questionnaire.from_yaml(
+            "constructs:\n  A: {items: [a1, a2]}\n  B: {items: [b1, b2]}\n"
+            "covariances: [[a1, B], [zz, a1], [a1, b1], [b1, a1]]\nsem_lines: [nonsense]\n", source="m.yaml"
+        )
+    problems = " | ".join(info.value.problems["problem"])
+    assert "between item and construct (a1 ~~ B)" in problems
+    assert "'zz', which is neither an item nor a construct" in problems
+    assert "b1 ~~ a1 is listed twice" in problems
+    assert "'nonsense' is not a lavaan-style line" in problems

@@ -17,7 +17,7 @@ from .assess import Assessment, assess, htmt_matrix
 from .engine import PLS, SCHEMES
 from .engine.bootstrap import BootstrapInfo, bootstrap
 from .ingest import RawTable, SurveyData, prepare, read_responses, read_table
-from .results import PLSResults, Summary
+from .results import ModelResults, PLSResults, Summary
 from .schema import Construct, Item, PathSpec, Questionnaire, Scale, construct, load_model, paths, template
 
 __version__ = "0.1.0"
@@ -26,7 +26,7 @@ __all__ = [
     "Questionnaire", "Construct", "Item", "Scale", "PathSpec", "construct", "paths", "load_model", "template",
     "CsiSurveyError", "SpecError", "InputFileError", "DataValidationError", "EstimationError",
     "ConvergenceError", "SingularMatrixError", "ReportError", "SettingsError", "CsiSurveyWarning", "IndexWarning",
-    "PLS", "SCHEMES", "PLSResults", "Summary",
+    "PLS", "SCHEMES", "ModelResults", "PLSResults", "Summary",
     "read_responses", "read_table", "prepare", "RawTable", "SurveyData", "write_report",
     "bootstrap", "BootstrapInfo", "assess", "Assessment", "htmt_matrix",
 ]

@@ -17,7 +17,7 @@ import pandas as pd
 from .index import index_table, index_weights, respondent_indices
 from .schema import Questionnaire
 
-__all__ = ["PLSResults", "Summary"]
+__all__ = ["ModelResults", "PLSResults", "Summary"]
 
 
 @dataclass(frozen=True)
@@ -49,9 +49,9 @@ class Summary:
         return str(self)
 
 
-@dataclass(frozen=True)
-class PLSResults:
-    """Results of a PLS path model fit. Build with :meth:`csi_survey.PLS.fit`.
+@dataclass(frozen=True, kw_only=True)
+class ModelResults:
+    """What every engine returns: the tidy tables that drivers and reports use.
 
     Tables
     ------
@@ -61,14 +61,13 @@ class PLSResults:
         ``source, target, estimate`` — path coefficients (standardized).
     effects
         ``source, target, direct_effect, indirect_effect, total_effect`` for every pair with a
-        non-zero total effect.
+        directed route between them.
     weights
-        ``construct, item, weight, loading, index_weight`` — standardized outer weight, loading and
-        the normalized unstandardized weight used for the 0–100 index.
+        ``construct, item, weight, loading, index_weight`` — the item's weight in the construct
+        score, its (standardized) loading, and the normalized unstandardized weight behind the
+        0–100 index.
     r2
         ``construct, r2, r2_adj`` for each endogenous construct.
-    cross_loadings
-        item × construct correlations (``item`` column, one column per construct).
     scores, scores_100
         per-respondent construct scores: standardized (mean 0, sd 1) and on 0–100.
     """
@@ -82,9 +81,6 @@ class PLSResults:
     effects: pd.DataFrame
     weights: pd.DataFrame
     r2: pd.DataFrame
-    cross_loadings: pd.DataFrame
-    construct_correlations: pd.DataFrame
-    item_correlations: pd.DataFrame
     scores: pd.DataFrame
     scores_100: pd.DataFrame
     respondent_id: pd.Series
@@ -106,6 +102,9 @@ class PLSResults:
         scaled = "" if self.settings.get("scaled", True) else ", unscaled items"
         return f"PLS path modeling, {self.settings['scheme']} scheme{scaled}"
 
+    def _summary_tables(self) -> dict[str, pd.DataFrame]:
+        return {"Index (0–100)": self.index, "Paths": self.paths, "R²": self.r2}
+
     def summary(self) -> Summary:
         info = {
             "Model": self.model.name,
@@ -124,14 +123,27 @@ class PLSResults:
         if self.bootstrap is not None:
             b = self.bootstrap
             info["Bootstrap"] = f"{b.used} of {b.resamples} resamples used, seed {b.seed}, {b.method} intervals"
-        return Summary(
-            title="csi-survey results",
-            info=info,
-            tables={"Index (0–100)": self.index, "Paths": self.paths, "R²": self.r2},
-        )
+        return Summary(title="csi-survey results", info=info, tables=self._summary_tables())
 
     def __repr__(self) -> str:
-        return f"<PLSResults {self.model.name!r}: n={self.n}, {len(self.paths)} paths, {self.iterations} iterations>"
+        return f"<{type(self).__name__} {self.model.name!r}: n={self.n}, {len(self.paths)} paths, {self.iterations} iterations>"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PLSResults(ModelResults):
+    """Results of a PLS path model fit. Build with :meth:`csi_survey.PLS.fit`.
+
+    Besides the tables of :class:`ModelResults`:
+
+    cross_loadings
+        item × construct correlations (``item`` column, one column per construct).
+    construct_correlations, item_correlations
+        correlation matrices of the construct scores and of the items.
+    """
+
+    cross_loadings: pd.DataFrame
+    construct_correlations: pd.DataFrame
+    item_correlations: pd.DataFrame
 
 
 def build_pls_results(

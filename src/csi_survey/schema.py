@@ -169,6 +169,10 @@ class PathSpec(_Base):
 class Questionnaire(_Base):
     """A questionnaire spec: constructs with items, scales, missing codes and the paths between them.
 
+    For the covariance-based engine only: ``covariances`` lists free covariances between two items
+    (residual covariances) or two constructs, written ``[a, b]``; ``sem_lines`` adds lavaan-style
+    lines verbatim, e.g. ``"visual ~~ 1*visual"`` (fixed values). PLS ignores both.
+
     Build one with :func:`load_model` (YAML file), :meth:`from_yaml`, :meth:`from_dict`,
     :meth:`build` or :func:`template`. Instances are immutable; every cross-reference has been
     checked (see :class:`~csi_survey.exceptions.SpecError`).
@@ -181,6 +185,8 @@ class Questionnaire(_Base):
     index: str | None = None
     constructs: dict[str, Construct]
     paths: list[PathSpec] = Field(default_factory=list)
+    covariances: list[PathSpec] = Field(default_factory=list)
+    sem_lines: list[str] = Field(default_factory=list)
 
     _codes = field_validator("missing_codes", mode="before")(
         classmethod(lambda cls, v: [] if v is None else _as_code_list(v))
@@ -238,6 +244,8 @@ class Questionnaire(_Base):
             for cid, c in self.constructs.items()
         }
         data["paths"] = [[p.source, p.target] for p in self.paths]
+        if self.covariances:
+            data["covariances"] = [[c.source, c.target] for c in self.covariances]
         data = _ints(data)
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100)
 
@@ -582,7 +590,7 @@ def _by_line(problems: list[tuple[tuple, str]], lines: dict) -> list[tuple[tuple
 
 
 _KNOWN_KEYS = {
-    "top": ["name", "scale", "missing_codes", "id_column", "index", "constructs", "paths"],
+    "top": ["name", "scale", "missing_codes", "id_column", "index", "constructs", "paths", "covariances", "sem_lines"],
     "construct": ["label", "items", "mode", "scale", "missing_codes"],
     "item": ["id", "text", "reverse", "scale", "missing_codes"],
     "scale": ["min", "max"],
@@ -659,15 +667,34 @@ def _semantic_problems(q: Questionnaire) -> list[tuple[tuple, str]]:
         if not bad:
             valid_edges.append(key)
 
+    names = set(q.constructs) | set(owner)
+    seen_cov: dict[frozenset, int] = {}
+    for k, cov in enumerate(q.covariances):
+        path = ("covariances", k)
+        for end in (cov.source, cov.target):
+            if end not in names:
+                problems.append((path, f"covariance names {end!r}, which is neither an item nor a construct"
+                                       f"{_did_you_mean(end, sorted(names), 'items and constructs')}"))
+        key = frozenset((cov.source, cov.target))
+        if key in seen_cov:
+            problems.append((path, f"covariance {cov.source} ~~ {cov.target} is listed twice (also covariances[{seen_cov[key]}])"))
+        seen_cov.setdefault(key, k)
+        if (cov.source in q.constructs) != (cov.target in q.constructs):
+            problems.append((path, f"covariance between item and construct ({cov.source} ~~ {cov.target}): "
+                                   "write covariances between two items or between two constructs"))
+    for k, line in enumerate(q.sem_lines):
+        if not re.search(r"=~|~~|~", line):
+            problems.append((("sem_lines", k), f"{line!r} is not a lavaan-style line (expected =~, ~ or ~~)"))
+
     cycle = _find_cycle(cids, valid_edges)
     if cycle:
         problems.append((("paths",), "the paths form a cycle: " + " → ".join(cycle) + " (the model must be recursive)"))
     return problems
 
 
-def _did_you_mean(name: str, choices: Sequence[str]) -> str:
+def _did_you_mean(name: str, choices: Sequence[str], kind: str = "constructs") -> str:
     close = difflib.get_close_matches(name, list(choices), n=1)
-    return f"; did you mean {close[0]!r}?" if close else f"; constructs are {', '.join(choices)}"
+    return f"; did you mean {close[0]!r}?" if close else f"; {kind} are {', '.join(choices)}"
 
 
 def _find_cycle(nodes: Sequence[str], edges: Sequence[tuple[str, str]]) -> list[str] | None:
