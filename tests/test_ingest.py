@@ -582,3 +582,20 @@ def test_bad_settings(tmp_path, q):
         prepare(df, q, missing="pairwise")
     with pytest.raises(SettingsError):
         read_responses(tmp_path / "does-not-matter.csv", q, missing="median")
+
+
+def test_answers_are_the_answers_as_given_before_imputation_and_reverse_coding():
+    import csi_survey as csi
+
+    q = csi.Questionnaire.from_yaml(
+        "scale: {min: 1, max: 5}\nmissing_codes: [9]\n"
+        "constructs:\n  A: {items: [a1, {id: a2, reverse: true}]}\n"
+    )
+    frame = pd.DataFrame({"a1": [1, 9, 5, 4], "a2": [2, 4, None, 1]})
+    data = csi.prepare(frame, q)
+    # items: reverse-coded and mean-imputed
+    assert data.items["a2"].tolist() == [4.0, 2.0, (4 + 2 + 5) / 3, 5.0]
+    assert data.items["a1"].tolist()[1] == pytest.approx((1 + 5 + 4) / 3)
+    answers = data.answers
+    assert answers["a1"].tolist()[0] == 1 and np.isnan(answers["a1"].iloc[1])
+    assert answers["a2"].iloc[[0, 1, 3]].tolist() == [2.0, 4.0, 1.0] and np.isnan(answers["a2"].iloc[2])

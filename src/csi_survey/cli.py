@@ -53,6 +53,11 @@ class MissingChoice(str, Enum):
     listwise = "listwise"
 
 
+class EngineChoice(str, Enum):
+    pls = "pls"
+    cbsem = "cbsem"
+
+
 class CIChoice(str, Enum):
     percentile = "percentile"
     bca = "bca"
@@ -125,7 +130,17 @@ def _guarded(fn):
     return wrapper
 
 
-def _print_results(fit, scheme: str) -> None:
+def _print_fit_measures(fit) -> None:
+    m = fit.fit_measures.set_index("measure")["value"]
+    out.print(
+        f"Model fit: χ² = {m['chi2']:.2f}, df = {m['df']:.0f}, p = {m['p_value']:.3f}; CFI = {m['cfi']:.3f}, "
+        f"TLI = {m['tli']:.3f}, RMSEA = {m['rmsea']:.3f} [{m['rmsea_ci_lower']:.3f}, {m['rmsea_ci_upper']:.3f}], "
+        f"SRMR = {m['srmr']:.3f}",
+        markup=False,
+    )
+
+
+def _print_results(fit, scheme: str | None) -> None:
     spec = fit.model
     boot = fit.bootstrap
     pct = f"{boot.level:.0%} interval" if boot is not None else None
@@ -157,7 +172,10 @@ def _print_results(fit, scheme: str) -> None:
             row += [_num(r["std_err"], 3), _num(r["p_value"], 3), _interval(r["ci_lower"], r["ci_upper"], 3)]
         paths.add_row(*row)
     out.print(paths)
-    out.print(f"PLS ({scheme} scheme) converged in {fit.iterations} iterations.", markup=False)
+    if scheme is not None:
+        out.print(f"PLS ({scheme} scheme) converged in {fit.iterations} iterations.", markup=False)
+    else:
+        out.print(f"{fit.engine_description}: converged in {fit.iterations} iterations.", markup=False)
     if boot is not None:
         failed = f"; {boot.failed} failed and were left out (see bootstrap_failures.csv)" if boot.failed else ""
         out.print(f"Bootstrap: {boot.used:,} of {boot.resamples:,} resamples used (seed {boot.seed}, {boot.method}){failed}.", markup=False)
@@ -201,6 +219,7 @@ def run(
     model: ModelOpt,
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for the CSV tables and report.xlsx (created if missing).", show_default=False)],
     sheet: SheetOpt = None,
+    engine: Annotated[EngineChoice, typer.Option("--engine", help="pls (PLS path modeling, the ACSI method) or cbsem (covariance-based SEM, maximum likelihood).")] = EngineChoice.pls,
     scheme: Annotated[SchemeChoice, typer.Option("--scheme", help="PLS inner weighting scheme.")] = SchemeChoice.path,
     on_invalid: OnInvalidOpt = OnInvalid.error,
     missing: MissingOpt = MissingChoice.mean,
@@ -223,6 +242,16 @@ def run(
     spec = load_model(model)
     data = read_responses(responses, spec, sheet=_sheet(sheet), encoding=encoding, on_invalid=on_invalid.value, missing=missing.value)
     _data_summary(data)
+    if engine is EngineChoice.cbsem:
+        from .engine.cbsem import CBSEM
+
+        fit = CBSEM(spec).fit(data)
+        written = write_report(fit, data, out_dir)
+        _print_results(fit, None)
+        _print_fit_measures(fit)
+        out.print("The bootstrap applies to PLS; CB-SEM reports maximum-likelihood standard errors (parameters.csv).", markup=False)
+        out.print(f"Wrote {len(written)} files to {out_dir}: " + ", ".join(p.name for p in written), markup=False)
+        return
     fit = PLS(spec, scheme=scheme.value, max_iter=max_iter).fit(data)
     if resamples:
         with Progress(
@@ -238,6 +267,45 @@ def run(
     flags = quality.flags
     if len(flags):
         out.print(f"Quality: {len(flags)} criterion flag(s) raised (information, not errors): see quality.csv.", markup=False)
+    out.print(f"Wrote {len(written)} files to {out_dir}: " + ", ".join(p.name for p in written), markup=False)
+
+
+@app.command()
+@_guarded
+def compare(
+    responses: ResponsesArg,
+    model: ModelOpt,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for compare_paths.csv, compare_index.csv, compare_r2.csv and compare.xlsx.", show_default=False)],
+    sheet: SheetOpt = None,
+    scheme: Annotated[SchemeChoice, typer.Option("--scheme", help="PLS inner weighting scheme.")] = SchemeChoice.path,
+    on_invalid: OnInvalidOpt = OnInvalid.error,
+    missing: MissingOpt = MissingChoice.mean,
+    encoding: EncodingOpt = None,
+) -> None:
+    """Fit the spec with both engines (PLS and CB-SEM) and write paths and indices side by side."""
+    from .compare import compare_fits
+    from .engine import PLS
+    from .engine.cbsem import CBSEM
+    from .ingest import read_responses
+    from .report.run_report import write_comparison
+    from .schema import load_model
+
+    spec = load_model(model)
+    data = read_responses(responses, spec, sheet=_sheet(sheet), encoding=encoding, on_invalid=on_invalid.value, missing=missing.value)
+    _data_summary(data)
+    comparison = compare_fits(PLS(spec, scheme=scheme.value).fit(data), CBSEM(spec).fit(data))
+    written = write_comparison(comparison, out_dir, title=f"{spec.name}: PLS vs CB-SEM")
+    a, b = comparison.names
+    for title, table, keys, digits in (
+        ("Path coefficients (standardized)", comparison.paths, ["source", "target"], 3),
+        ("Construct indices (0–100)", comparison.index, ["construct", "label"], 1),
+    ):
+        t = Table(title=title, title_justify="left")
+        for col in [*keys, a, b, "difference"]:
+            t.add_column(col, justify="left" if col in keys else "right")
+        for r in table.to_dict("records"):
+            t.add_row(*[str(r[k]) for k in keys], _num(r[a], digits), _num(r[b], digits), _num(r["difference"], digits))
+        out.print(t)
     out.print(f"Wrote {len(written)} files to {out_dir}: " + ", ".join(p.name for p in written), markup=False)
 
 

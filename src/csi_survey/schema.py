@@ -166,8 +166,29 @@ class PathSpec(_Base):
         return value
 
 
+class GapSpec(_Base):
+    """An expectation–perception item pair: gap = experienced − expected (same scale)."""
+
+    expected: str
+    experienced: str
+    label: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_pair(cls, value: Any) -> Any:
+        if isinstance(value, (list, tuple)) and len(value) == 2:
+            return {"expected": value[0], "experienced": value[1]}
+        return value
+
+
 class Questionnaire(_Base):
     """A questionnaire spec: constructs with items, scales, missing codes and the paths between them.
+
+    Driver analysis: ``targets`` are the constructs whose drivers are analysed (default: the
+    ``index`` construct and ``LOY`` when the spec has one); ``gaps`` are expectation–perception
+    item pairs ``[expected, experienced]``; ``nps_item`` is a 0–10 likelihood-to-recommend column
+    and ``csat_item`` a column whose top-``top_box`` answers (default 2) count as satisfied. These
+    columns need not belong to a construct.
 
     For the covariance-based engine only: ``covariances`` lists free covariances between two items
     (residual covariances) or two constructs, written ``[a, b]``; ``sem_lines`` adds lavaan-style
@@ -187,6 +208,11 @@ class Questionnaire(_Base):
     paths: list[PathSpec] = Field(default_factory=list)
     covariances: list[PathSpec] = Field(default_factory=list)
     sem_lines: list[str] = Field(default_factory=list)
+    targets: list[str] = Field(default_factory=list)
+    gaps: list[GapSpec] = Field(default_factory=list)
+    nps_item: str | None = None
+    csat_item: str | None = None
+    top_box: int = Field(default=2, ge=1)
 
     _codes = field_validator("missing_codes", mode="before")(
         classmethod(lambda cls, v: [] if v is None else _as_code_list(v))
@@ -305,6 +331,14 @@ class Questionnaire(_Base):
         """Constructs that are the target of at least one path, in construct order."""
         targets = {p.target for p in self.paths}
         return [c for c in self.construct_ids if c in targets]
+
+    @cached_property
+    def driver_targets(self) -> list[str]:
+        """The constructs whose drivers are analysed: ``targets``, else the index construct and LOY."""
+        if self.targets:
+            return list(self.targets)
+        default = [c for c in (self.index, "LOY") if c is not None and c in self.endogenous]
+        return list(dict.fromkeys(default)) or list(self.endogenous[-1:])
 
     def predecessors(self, construct_id: str) -> list[str]:
         return [p.source for p in self.paths if p.target == construct_id]
@@ -590,7 +624,8 @@ def _by_line(problems: list[tuple[tuple, str]], lines: dict) -> list[tuple[tuple
 
 
 _KNOWN_KEYS = {
-    "top": ["name", "scale", "missing_codes", "id_column", "index", "constructs", "paths", "covariances", "sem_lines"],
+    "top": ["name", "scale", "missing_codes", "id_column", "index", "constructs", "paths", "covariances", "sem_lines",
+            "targets", "gaps", "nps_item", "csat_item", "top_box"],
     "construct": ["label", "items", "mode", "scale", "missing_codes"],
     "item": ["id", "text", "reverse", "scale", "missing_codes"],
     "scale": ["min", "max"],
@@ -685,6 +720,19 @@ def _semantic_problems(q: Questionnaire) -> list[tuple[tuple, str]]:
     for k, line in enumerate(q.sem_lines):
         if not re.search(r"=~|~~|~", line):
             problems.append((("sem_lines", k), f"{line!r} is not a lavaan-style line (expected =~, ~ or ~~)"))
+
+    for k, target in enumerate(q.targets):
+        if target not in q.constructs:
+            problems.append((("targets", k), f"target {target!r} is not a construct{_did_you_mean(target, cids)}"))
+        elif target not in q.endogenous:
+            problems.append((("targets", k), f"target {target!r} has no incoming path, so it has no drivers"))
+    for k, gap in enumerate(q.gaps):
+        if gap.expected == gap.experienced:
+            problems.append((("gaps", k), f"gap compares {gap.expected!r} with itself"))
+    for key in ("nps_item", "csat_item"):
+        value = getattr(q, key)
+        if value is not None and value == q.id_column:
+            problems.append(((key,), f"{key} {value!r} is the id_column"))
 
     cycle = _find_cycle(cids, valid_edges)
     if cycle:

@@ -71,6 +71,21 @@ class SurveyData:
     source: str
     sheet: str | None
     missing_method: str
+    imputed: np.ndarray | None = None  # n_used × p, True where a missing answer was replaced
+
+    @property
+    def answers(self) -> pd.DataFrame:
+        """The answers as given, for the used respondents: NaN where missing (before the item-mean
+        replacement) and reverse-coded items on their original coding (before min + max − x)."""
+        values = self.items.to_numpy(copy=True)
+        if self.imputed is not None:
+            values[self.imputed] = np.nan
+        q = self.questionnaire
+        for j, item in enumerate(q.item_ids):
+            if q.items[item].reverse:
+                scale = q.item_scale(item)
+                values[:, j] = (scale.min + scale.max) - values[:, j]
+        return pd.DataFrame(values, columns=list(q.item_ids))
 
     @property
     def n_used(self) -> int:
@@ -293,9 +308,11 @@ def prepare(
         )
 
     items = values[remaining] if remaining.size != n else values
+    imputed = None
     if missing == "mean":
         holes = np.isnan(items)
         if holes.any():
+            imputed = holes
             n_replaced = holes.sum(axis=0).astype(np.int64)
             means = _col_nanmean(items, holes)
             empty_items = [item_ids[j] for j in range(p) if n_replaced[j] == len(items)]
@@ -331,6 +348,7 @@ def prepare(
         source=source,
         sheet=sheet,
         missing_method=missing,
+        imputed=imputed,
     )
 
 

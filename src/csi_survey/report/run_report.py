@@ -15,7 +15,7 @@ from .atomic import AtomicOutput
 from .csv import write_csv
 from .xlsx import Sheet, write_workbook
 
-__all__ = ["RunTables", "run_tables", "write_report", "SCORES_SHEET_LIMIT"]
+__all__ = ["RunTables", "run_tables", "write_report", "write_comparison", "SCORES_SHEET_LIMIT"]
 
 #: Per-respondent scores go into report.xlsx only up to this many rows (scores.csv always has them).
 SCORES_SHEET_LIMIT = 100_000
@@ -55,6 +55,10 @@ def run_tables(fit: Any, data: Any | None = None, quality: Any | None = None) ->
         tables["htmt.csv"] = _htmt_with_intervals(quality.htmt, boot)
         tables["fit_measures.csv"] = quality.fit
         tables["quality_flags.csv"] = quality.flags
+    parameters = getattr(fit, "parameters", None)  # covariance-based SEM
+    if parameters is not None:
+        tables["parameters.csv"] = parameters
+        tables["fit_measures.csv"] = fit.fit_measures
     if boot is not None:
         tables["bootstrap.csv"] = boot.estimates
         tables["bootstrap_failures.csv"] = boot.failures
@@ -147,6 +151,11 @@ def write_report(
             Sheet("Model fit", t["fit_measures.csv"], note="SRMR (saturated and estimated model) and GoF."),
             Sheet("Quality flags", t["quality_flags.csv"], note="Every quality criterion outside its threshold, with the reference."),
         ]
+    if "parameters.csv" in t:
+        sheets += [
+            Sheet("Parameters", t["parameters.csv"], note="Every model parameter: unstandardized and standardized estimate, standard error, z and p value."),
+            Sheet("Model fit", t["fit_measures.csv"], note="Chi-square test and fit indices (CFI, TLI, RMSEA with its 90% interval, SRMR, AIC, BIC)."),
+        ]
     if "bootstrap.csv" in t:
         sheets.append(Sheet("Bootstrap", t["bootstrap.csv"], note="Bootstrap standard errors, t and p values and intervals of every estimate."))
     sheets.append(Sheet("Excluded", t["excluded.csv"], note="Rows not used, with the reason (row as in the input sheet)."))
@@ -158,3 +167,24 @@ def write_report(
         write_workbook(out.path("report.xlsx"), sheets, title=fit.model.name)
         names = [*t, "report.xlsx"]
     return [Path(out_dir) / name for name in names]
+
+
+def write_comparison(comparison: Any, out_dir: str | Path, *, title: str | None = None) -> list[Path]:
+    """Write an engine comparison (``compare_paths.csv``, ``compare_index.csv``, ``compare_r2.csv``
+    and ``compare.xlsx``) atomically into ``out_dir``."""
+    a, b = comparison.names
+    tables = {
+        "compare_paths.csv": comparison.paths,
+        "compare_index.csv": comparison.index,
+        "compare_r2.csv": comparison.r2,
+    }
+    sheets = [
+        Sheet("Paths", comparison.paths, note=f"Standardized path coefficients: {a} and {b} (difference = {b} − {a})."),
+        Sheet("Index", comparison.index, note=f"0–100 construct indices: {a} and {b}."),
+        Sheet("R2", comparison.r2, note=f"R² of the endogenous constructs: {a} and {b}."),
+    ]
+    with AtomicOutput(out_dir) as out:
+        for name, table in tables.items():
+            write_csv(table, out.path(name))
+        write_workbook(out.path("compare.xlsx"), sheets, title=title)
+    return [Path(out_dir) / name for name in [*tables, "compare.xlsx"]]
