@@ -498,6 +498,16 @@ def write_en_yaml() -> None:
                 text += item(key, reverse=key in REVERSED)
     text += "# nps_recommend (0–10) and comment are columns of the export but not part of any construct.\n"
     text += "paths:\n" + "".join(f"  - [{s}, {t}]\n" for s, t in _template_paths())
+    text += (
+        "# Driver analysis\n"
+        "targets: [SAT, LOY]               # constructs whose drivers are analysed (impacts, IPMA)\n"
+        "nps_item: nps_recommend           # 0–10 likelihood to recommend → Net Promoter Score\n"
+        "csat_item: sat_overall            # top-2-box share of overall satisfaction (CSAT)\n"
+        "gaps:                             # expectation vs experience, same wording before and after\n"
+        "  - {expected: exp_overall, experienced: pq_overall, label: Overall quality}\n"
+        "  - {expected: exp_custom, experienced: pq_custom, label: Meeting personal requirements}\n"
+        "  - {expected: exp_reliab, experienced: pq_reliab, label: Reliability}\n"
+    )
     (HERE / "acsi_retail.yaml").write_text(text, encoding="utf-8", newline="\n")
 
 
@@ -623,6 +633,16 @@ def write_zh_yaml() -> None:
                 text += f"      - {{id: {ZH_COLUMNS[key]}, text: {_yaml_str(ZH_ITEM_TEXT[key])}{rev}}}\n"
     text += f"# {ZH_NPS_COL}（0–10）和 {ZH_COMMENT_COL} 是数据列，但不属于任何潜变量。\n"
     text += "paths:\n" + "".join(f"  - [{s}, {t}]\n" for s, t in _template_paths())
+    text += (
+        "# 驱动因素分析 (driver analysis)\n"
+        "targets: [SAT, LOY]\n"
+        f"nps_item: {ZH_NPS_COL}               # 0–10 推荐意愿 → 净推荐值 NPS\n"
+        f"csat_item: {ZH_COLUMNS['sat_overall']}               # 总体满意度的前两格比例 (CSAT)\n"
+        "gaps:                             # 期望与实际感知的差距\n"
+        f"  - {{expected: {ZH_COLUMNS['exp_overall']}, experienced: {ZH_COLUMNS['pq_overall']}, label: 整体质量}}\n"
+        f"  - {{expected: {ZH_COLUMNS['exp_custom']}, experienced: {ZH_COLUMNS['pq_custom']}, label: 满足个人需求}}\n"
+        f"  - {{expected: {ZH_COLUMNS['exp_reliab']}, experienced: {ZH_COLUMNS['pq_reliab']}, label: 可靠性}}\n"
+    )
     (HERE / "acsi_retail_zh.yaml").write_text(text, encoding="utf-8", newline="\n")
 
 
