@@ -1,0 +1,745 @@
+"""Driver analysis: ACSI impacts, importance–performance maps, gaps, frequencies, NPS and CSAT.
+
+Everything here is computed from a fit (any engine: the tables of
+:class:`~csi_survey.results.ModelResults`) and the prepared data
+(:class:`~csi_survey.ingest.prepare.SurveyData`); nothing is re-estimated. Every function returns
+a tidy DataFrame with the columns of the run-bundle contract (``impacts``, ``ipma``, ``gaps``,
+``frequencies``, ``item_summary``, ``nps``, ``csat``) and never prints.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pandas.api import types as ptypes
+from scipy import stats
+
+from .exceptions import InputFileError, SettingsError, check_choice
+from .ingest.prepare import SurveyData
+from .results import ModelResults
+
+__all__ = [
+    "impacts",
+    "total_effects_100",
+    "IMPACT_STEP",
+    "ipma",
+    "gaps",
+    "frequencies",
+    "item_summary",
+    "nps",
+    "csat",
+    "segment_values",
+    "QUADRANTS",
+    "MISSING_SEGMENT",
+    "TOTAL_SEGMENT",
+]
+
+#: ACSI impacts are the change of the target's index when a driver's index rises by this many points.
+IMPACT_STEP = 5.0
+
+
+def total_effects_100(fit: ModelResults) -> pd.DataFrame:
+    """Total effects in 0–100 units (unstandardized): ``source, target, total_effect, total_effect_100``.
+
+    The standardized total effect t of driver i on target j becomes
+    ``t₁₀₀ = t · sd(score₁₀₀ⱼ) / sd(score₁₀₀ᵢ)``: the change of j's 0–100 score per point of i's
+    (total effects rescale like path coefficients because the 0–100 scores are linear in the
+    standardized scores). NaN when either construct has no 0–100 index.
+    """
+    sd = fit.scores_100.std(ddof=1)
+    out = fit.effects[["source", "target", "total_effect"]].copy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["total_effect_100"] = out["total_effect"].to_numpy() * (
+            sd.reindex(out["target"]).to_numpy() / sd.reindex(out["source"]).to_numpy()
+        )
+    return out.reset_index(drop=True)
+
+
+def impacts(fit: ModelResults, targets: Sequence[str] | None = None, step: float = IMPACT_STEP) -> pd.DataFrame:
+    """ACSI impacts: the change of a target's 0–100 index when a driver's index rises by ``step`` (5) points.
+
+    ``impact = step · t₁₀₀`` with t₁₀₀ the unstandardized total effect in 0–100 units (see
+    :func:`total_effects_100`). Columns: ``target, driver, total_effect, total_effect_100, impact``
+    for every driver with a route to each target (targets default to the spec's
+    :attr:`~csi_survey.schema.Questionnaire.driver_targets`), largest impact first per target.
+
+    Reference: Fornell et al. (1996), Journal of Marketing 60(4): "impacts … represent the change
+    in the target variable that would result from a five-point increase in a driver".
+    """
+    targets = list(targets) if targets is not None else fit.model.driver_targets
+    unknown = [t for t in targets if t not in fit.model.construct_ids]
+    if unknown:
+        from .exceptions import SettingsError
+
+        raise SettingsError(f"targets must be constructs of the model; unknown: {', '.join(unknown)}")
+    te = total_effects_100(fit)
+    rows = te[te["target"].isin(targets)].rename(columns={"source": "driver"})
+    rows = rows.assign(impact=step * rows["total_effect_100"])
+    order = {t: k for k, t in enumerate(targets)}
+    rows = rows.assign(_t=rows["target"].map(order)).sort_values(["_t", "impact"], ascending=[True, False], kind="stable")
+    return rows[["target", "driver", "total_effect", "total_effect_100", "impact"]].reset_index(drop=True)
+
+
+# ====================================================================== shared helpers
+#: IPMA quadrants (Martilla & James 1977), in the order importance high/low × performance low/high.
+QUADRANTS = ("fix first", "keep up", "possible overkill", "low priority")
+#: Label of respondents whose segment value is missing.
+MISSING_SEGMENT = "(missing)"
+#: ``segment`` of the total row of the NPS/CSAT tables (its ``segment_column`` is "").
+TOTAL_SEGMENT = "(total)"
+
+_NPS_COLUMNS = ["segment_column", "segment", "n", "promoters", "passives", "detractors", "nps",
+                "std_err", "ci_lower", "ci_upper", "n_invalid"]
+_CSAT_COLUMNS = ["segment_column", "segment", "n", "top_box_share", "std_err", "ci_lower", "ci_upper", "n_invalid"]
+_GAP_COLUMNS = ["label", "expected", "experienced", "n", "expected_mean", "experienced_mean", "gap",
+                "std_err", "ci_lower", "ci_upper"]
+
+
+def _check_level(level: float) -> None:
+    if isinstance(level, bool) or not isinstance(level, (int, float, np.floating)) or not 0 < float(level) < 1:
+        raise SettingsError(
+            f"level must be a number between 0 and 1 (the coverage of the intervals); got {level!r}",
+            hint="pass level=0.95 for 95 % intervals.",
+        )
+
+
+def _check_survey(data: Any, function: str) -> SurveyData:
+    if not all(hasattr(data, a) for a in ("questionnaire", "answers", "other", "items")):
+        raise SettingsError(
+            f"{function}() needs the prepared survey data (a SurveyData); got {type(data).__name__}",
+            hint="read the responses with csi_survey.read_responses(path, questionnaire) and pass the result.",
+        )
+    return data
+
+
+def _location(data: SurveyData) -> str:
+    return getattr(data, "location", "the data")
+
+
+def _resolve_column(data: SurveyData, name: str, role: str) -> tuple[str, Any]:
+    """Where a named column lives: ``("item", item_id)`` or ``("other", column of data.other)``.
+
+    Item ids match exactly; other columns exactly, else ignoring case and surrounding spaces
+    (as the item matching of :func:`~csi_survey.ingest.prepare`).
+    """
+    q = data.questionnaire
+    if name in q.items:
+        return "item", name
+    columns = list(data.other.columns)
+    if name in columns:
+        return "other", name
+    key = str(name).strip().casefold()
+    cands = [c for c in columns if str(c).strip().casefold() == key]
+    if len(cands) == 1:
+        return "other", cands[0]
+    where = _location(data)
+    if len(cands) > 1:
+        raise InputFileError(
+            f"{role} column {name!r} is ambiguous in {where}: " + ", ".join(repr(str(c)) for c in cands)
+            + " differ only by case or spaces",
+            hint="rename one of these columns in the file.",
+        )
+    names = list(q.item_ids) + [str(c) for c in columns]
+    folded = {n.strip().casefold(): n for n in names}
+    close = difflib.get_close_matches(key, list(folded), n=3, cutoff=0.5)
+    closest = "; closest: " + ", ".join(repr(folded[c]) for c in close) if close else "; no similar column"
+    shown = ", ".join(repr(n) for n in names[:40]) + (f", … ({len(names)} columns)" if len(names) > 40 else "")
+    raise InputFileError(
+        f"{role} column {name!r} is not in {where}{closest}",
+        hint=f"correct the name in the questionnaire spec or the call (it must be a column of the export). "
+        f"Columns available: {shown}",
+    )
+
+
+def _item_answers(data: SurveyData, item: str, *, favourable: bool) -> np.ndarray:
+    """One item's answers, NaN where missing (before the item-mean replacement): as given
+    (``favourable=False``, the column of ``data.answers``) or after reverse coding (``True``).
+
+    Works on the one column, so that it does not copy the whole item matrix as ``data.answers`` does.
+    """
+    q = data.questionnaire
+    j = q.item_ids.index(item)
+    values = data.items[item].to_numpy(dtype=np.float64, copy=True)  # after reverse coding
+    if data.imputed is not None:
+        values[np.asarray(data.imputed)[:, j]] = np.nan
+    if not favourable and q.items[item].reverse:
+        scale = q.item_scale(item)
+        values = (scale.min + scale.max) - values
+    return values
+
+
+def _split_codes(codes: Sequence[float | str]) -> tuple[np.ndarray, list[str]]:
+    numeric: list[float] = []
+    text: list[str] = []
+    for c in codes:
+        if isinstance(c, str):
+            text.append(c.strip())
+            try:
+                numeric.append(float(c))
+            except ValueError:
+                pass
+        else:
+            numeric.append(float(c))
+    return np.asarray(numeric, dtype=np.float64), text
+
+
+def _parse_numbers(s: pd.Series, codes: Sequence[float | str]) -> tuple[np.ndarray, np.ndarray]:
+    """A raw column as numbers: ``(values, invalid)``.
+
+    ``values`` is NaN where the cell is empty, a missing code or not a number; ``invalid`` marks
+    the non-empty cells that are not a missing code and not a number (``pd.to_numeric(errors="coerce")``).
+    """
+    num_codes, str_codes = _split_codes(codes)
+    if ptypes.is_numeric_dtype(s.dtype) and not ptypes.is_bool_dtype(s.dtype):
+        num = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        blank = np.isnan(num)
+        code = np.isin(num, num_codes) if num_codes.size else np.zeros(len(s), dtype=bool)
+    else:
+        text = s.astype("string").str.strip()
+        blank = (text.isna() | text.eq("")).to_numpy(dtype=bool, na_value=True)
+        num = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        code = np.isin(num, num_codes) if num_codes.size else np.zeros(len(s), dtype=bool)
+        if str_codes:
+            code |= text.isin(str_codes).to_numpy(dtype=bool, na_value=False)
+    missing = blank | code
+    invalid = ~missing & ~np.isfinite(num)
+    return np.where(missing | invalid, np.nan, num), invalid
+
+
+def _column_values(data: SurveyData, name: str, role: str) -> tuple[str, Any, np.ndarray, np.ndarray]:
+    """``(kind, column, values, invalid)`` of a named column: a construct item's answers after reverse
+    coding (never invalid: :func:`~csi_survey.ingest.prepare` checked them), else the raw column
+    parsed with the spec's missing codes."""
+    kind, col = _resolve_column(data, name, role)
+    if kind == "item":
+        values = _item_answers(data, col, favourable=True)
+        return kind, col, values, np.zeros(len(values), dtype=bool)
+    values, invalid = _parse_numbers(data.other[col], data.questionnaire.missing_codes)
+    return kind, col, values, invalid
+
+
+def _cell_text(v: Any) -> str:
+    if v is None:
+        return MISSING_SEGMENT
+    if isinstance(v, str):
+        return v.strip() or MISSING_SEGMENT
+    if isinstance(v, (bool, np.bool_)):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        if np.isnan(v):
+            return MISSING_SEGMENT
+        return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else repr(float(v))
+    if isinstance(v, pd.Timestamp):
+        return v.date().isoformat() if v == v.normalize() else v.isoformat()
+    if v is pd.NaT or v is pd.NA:
+        return MISSING_SEGMENT
+    return str(v).strip() or MISSING_SEGMENT
+
+
+def segment_values(data: SurveyData, column: str) -> pd.Series:
+    """The segment of every used respondent as text: a Series named after the column, one entry per
+    row of ``data.items``.
+
+    The values come from the raw cells of ``data.other`` (non-item columns; the name matches
+    exactly, else ignoring case and surrounding spaces) or, for a construct item, its answers as
+    given. Numbers are written without a trailing ``.0`` (``1.0`` → ``"1"``), dates as
+    ``YYYY-MM-DD``, text is stripped; empty cells become ``"(missing)"``. Vectorised: each
+    distinct value is converted once.
+
+    Raises :class:`~csi_survey.exceptions.InputFileError` naming the column and the closest
+    column names when it does not exist. R equivalent: ``as.character(df[[column]])`` with
+    ``NA`` → ``"(missing)"``.
+    """
+    data = _check_survey(data, "segment_values")
+    kind, col = _resolve_column(data, column, "segment")
+    s = pd.Series(_item_answers(data, col, favourable=False)) if kind == "item" else data.other[col]
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    texts = np.asarray([_cell_text(v) for v in np.asarray(uniques, dtype=object)] + [MISSING_SEGMENT], dtype=object)
+    labels = texts[np.where(codes < 0, len(texts) - 1, codes)]
+    return pd.Series(labels, name=str(col), dtype=str)
+
+
+def _segment_order(labels: Sequence[str]) -> list[str]:
+    """Distinct segment labels: numerically when they are all numbers, else alphabetically; "(missing)" last."""
+    present = [v for v in dict.fromkeys(labels) if v != MISSING_SEGMENT]
+    try:
+        order = sorted(present, key=float)
+    except ValueError:
+        order = sorted(present, key=lambda v: (v.casefold(), v))
+    return order + ([MISSING_SEGMENT] if MISSING_SEGMENT in labels else [])
+
+
+def _segment_counts(data: SurveyData, segments: str | Sequence[str], counts: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Sums of per-respondent 0/1 indicators for the total and for each value of each segment column."""
+    if isinstance(segments, str):
+        segments = [segments]
+    base = pd.DataFrame({k: np.asarray(v, dtype=np.int64) for k, v in counts.items()})
+    total = base.sum().to_frame().T
+    total.insert(0, "segment", TOTAL_SEGMENT)
+    total.insert(0, "segment_column", "")
+    parts = [total]
+    for column in segments:
+        labels = segment_values(data, column)
+        sums = base.groupby(labels.to_numpy(), sort=False).sum()
+        sums = sums.loc[_segment_order(list(sums.index))]
+        sums = sums.rename_axis("segment").reset_index()
+        sums.insert(0, "segment_column", labels.name)
+        parts.append(sums)
+    out = pd.concat(parts, ignore_index=True)
+    for k in counts:
+        out[k] = out[k].astype(np.int64)
+    out["segment_column"] = out["segment_column"].astype(str)
+    out["segment"] = out["segment"].astype(str)
+    return out
+
+
+def _z(level: float) -> float:
+    return float(stats.norm.ppf(0.5 + level / 2))
+
+
+# ====================================================================== IPMA
+def _quadrant(importance: np.ndarray, performance: np.ndarray, importance_median: float, performance_median: float) -> np.ndarray:
+    """Quadrant names (:data:`QUADRANTS`) of points against the two medians; "" where a value is NaN."""
+    imp = np.asarray(importance, dtype=np.float64)
+    perf = np.asarray(performance, dtype=np.float64)
+    high_i = imp >= importance_median
+    high_p = perf >= performance_median
+    out = np.where(high_i, np.where(high_p, "keep up", "fix first"), np.where(high_p, "possible overkill", "low priority"))
+    ok = np.isfinite(imp) & np.isfinite(perf) & np.isfinite(importance_median) & np.isfinite(performance_median)
+    return np.where(ok, out, "").astype(object)
+
+
+def _item_performance(fit: ModelResults, data: Any) -> pd.Series:
+    """Item means on 0–100 (after reverse coding, over the respondents of the fit)."""
+    model = fit.model
+    frame = data if isinstance(data, pd.DataFrame) else getattr(data, "items", None)  # (DataFrame.items is a method)
+    if not isinstance(frame, pd.DataFrame):
+        raise SettingsError(
+            f"ipma() needs data as a SurveyData (csi_survey.read_responses) or a DataFrame of the items; got {type(data).__name__}"
+        )
+    missing = [i for i in model.item_ids if i not in frame.columns]
+    if missing:
+        raise SettingsError(
+            f"the data have no column for item(s) {', '.join(missing)} of the fitted model",
+            hint="pass the SurveyData the model was fitted on: ipma(fit, data).",
+        )
+    if len(frame) != fit.n:
+        raise SettingsError(
+            f"the data have {len(frame)} respondents but the model was fitted on {fit.n}",
+            hint="pass the SurveyData the model was fitted on: ipma(fit, data).",
+        )
+    means = frame[model.item_ids].mean(axis=0)
+    lo = np.array([s.min if s else np.nan for s in map(model.item_scale, model.item_ids)])
+    width = np.array([s.width if s else np.nan for s in map(model.item_scale, model.item_ids)])
+    return pd.Series((means.to_numpy(dtype=np.float64) - lo) / width * 100.0, index=model.item_ids)
+
+
+def ipma(
+    fit: ModelResults,
+    data: SurveyData | pd.DataFrame | None = None,
+    targets: Sequence[str] | None = None,
+    level: str | None = None,
+) -> pd.DataFrame:
+    """Importance–performance map analysis: where raising performance pays off most.
+
+    Columns ``target, level, driver, item, label, importance, performance, quadrant``:
+
+    * ``level == "construct"`` — one row per driver with a directed route to the target.
+      **importance** = the driver's unstandardized total effect on the target in 0–100 units,
+      t₁₀₀ = t · sd(score₁₀₀,target)/sd(score₁₀₀,driver) (:func:`total_effects_100`: target
+      points gained per point of the driver); **performance** = the driver's 0–100 index
+      (``fit.index``). ``item`` is "" and ``label`` the construct's label.
+    * ``level == "item"`` — one row per item of those drivers. **importance** = ŵᵢ · t₁₀₀ with
+      ŵᵢ the item's normalized unstandardized outer weight (``index_weight`` in ``fit.weights``;
+      they sum to 1 per construct, so the item importances add up to the construct's);
+      **performance** = (mean(xᵢ) − minᵢ)/(maxᵢ − minᵢ) · 100, the item's mean on 0–100 after
+      reverse coding, over the respondents of the fit (``data.items``; the item-mean replacement
+      leaves the mean unchanged), so that Σᵢ ŵᵢ · performanceᵢ = the construct's index.
+      ``label`` is the item id (the wordings are in the spec).
+    * **quadrant** against the medians of importance and performance over the rows of the same
+      ``target`` and ``level`` (Martilla & James 1977): "fix first" (importance ≥ median,
+      performance < median), "keep up" (≥, ≥), "possible overkill" (<, ≥), "low priority" (<, <);
+      "" when a value is NaN (a construct without a 0–100 index).
+
+    Importance is the *total effect*, performance the *index* — not the other way round (the
+    documentation of cSEM's ``doIPMA()`` swaps the two words; its results do not).
+
+    ``level`` chooses the rows: ``"both"``, ``"construct"`` or ``"item"``; by default both when
+    ``data`` is given and the construct level only without data (the fit does not keep the item
+    means). Asking for item rows without data raises :class:`~csi_survey.exceptions.SettingsError`.
+    ``targets`` default to the spec's :attr:`~csi_survey.schema.Questionnaire.driver_targets`.
+    Rows: per target, constructs by importance (largest first), then their items in that
+    construct order and spec order within a construct.
+
+    Reference: Ringle & Sarstedt (2016), "Gain more insight from your PLS-SEM results: The
+    importance-performance map analysis", Industrial Management & Data Systems 116(9), 1865–1886;
+    Martilla & James (1977), "Importance-performance analysis", Journal of Marketing 41(1), 77–79.
+    Equivalents: SmartPLS "Importance-Performance Map Analysis (IPMA)" (with the items' declared
+    min/max as the rescaling bounds), R cSEM ``doIPMA()``, seminrExtras ``assess_cipma()``.
+    """
+    targets = _check_targets(fit, targets)
+    if level is None:
+        level = "construct" if data is None else "both"
+    check_choice("level", level, ["both", "construct", "item"])
+    if level != "construct" and data is None:
+        raise SettingsError(
+            "item-level IPMA needs the data: an item's performance is its mean on 0–100, which the fit does not keep",
+            hint="pass the SurveyData the model was fitted on, ipma(fit, data), or ask for level='construct'.",
+        )
+    model = fit.model
+    te = total_effects_100(fit)
+    te = te[te["target"].isin(targets)]
+    index = fit.index.set_index("construct")["index"]
+    weights = fit.weights.set_index("item")
+    item_perf = _item_performance(fit, data) if level != "construct" else None
+
+    columns = ["target", "level", "driver", "item", "label", "importance", "performance", "quadrant"]
+    parts: list[pd.DataFrame] = []
+    for target in targets:
+        rows = te[te["target"] == target].sort_values("total_effect_100", ascending=False, kind="stable")
+        drivers = rows["source"].tolist()
+        t100 = rows["total_effect_100"].to_numpy(dtype=np.float64)
+        if level in ("both", "construct"):
+            parts.append(_with_quadrants(pd.DataFrame({
+                "target": target,
+                "level": "construct",
+                "driver": drivers,
+                "item": "",
+                "label": [model.label(d) for d in drivers],
+                "importance": t100,
+                "performance": index.reindex(drivers).to_numpy(dtype=np.float64),
+            }), columns))
+        if level in ("both", "item"):
+            items = [i for d in drivers for i in model.constructs[d].item_ids]
+            effect = np.repeat(t100, [len(model.constructs[d].item_ids) for d in drivers])
+            parts.append(_with_quadrants(pd.DataFrame({
+                "target": target,
+                "level": "item",
+                "driver": [model.construct_of[i] for i in items],
+                "item": items,
+                "label": items,
+                "importance": weights["index_weight"].reindex(items).to_numpy(dtype=np.float64) * effect,
+                "performance": item_perf.reindex(items).to_numpy(dtype=np.float64),
+            }), columns))
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=np.float64 if c in ("importance", "performance") else str) for c in columns})
+    return pd.concat(parts, ignore_index=True)[columns]
+
+
+def _with_quadrants(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    imp = frame["importance"].to_numpy(dtype=np.float64)
+    perf = frame["performance"].to_numpy(dtype=np.float64)
+    med_i = float(np.nanmedian(imp)) if np.isfinite(imp).any() else np.nan
+    med_p = float(np.nanmedian(perf)) if np.isfinite(perf).any() else np.nan
+    frame = frame.assign(quadrant=_quadrant(imp, perf, med_i, med_p))
+    return frame[columns]
+
+
+def _check_targets(fit: ModelResults, targets: Sequence[str] | None) -> list[str]:
+    if isinstance(targets, str):
+        targets = [targets]
+    targets = list(targets) if targets is not None else fit.model.driver_targets
+    cids = fit.model.construct_ids
+    unknown = [t for t in targets if t not in cids]
+    if unknown:
+        raise SettingsError(
+            f"targets must be constructs of the model; unknown: {', '.join(map(repr, unknown))}",
+            hint=f"choose among {', '.join(cids)}.",
+        )
+    return targets
+
+
+# ====================================================================== gaps
+def gaps(data: SurveyData, level: float = 0.95) -> pd.DataFrame:
+    """Expectation–perception gaps of the spec's ``gaps`` pairs, with paired t-intervals.
+
+    Columns ``label, expected, experienced, n, expected_mean, experienced_mean, gap, std_err,
+    ci_lower, ci_upper``, one row per pair in spec order (an empty table when the spec declares
+    none). Over the n respondents who answered both columns (missing codes and empty cells are
+    missing; the item-mean replacement is not used):
+
+        dₙ = experiencedₙ − expectedₙ,   gap = mean(d) = experienced_mean − expected_mean
+        std_err = sd(d)/√n  (sd with n − 1),   interval = gap ± t₍₁₊level₎/₂,ₙ₋₁ · std_err
+
+    A positive gap means the experience exceeded the expectation. Construct items are compared
+    on their coding *after* reverse coding (min + max − x), so that higher is better on both
+    sides; other columns of the export are read with ``pd.to_numeric(errors="coerce")`` and the
+    spec's top-level ``missing_codes`` (text that is not a number counts as missing). ``label``
+    is the pair's label, else ``"<experienced> vs <expected>"``. std_err and the interval are
+    NaN for n < 2.
+
+    Unknown columns raise :class:`~csi_survey.exceptions.InputFileError` naming the column and
+    the closest names. Reference: Parasuraman, Zeithaml & Berry (1988), "SERVQUAL", Journal of
+    Retailing 64(1), 12–40 (gap = perception − expectation). R equivalent:
+    ``t.test(experienced, expected, paired = TRUE, conf.level = level)``; SPSS "Paired-Samples T
+    Test"; no SmartPLS equivalent.
+    """
+    data = _check_survey(data, "gaps")
+    _check_level(level)
+    rows = []
+    for k, spec in enumerate(data.questionnaire.gaps):
+        _, _, expected, _ = _column_values(data, spec.expected, f"gaps[{k}] expected")
+        _, _, experienced, _ = _column_values(data, spec.experienced, f"gaps[{k}] experienced")
+        both = np.isfinite(expected) & np.isfinite(experienced)
+        a, b = expected[both], experienced[both]
+        n = int(both.sum())
+        diff = b - a
+        gap = float(diff.mean()) if n else np.nan
+        se = float(diff.std(ddof=1) / np.sqrt(n)) if n >= 2 else np.nan
+        t = float(stats.t.ppf(0.5 + level / 2, n - 1)) if n >= 2 else np.nan
+        rows.append({
+            "label": spec.label or f"{spec.experienced} vs {spec.expected}",
+            "expected": spec.expected,
+            "experienced": spec.experienced,
+            "n": n,
+            "expected_mean": float(a.mean()) if n else np.nan,
+            "experienced_mean": float(b.mean()) if n else np.nan,
+            "gap": gap,
+            "std_err": se,
+            "ci_lower": gap - t * se,
+            "ci_upper": gap + t * se,
+        })
+    out = pd.DataFrame(rows, columns=_GAP_COLUMNS)
+    return out.astype({"label": str, "expected": str, "experienced": str, "n": np.int64,
+                       **{c: np.float64 for c in _GAP_COLUMNS[4:]}})
+
+
+# ====================================================================== frequencies
+def _scale_points(scale: Any) -> np.ndarray:
+    """Every answer of an integer-valued scale with at most 20 points; empty otherwise."""
+    if scale is None or not (float(scale.min).is_integer() and float(scale.max).is_integer()):
+        return np.empty(0)
+    if scale.max - scale.min + 1 > 20:
+        return np.empty(0)
+    return np.arange(scale.min, scale.max + 1, dtype=np.float64)
+
+
+def _value_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct finite values and their counts (bincount for integer answers, else a sort)."""
+    if values.size == 0:
+        return np.empty(0), np.empty(0, dtype=np.int64)
+    lo, hi = values.min(), values.max()
+    if hi - lo <= 100_000 and np.array_equal(values, np.floor(values)):
+        counts = np.bincount((values - lo).astype(np.int64))
+        nz = np.flatnonzero(counts)
+        return lo + nz.astype(np.float64), counts[nz].astype(np.int64)
+    uniq, counts = np.unique(values, return_counts=True)
+    return uniq, counts.astype(np.int64)
+
+
+def frequencies(data: SurveyData) -> pd.DataFrame:
+    """Answer frequencies of every construct item: ``item, construct, answer, count, share``.
+
+    Answers *as given* (``data.answers``: before reverse coding and before the item-mean
+    replacement; missing answers are not counted). When the item's declared scale is
+    integer-valued with at most 20 points, every scale point gets a row, with count 0 when nobody
+    chose it; any other answer given (e.g. 7.5) is listed as well. ``share`` = count /
+    n_answered, a proportion (0–1; it sums to 1 per item), NaN when nobody answered.
+    Rows: items in spec order, answers ascending.
+
+    Vectorised per item (bincount), so 1,000,000 respondents × 20 items take about a second.
+    R equivalent: ``table(x)`` / ``prop.table(table(factor(x, levels = min:max)))``; SPSS
+    FREQUENCIES.
+    """
+    data = _check_survey(data, "frequencies")
+    q = data.questionnaire
+    answers = data.answers.to_numpy(dtype=np.float64)
+    parts = []
+    for j, item in enumerate(q.item_ids):
+        col = answers[:, j]
+        values, counts = _value_counts(col[np.isfinite(col)])
+        n_answered = int(counts.sum())
+        points = np.union1d(values, _scale_points(q.item_scale(item)))
+        full = np.zeros(points.size, dtype=np.int64)
+        full[np.searchsorted(points, values)] = counts
+        parts.append(pd.DataFrame({
+            "item": item,
+            "construct": q.construct_of[item],
+            "answer": points,
+            "count": full,
+            "share": full / n_answered if n_answered else np.full(points.size, np.nan),
+        }))
+    if not parts:
+        return pd.DataFrame({"item": pd.Series(dtype=str), "construct": pd.Series(dtype=str),
+                             "answer": pd.Series(dtype=np.float64), "count": pd.Series(dtype=np.int64),
+                             "share": pd.Series(dtype=np.float64)})
+    return pd.concat(parts, ignore_index=True)
+
+
+def item_summary(data: SurveyData) -> pd.DataFrame:
+    """One row per construct item: ``item, construct, n_answered, n_missing, mean, top_box_share, reverse``.
+
+    * ``n_answered`` / ``n_missing``: answers given / missing (empty or a missing code) among the
+      used respondents, before the item-mean replacement (``n_answered + n_missing`` = n used).
+    * ``mean``: the mean of the answers *as given* (reverse items on their original coding).
+    * ``top_box_share``: the percentage (0–100) of answers in the top ``top_box`` values of the
+      item's scale in the favourable direction: x ≥ max − top_box + 1, and for a reverse-coded item
+      the *lowest* values as given, x ≤ min + top_box − 1 (the same answers after reverse coding).
+      NaN for items without a declared scale or without answers.
+    * ``reverse``: the item's ``reverse`` flag.
+
+    R equivalent: ``mean(x, na.rm = TRUE)``, ``100 * mean(x >= max - top_box + 1, na.rm = TRUE)``;
+    SPSS DESCRIPTIVES.
+    """
+    data = _check_survey(data, "item_summary")
+    q = data.questionnaire
+    answers = data.answers.to_numpy(dtype=np.float64)
+    answered = np.isfinite(answers)
+    n_answered = answered.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(answered, answers, 0.0).sum(axis=0) / n_answered
+    top = np.full(len(q.item_ids), np.nan)
+    for j, item in enumerate(q.item_ids):
+        scale = q.item_scale(item)
+        if scale is None or n_answered[j] == 0:
+            continue
+        col = answers[:, j]
+        hits = col <= scale.min + q.top_box - 1 if q.items[item].reverse else col >= scale.max - q.top_box + 1
+        top[j] = 100.0 * np.count_nonzero(hits) / n_answered[j]
+    return pd.DataFrame({
+        "item": pd.Series(q.item_ids, dtype=str),
+        "construct": pd.Series([q.construct_of[i] for i in q.item_ids], dtype=str),
+        "n_answered": n_answered.astype(np.int64),
+        "n_missing": (len(answers) - n_answered).astype(np.int64),
+        "mean": mean,
+        "top_box_share": top,
+        "reverse": np.array([q.items[i].reverse for i in q.item_ids], dtype=bool),
+    })
+
+
+# ====================================================================== NPS and CSAT
+def nps(data: SurveyData, segments: str | Sequence[str] = (), level: float = 0.95) -> pd.DataFrame:
+    """Net Promoter Score of the spec's ``nps_item`` (a 0–10 likelihood-to-recommend column).
+
+    Columns ``segment_column, segment, n, promoters, passives, detractors, nps, std_err,
+    ci_lower, ci_upper, n_invalid``: a total row (segment_column "", segment "(total)"), then
+    one row per value of each ``segments`` column (see :func:`segment_values`; numeric values in
+    numeric order, "(missing)" last).
+
+    Over the n valid answers: promoters answer 9–10, passives 7–8, detractors 0–6 (shares in %),
+    with p, d the promoter and detractor proportions
+
+        nps = 100 (p − d)                          (points, −100 … 100)
+        std_err = 100 √((p + d − (p − d)²)/n)      (the multinomial variance of p − d)
+        interval = nps ± z₍₁₊level₎/₂ · std_err, clipped to [−100, 100]
+
+    The column is a construct item (its answers, after reverse coding when it is declared
+    ``reverse``) or a column of the export, read with ``pd.to_numeric(errors="coerce")``; empty
+    cells and the spec's ``missing_codes`` are missing.
+    **n_invalid** (after the contract columns) counts the answers that are not counted because
+    they are not a whole number from 0 to 10 (text, 11, 7.5, …). Rows with n = 0 have NaN shares.
+
+    Raises :class:`~csi_survey.exceptions.SettingsError` without ``nps_item`` in the spec.
+    Reference: Reichheld (2003), "The one number you need to grow", Harvard Business Review
+    81(12), 46–54. R equivalent: ``NPS::nps()`` and ``NPS::nps.se()`` (×100); no SmartPLS
+    equivalent.
+    """
+    data = _check_survey(data, "nps")
+    _check_level(level)
+    q = data.questionnaire
+    if q.nps_item is None:
+        raise SettingsError(
+            "nps() needs the likelihood-to-recommend question, but the questionnaire declares no nps_item",
+            hint="add `nps_item: <column>` to the spec (e.g. nps_item: nps_recommend, a 0–10 column of the export).",
+        )
+    _, _, values, invalid = _column_values(data, q.nps_item, "nps_item")
+    finite = np.isfinite(values)
+    valid = finite & (values >= 0) & (values <= 10) & (values == np.floor(np.where(finite, values, 0)))
+    invalid = invalid | (finite & ~valid)
+    promoter = valid & (values >= 9)
+    detractor = valid & (values <= 6)
+    sums = _segment_counts(data, segments, {
+        "n": valid, "_p": promoter, "_pa": valid & ~promoter & ~detractor, "_d": detractor, "n_invalid": invalid,
+    })
+    n = sums["n"].to_numpy(dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = sums["_p"].to_numpy() / n
+        pa = sums["_pa"].to_numpy() / n
+        d = sums["_d"].to_numpy() / n
+        score = 100.0 * (p - d)
+        se = 100.0 * np.sqrt(np.maximum(p + d - (p - d) ** 2, 0.0) / n)
+    z = _z(level)
+    out = sums[["segment_column", "segment", "n"]].assign(
+        promoters=100.0 * p,
+        passives=100.0 * pa,
+        detractors=100.0 * d,
+        nps=score,
+        std_err=se,
+        ci_lower=np.clip(score - z * se, -100.0, 100.0),
+        ci_upper=np.clip(score + z * se, -100.0, 100.0),
+        n_invalid=sums["n_invalid"],
+    )
+    return out[_NPS_COLUMNS]
+
+
+def csat(data: SurveyData, segments: str | Sequence[str] = (), level: float = 0.95) -> pd.DataFrame:
+    """Customer satisfaction (CSAT): the top-box share of the spec's ``csat_item``, in percent.
+
+    Columns ``segment_column, segment, n, top_box_share, std_err, ci_lower, ci_upper,
+    n_invalid``: a total row (segment_column "", segment "(total)"), then one row per value of
+    each ``segments`` column (see :func:`segment_values`).
+
+    Over the n valid answers, with s the proportion in the top ``top_box`` values of the scale
+    (x ≥ max − top_box + 1; for a reverse-coded item after reverse coding, i.e. the lowest
+    values as given):
+
+        top_box_share = 100 s,   std_err = 100 √(s (1 − s)/n),
+        interval = top_box_share ± z₍₁₊level₎/₂ · std_err, clipped to [0, 100]   (Wald)
+
+    The scale is the item's declared scale when ``csat_item`` is a construct item (its answers,
+    checked by :func:`~csi_survey.ingest.prepare`, before the item-mean replacement); a column of
+    the export outside the constructs uses the spec's top-level ``scale`` and is read with
+    ``pd.to_numeric(errors="coerce")`` and the spec's ``missing_codes``. **n_invalid** (after
+    the contract columns) counts answers not counted: not a number or outside the scale.
+
+    Raises :class:`~csi_survey.exceptions.SettingsError` without ``csat_item`` or without a
+    scale for it. R equivalent: ``mean(x >= max - top_box + 1)`` with
+    ``binom::binom.confint(method = "asymptotic")``; no SmartPLS equivalent.
+    """
+    data = _check_survey(data, "csat")
+    _check_level(level)
+    q = data.questionnaire
+    if q.csat_item is None:
+        raise SettingsError(
+            "csat() needs the satisfaction question, but the questionnaire declares no csat_item",
+            hint="add `csat_item: <column>` to the spec (an item or a column of the export; top_box: sets how many "
+            "top answers count as satisfied, default 2).",
+        )
+    kind, col = _resolve_column(data, q.csat_item, "csat_item")
+    scale = q.item_scale(col) if kind == "item" else q.scale
+    if scale is None:
+        where = f"item {col!r} has no declared scale" if kind == "item" else (
+            f"csat_item {str(col)!r} is not an item of a construct, so its scale is the spec's top-level scale, "
+            "which is not declared"
+        )
+        raise SettingsError(
+            f"csat() cannot tell the top box: {where}",
+            hint="declare the scale in the spec, e.g. `scale: {min: 1, max: 5}` "
+            + ("on the item or its construct." if kind == "item" else "at the top level."),
+        )
+    _, _, values, invalid = _column_values(data, q.csat_item, "csat_item")
+    finite = np.isfinite(values)
+    valid = finite & (values >= scale.min) & (values <= scale.max)
+    invalid = invalid | (finite & ~valid)
+    top = valid & (values >= scale.max - q.top_box + 1)
+    sums = _segment_counts(data, segments, {"n": valid, "_top": top, "n_invalid": invalid})
+    n = sums["n"].to_numpy(dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = sums["_top"].to_numpy() / n
+        se = 100.0 * np.sqrt(s * (1.0 - s) / n)
+    share = 100.0 * s
+    z = _z(level)
+    out = sums[["segment_column", "segment", "n"]].assign(
+        top_box_share=share,
+        std_err=se,
+        ci_lower=np.clip(share - z * se, 0.0, 100.0),
+        ci_upper=np.clip(share + z * se, 0.0, 100.0),
+        n_invalid=sums["n_invalid"],
+    )
+    return out[_CSAT_COLUMNS]
