@@ -23,7 +23,7 @@ from csi_survey.segments import (
     _derived_seed,
     _group_estimates,
     _group_state,
-    _natural_key,
+    natural_key,
     _permutation_masks,
     segment_analysis,
     segment_differences,
@@ -192,7 +192,7 @@ def test_segments_are_in_natural_order_with_missing_last(engine, data):
     labels = np.array(["Q10", "Q2", "q1", ""], dtype=object)[np.arange(data.n_used) % 4]
     res = segment_analysis(engine, with_other(data, quarter=labels), "quarter", min_n=50)
     assert list(res.index.drop_duplicates("segment")["segment"]) == ["(total)", "q1", "Q2", "Q10", "(missing)"]
-    assert sorted(["2026-Q10", "2026-Q2", "2026-Q1", "2025-Q4"], key=_natural_key) == ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q10"]
+    assert sorted(["2026-Q10", "2026-Q2", "2026-Q1", "2025-Q4"], key=natural_key) == ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q10"]
     # numbers (and dates) order by value, not by their text
     numbers = np.array([10.0, 1.5, 1.25])[np.arange(data.n_used) % 3]
     res = segment_analysis(engine, with_other(data, score=numbers), "score")

@@ -10,6 +10,7 @@ a tidy DataFrame with the columns of the run-bundle contract (``impacts``, ``ipm
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -265,13 +266,19 @@ def segment_values(data: SurveyData, column: str) -> pd.Series:
     return pd.Series(labels, name=str(col), dtype=str)
 
 
+def natural_key(text: str) -> tuple:
+    """Sort key that orders the digit runs of a text by value: "Q2" < "Q10" (case-insensitive)."""
+    parts = re.split(r"(\d+)", text.casefold())
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts if p != "") + ((2, 0, text),)
+
+
 def _segment_order(labels: Sequence[str]) -> list[str]:
-    """Distinct segment labels: numerically when they are all numbers, else alphabetically; "(missing)" last."""
+    """Distinct segment labels in natural order (as the segment tables); "(missing)" last."""
     present = [v for v in dict.fromkeys(labels) if v != MISSING_SEGMENT]
     try:
         order = sorted(present, key=float)
     except ValueError:
-        order = sorted(present, key=lambda v: (v.casefold(), v))
+        order = sorted(present, key=natural_key)
     return order + ([MISSING_SEGMENT] if MISSING_SEGMENT in labels else [])
 
 

@@ -59,7 +59,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from .drivers import impacts as _impacts
-from .drivers import segment_values
+from .drivers import natural_key, segment_values
 from .engine.bootstrap import _State, _blocks, _estimate, _labels, bootstrap
 from .engine.pls import OK, PLS, item_matrix
 from .exceptions import CsiSurveyWarning, EstimationError, SettingsError
@@ -196,12 +196,6 @@ def _segment_values(data: SurveyData, column: str) -> tuple[np.ndarray, pd.Serie
     return np.asarray(labels.to_numpy(dtype=object), dtype=object), raw
 
 
-def _natural_key(text: str) -> tuple:
-    """Sort key that orders the digit runs of a text by value: "Q2" < "Q10" (case-insensitive)."""
-    parts = re.split(r"(\d+)", text.casefold())
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts if p != "") + ((2, 0, text),)
-
-
 def _ordered(labels: np.ndarray, raw: pd.Series | None) -> list[str]:
     """The distinct labels in natural order (numbers and dates by value); "(missing)" last."""
     present = [lab for lab in pd.unique(labels) if lab != MISSING]
@@ -210,9 +204,9 @@ def _ordered(labels: np.ndarray, raw: pd.Series | None) -> list[str]:
         or ptypes.is_datetime64_any_dtype(raw.dtype)
     ):
         first = pd.Series(raw.to_numpy()).groupby(pd.Series(labels, dtype=object), sort=False).min()
-        order = sorted(present, key=lambda lab: (first.get(lab), _natural_key(lab)))
+        order = sorted(present, key=lambda lab: (first.get(lab), natural_key(lab)))
     else:
-        order = sorted(present, key=_natural_key)
+        order = sorted(present, key=natural_key)
     return order + ([MISSING] if MISSING in set(labels) else [])
 
 
