@@ -43,7 +43,9 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> None:
         ) from error
     try:
         with handle:
-            table.to_csv(handle, index=False)
+            # CRLF rows (RFC 4180): the csv module then quotes any field holding \r or \n, so text
+            # with a lone carriage return cannot split a row.
+            table.to_csv(handle, index=False, lineterminator="\r\n")
     except BaseException as error:
         # The file is incomplete: do not leave it behind looking like a report.
         try:
