@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -21,7 +22,8 @@ SPEC = str(EXAMPLES / "acsi_retail.yaml")
 ZH_CSV = str(EXAMPLES / "acsi_retail_zh.csv")
 ZH_SPEC = str(EXAMPLES / "acsi_retail_zh.yaml")
 OUTPUTS = {"index.csv", "paths.csv", "effects.csv", "weights.csv", "r2.csv", "scores.csv", "excluded.csv", "missing.csv",
-           "quality.csv", "htmt.csv", "fit_measures.csv", "quality_flags.csv", "report.xlsx"}
+           "quality.csv", "htmt.csv", "fit_measures.csv", "quality_flags.csv", "impacts.csv", "ipma.csv", "gaps.csv",
+           "frequencies.csv", "item_summary.csv", "nps.csv", "csat.csv", "run.json", "model.yaml", "report.xlsx", "report.html"}
 BOOTSTRAP_OUTPUTS = {"bootstrap.csv", "bootstrap_failures.csv"}
 
 
@@ -73,9 +75,13 @@ def test_run_on_the_bundled_example_writes_every_table(tmp_path):
     assert scores["SAT"].mean() == pytest.approx(index.set_index("construct").loc["SAT", "index"], abs=1e-9)
 
     wb = openpyxl.load_workbook(out / "report.xlsx", read_only=True)
-    assert wb.sheetnames == ["Summary", "Index", "Paths", "Effects", "Weights", "R2", "Missing", "Quality", "HTMT",
-                             "Model fit", "Quality flags", "Bootstrap", "Excluded", "Scores"]
+    assert {"Summary", "Charts", "Index", "Paths", "Impacts", "IPMA", "Gaps", "NPS", "Quality", "HTMT", "Bootstrap",
+            "Excluded", "Scores"} <= set(wb.sheetnames)
     wb.close()
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Retail ACSI 2026-Q3" in html and "<svg" in html and "http://" not in html.replace("http://www.w3.org", "")
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["bootstrap"]["seed"] == 1 and run["headline"]["construct"] == "SAT"
 
 
 def test_bootstrap_off_and_reproducible_by_seed(tmp_path):
@@ -184,3 +190,67 @@ def test_listwise_excludes_respondents_with_missing_answers(tmp_path):
 def test_version():
     result = invoke("--version")
     assert result.exit_code == 0 and csi.__version__ in result.output
+
+
+def test_segments_waves_and_rerender(tmp_path):
+    out = tmp_path / "seg"
+    result = invoke("run", XLSX, "--model", SPEC, "--out", str(out), "--on-invalid", "exclude", "--seed", "2",
+                    "--bootstrap", "200", "--permutations", "200", "--segment", "region", "--segment", "channel")
+    assert result.exit_code == 0, result.output
+    assert "Customer satisfaction by segment" in result.output and "East" in result.output
+    seg = pd.read_csv(out / "segment_index.csv", encoding="utf-8-sig", keep_default_na=False)
+    sat = seg[seg["construct"] == "SAT"].set_index("segment")
+    assert set(sat.index) >= {"(total)", "East", "North", "South", "West", "in-store", "online"}
+    assert float(sat.loc["East", "index"]) < float(sat.loc["North", "index"]) - 5
+    diffs = pd.read_csv(out / "segment_differences.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert {"segment_a", "segment_b", "difference", "p_value"} <= set(diffs.columns)
+
+    # re-render without re-estimating: same tables, fresh reports, in Chinese on request
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.suffix == ".csv"}
+    (out / "report.html").unlink()
+    result = invoke("report", str(out), "--lang", "zh")
+    assert result.exit_code == 0, result.output
+    assert (out / "report.html").exists() and "驱动" in (out / "report.html").read_text(encoding="utf-8")
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.suffix == ".csv"} == before
+
+
+def test_waves_from_a_column(tmp_path):
+    data = pd.read_excel(XLSX, sheet_name="Responses")
+    month = pd.to_datetime(data["interview_date"]).dt.month
+    data["wave"] = month.map({7: "2026-Q1", 8: "2026-Q2", 9: "2026-Q10"})
+    path = tmp_path / "waves.csv"
+    data.to_csv(path, index=False)
+    result = invoke("run", str(path), "--model", SPEC, "--out", str(tmp_path / "w"), "--on-invalid", "exclude",
+                    "--seed", "3", "--bootstrap", "100", "--wave", "wave")
+    assert result.exit_code == 0, result.output
+    waves = pd.read_csv(tmp_path / "w" / "wave_index.csv", encoding="utf-8-sig")
+    assert list(dict.fromkeys(waves["wave"])) == ["2026-Q1", "2026-Q2", "2026-Q10"]
+    assert "2026-Q2 vs 2026-Q1" in result.output
+
+
+def test_report_on_a_folder_that_is_not_a_run(tmp_path):
+    assert_clean_failure(invoke("report", str(tmp_path)), "run.json")
+
+
+def test_covariance_based_engine_and_engine_comparison(tmp_path):
+    result = invoke("run", XLSX, "--model", SPEC, "--out", str(tmp_path / "cb"), "--on-invalid", "exclude", "--engine", "cbsem")
+    assert result.exit_code == 0, result.output
+    assert "Model fit: χ² =" in result.output and "CFI" in result.output and "RMSEA" in result.output
+    params = pd.read_csv(tmp_path / "cb" / "parameters.csv", encoding="utf-8-sig")
+    assert {"lhs", "op", "rhs", "estimate", "std_estimate", "std_err", "z_value", "p_value"} <= set(params.columns)
+    assert list(pd.read_csv(tmp_path / "cb" / "paths.csv", encoding="utf-8-sig").columns) == ["source", "target", "estimate"]
+
+    result = invoke("compare", XLSX, "--model", SPEC, "--out", str(tmp_path / "cmp"), "--on-invalid", "exclude")
+    assert result.exit_code == 0, result.output
+    paths = pd.read_csv(tmp_path / "cmp" / "compare_paths.csv", encoding="utf-8-sig")
+    assert list(paths.columns) == ["source", "target", "pls", "cbsem", "difference"]
+    assert paths[["source", "target"]].apply(tuple, axis=1).tolist()[:2] == [("EXP", "PQ"), ("EXP", "PV")]  # spec order
+    assert (paths["pls"] * paths["cbsem"] > 0).all()  # the engines agree on every sign
+    index = pd.read_csv(tmp_path / "cmp" / "compare_index.csv", encoding="utf-8-sig")
+    assert (index["difference"].abs() < 3).all()
+    assert (tmp_path / "cmp" / "compare.xlsx").exists()
+
+
+def test_cbsem_with_segments_is_refused_clearly(tmp_path):
+    assert_clean_failure(invoke("run", XLSX, "--model", SPEC, "--out", str(tmp_path), "--engine", "cbsem", "--segment", "region"),
+                         "segment and wave analysis use the PLS engine")

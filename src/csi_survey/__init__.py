@@ -1,6 +1,8 @@
 """csi-survey: customer satisfaction survey exports → ACSI-style satisfaction index and drivers."""
 
 from .exceptions import (
+    AdmissibilityWarning,
+    MeasurementModelWarning,
     ConvergenceError,
     CsiSurveyError,
     CsiSurveyWarning,
@@ -16,8 +18,9 @@ from .exceptions import (
 from .assess import Assessment, assess, htmt_matrix
 from .engine import PLS, SCHEMES
 from .engine.bootstrap import BootstrapInfo, bootstrap
+from .engine.cbsem import CBSEM
 from .ingest import RawTable, SurveyData, prepare, read_responses, read_table
-from .results import ModelResults, PLSResults, Summary
+from .results import CBSEMResults, ModelResults, PLSResults, Summary
 from .schema import Construct, Item, PathSpec, Questionnaire, Scale, construct, load_model, paths, template
 
 __version__ = "0.1.0"
@@ -29,7 +32,13 @@ __all__ = [
     "PLS", "SCHEMES", "ModelResults", "PLSResults", "Summary",
     "read_responses", "read_table", "prepare", "RawTable", "SurveyData", "write_report",
     "bootstrap", "BootstrapInfo", "assess", "Assessment", "htmt_matrix",
+    "CBSEM", "CBSEMResults", "AdmissibilityWarning", "MeasurementModelWarning",
+    "analyze", "AnalysisSettings", "Analysis", "compare_fits",
 ]
+
+
+from .analysis import Analysis, AnalysisSettings, analyze  # noqa: E402
+from .compare import compare_fits  # noqa: E402
 
 
 def write_report(fit, data, out_dir, **kwargs):

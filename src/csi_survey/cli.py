@@ -212,12 +212,17 @@ def _data_summary(data) -> None:
             out.print(f"  excluded {count:>5,} × {reason} (see excluded.csv)", markup=False)
 
 
+class LangChoice(str, Enum):
+    en = "en"
+    zh = "zh"
+
+
 @app.command()
 @_guarded
 def run(
     responses: ResponsesArg,
     model: ModelOpt,
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for the CSV tables and report.xlsx (created if missing).", show_default=False)],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for the tables (CSV), report.xlsx and report.html (created if missing).", show_default=False)],
     sheet: SheetOpt = None,
     engine: Annotated[EngineChoice, typer.Option("--engine", help="pls (PLS path modeling, the ACSI method) or cbsem (covariance-based SEM, maximum likelihood).")] = EngineChoice.pls,
     scheme: Annotated[SchemeChoice, typer.Option("--scheme", help="PLS inner weighting scheme.")] = SchemeChoice.path,
@@ -226,48 +231,109 @@ def run(
     encoding: EncodingOpt = None,
     max_iter: Annotated[int, typer.Option("--max-iter", min=1, help="Maximum PLS iterations.")] = 300,
     resamples: Annotated[int, typer.Option("--bootstrap", min=0, help="Bootstrap resamples for standard errors and intervals (0 turns the bootstrap off).")] = 1000,
-    seed: Annotated[Optional[int], typer.Option("--seed", help="Seed of the bootstrap (default: drawn and reported, so the run can be repeated).")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Seed of every random step (default: drawn and recorded in run.json, so the run can be repeated).")] = None,
     ci: Annotated[CIChoice, typer.Option("--ci", help="Bootstrap interval: percentile or bca (bias-corrected and accelerated).")] = CIChoice.percentile,
     level: Annotated[float, typer.Option("--level", min=0.5, max=0.999, help="Confidence level of the intervals.")] = 0.95,
     jobs: Annotated[int, typer.Option("--jobs", help="Worker processes for large bootstraps (-1: all cores).")] = -1,
+    segment: Annotated[Optional[list[str]], typer.Option("--segment", help="A column to analyse segments by (repeatable): index, paths and impacts per segment, differences with permutation tests.")] = None,
+    wave: Annotated[Optional[str], typer.Option("--wave", help="A column holding the wave (e.g. 2026-Q1): index per wave and change versus the previous wave.")] = None,
+    min_n: Annotated[int, typer.Option("--min-n", min=3, help="Segments and waves with fewer respondents are reported as insufficient sample.")] = 50,
+    permutations: Annotated[int, typer.Option("--permutations", min=0, help="Permutations for the test of segment differences (0: no test).")] = 1000,
+    lang: Annotated[Optional[LangChoice], typer.Option("--lang", help="Language of report.html (default: from the labels).")] = None,
 ) -> None:
-    """Estimate the model on a survey export and write the index, paths, weights and report.xlsx."""
-    from .assess import assess
-    from .engine import PLS
-    from .engine.bootstrap import bootstrap
+    """Estimate the model on a survey export and write the index, drivers, tables, report.xlsx and report.html."""
+    from .analysis import AnalysisSettings, analyze
     from .ingest import read_responses
-    from .report.run_report import write_report
+    from .report.run_report import write_run
     from .schema import load_model
 
+    settings = AnalysisSettings(
+        engine=engine.value, scheme=scheme.value, max_iter=max_iter, resamples=resamples, seed=seed, level=level,
+        ci=ci.value, n_jobs=jobs, segments=tuple(segment or ()), wave=wave, min_n=min_n, permutations=permutations,
+        lang=lang.value if lang else None,
+    )
     spec = load_model(model)
     data = read_responses(responses, spec, sheet=_sheet(sheet), encoding=encoding, on_invalid=on_invalid.value, missing=missing.value)
     _data_summary(data)
+    with _progress() as update:
+        result = analyze(data, settings, progress=update)
+    written = write_run(result, out_dir)
+    fit = result.fit
+    _print_results(fit, scheme.value if engine is EngineChoice.pls else None)
     if engine is EngineChoice.cbsem:
-        from .engine.cbsem import CBSEM
-
-        fit = CBSEM(spec).fit(data)
-        written = write_report(fit, data, out_dir)
-        _print_results(fit, None)
         _print_fit_measures(fit)
-        out.print("The bootstrap applies to PLS; CB-SEM reports maximum-likelihood standard errors (parameters.csv).", markup=False)
-        out.print(f"Wrote {len(written)} files to {out_dir}: " + ", ".join(p.name for p in written), markup=False)
-        return
-    fit = PLS(spec, scheme=scheme.value, max_iter=max_iter).fit(data)
-    if resamples:
-        with Progress(
-            TextColumn("Bootstrap"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-            console=err, transient=True, disable=not err.is_terminal,
-        ) as bar:
-            task = bar.add_task("bootstrap", total=resamples)
-            fit = bootstrap(fit, data, resamples=resamples, seed=seed, level=level, method=ci.value, n_jobs=jobs,
-                            progress=lambda done, total: bar.update(task, completed=done))
-    quality = assess(fit)
-    written = write_report(fit, data, out_dir, quality=quality)
-    _print_results(fit, scheme.value)
-    flags = quality.flags
-    if len(flags):
-        out.print(f"Quality: {len(flags)} criterion flag(s) raised (information, not errors): see quality.csv.", markup=False)
-    out.print(f"Wrote {len(written)} files to {out_dir}: " + ", ".join(p.name for p in written), markup=False)
+    _print_drivers(result)
+    for note in result.notes:
+        out.print(note, markup=False)
+    if result.quality is not None and len(result.quality.flags):
+        out.print(f"Quality: {len(result.quality.flags)} criterion flag(s) raised (information, not errors): see quality_flags.csv.", markup=False)
+    out.print(f"Wrote {len(written)} files to {out_dir}, among them report.xlsx and report.html.", markup=False)
+
+
+@app.command()
+@_guarded
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="The --out folder of an earlier `csi-survey run`.", show_default=False)],
+    lang: Annotated[Optional[LangChoice], typer.Option("--lang", help="Language of report.html (default: as in the run).")] = None,
+) -> None:
+    """Re-render report.xlsx and report.html from a previous run's tables, without re-estimating."""
+    from .report.run_report import rerender
+
+    written = rerender(run_dir, lang=lang.value if lang else None)
+    out.print(f"Re-rendered {', '.join(p.name for p in written)} in {run_dir}.", markup=False)
+
+
+_STAGES = {"bootstrap": "Bootstrap", "segments": "Segments", "permutations": "Permutation tests", "waves": "Waves"}
+
+
+class _progress:
+    """A rich progress bar on stderr for the long stages (nothing when stderr is not a terminal)."""
+
+    def __enter__(self):
+        self.bar = Progress(TextColumn("{task.description:<18}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                            console=err, transient=True, disable=not err.is_terminal)
+        self.bar.__enter__()
+        self.tasks: dict[str, int] = {}
+        return self.update
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        if stage not in self.tasks:
+            self.tasks[stage] = self.bar.add_task(_STAGES.get(stage, stage), total=total)
+        self.bar.update(self.tasks[stage], completed=done, total=total)
+
+    def __exit__(self, *exc) -> None:
+        self.bar.__exit__(*exc)
+
+
+def _print_drivers(result) -> None:
+    t = result.tables
+    impacts = t.get("impacts")
+    if impacts is not None and len(impacts):
+        labels = {c: result.fit.model.label(c) for c in result.fit.model.construct_ids}
+        table = Table(title="Impacts (index points gained when the driver's index rises by 5)", title_justify="left")
+        for col in ("target", "driver", "impact"):
+            table.add_column(col, justify="right" if col == "impact" else "left")
+        for r in impacts.to_dict("records"):
+            table.add_row(labels.get(r["target"], r["target"]), labels.get(r["driver"], r["driver"]), _num(r["impact"], 2))
+        out.print(table)
+    nps = t.get("nps")
+    if nps is not None and len(nps):
+        r = nps.iloc[0]
+        out.print(f"NPS: {r['nps']:.1f} (95% interval {r['ci_lower']:.1f} to {r['ci_upper']:.1f}, n = {int(r['n']):,})", markup=False)
+    seg = t.get("segment_index")
+    if seg is not None and result.fit.model.index:
+        rows = seg[seg["construct"] == result.fit.model.index]
+        table = Table(title=f"{result.fit.model.label(result.fit.model.index)} by segment", title_justify="left")
+        for col in ("segment_column", "segment", "index", "interval", "n", "status"):
+            table.add_column(col, justify="right" if col in ("index", "n") else "left")
+        for r in rows.to_dict("records"):
+            table.add_row(str(r["segment_column"]), str(r["segment"]), _num(r["index"], 1), _interval(r["ci_lower"], r["ci_upper"], 1),
+                          f"{int(r['n']):,}" if r["n"] == r["n"] else "–", str(r["status"]))
+        out.print(table)
+    changes = t.get("wave_changes")
+    if changes is not None and result.fit.model.index:
+        for r in changes[changes["construct"] == result.fit.model.index].to_dict("records"):
+            out.print(f"{r['wave']} vs {r['previous_wave']}: {r['change']:+.1f} points {_interval(r['ci_lower'], r['ci_upper'], 1)}", markup=False)
 
 
 @app.command()

@@ -33,8 +33,9 @@ def compare_fits(a: ModelResults, b: ModelResults, names: tuple[str, str] | None
     """Compare two fits of the same questionnaire (paths, 0–100 indices and R²).
 
     >>> import csi_survey as csi, pandas as pd                     # doctest: +SKIP
-    >>> mobi = pd.read_csv("mobi.csv"); spec = csi.template("ecsi")  # doctest: +SKIP
-    >>> compare_fits(csi.PLS(spec).fit(mobi), csi.CBSEM(spec).fit(mobi)).paths  # doctest: +SKIP
+    >>> spec = csi.load_model("examples/acsi_retail.yaml")            # doctest: +SKIP
+    >>> data = csi.read_responses("examples/acsi_retail.xlsx", spec, on_invalid="exclude")  # doctest: +SKIP
+    >>> compare_fits(csi.PLS(spec).fit(data), csi.CBSEM(spec).fit(data)).paths  # doctest: +SKIP
     """
     if a.model.construct_ids != b.model.construct_ids:
         raise ValueError("the two fits are of different questionnaires")
@@ -44,7 +45,7 @@ def compare_fits(a: ModelResults, b: ModelResults, names: tuple[str, str] | None
 
     def side(left: pd.DataFrame, right: pd.DataFrame, keys: list[str], value: str, extra: list[str] = ()) -> pd.DataFrame:
         out = left[keys + list(extra) + [value]].rename(columns={value: na})
-        out = out.merge(right[keys + [value]].rename(columns={value: nb}), on=keys, how="outer", sort=False)
+        out = out.merge(right[keys + [value]].rename(columns={value: nb}), on=keys, how="left", sort=False)  # same spec: same rows, spec order
         out["difference"] = out[nb] - out[na]
         return out
 

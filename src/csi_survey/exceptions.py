@@ -27,6 +27,8 @@ __all__ = [
     "check_choice",
     "CsiSurveyWarning",
     "IndexWarning",
+    "AdmissibilityWarning",
+    "MeasurementModelWarning",
 ]
 
 #: At most this many rows of a problem table are rendered into an error message; the full
@@ -159,3 +161,16 @@ class CsiSurveyWarning(UserWarning):
 
 class IndexWarning(CsiSurveyWarning):
     """A 0–100 index is not well defined (negative normalized weights, no scale declared, …)."""
+
+
+class AdmissibilityWarning(CsiSurveyWarning):
+    """A covariance-based estimate is not admissible (e.g. a negative variance: a Heywood case).
+
+    The estimates are returned but cannot be interpreted as they stand: the message names each
+    offending parameter with its value (``x3 ~~ x3 = -0.12``) and the likely causes.
+    """
+
+
+class MeasurementModelWarning(CsiSurveyWarning):
+    """The estimator cannot represent the measurement model as specified and uses another one
+    (e.g. covariance-based SEM estimates a mode-B (formative, composite) construct as a common factor)."""

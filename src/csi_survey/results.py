@@ -17,7 +17,7 @@ import pandas as pd
 from .index import index_table, index_weights, respondent_indices
 from .schema import Questionnaire
 
-__all__ = ["ModelResults", "PLSResults", "Summary"]
+__all__ = ["ModelResults", "PLSResults", "CBSEMResults", "Summary"]
 
 
 @dataclass(frozen=True)
@@ -241,3 +241,39 @@ def build_pls_results(
         scores_100=pd.DataFrame(s100, columns=cids, copy=False),
         respondent_id=ids,
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class CBSEMResults(ModelResults):
+    """Results of a covariance-based SEM fit (maximum likelihood). Build with :meth:`csi_survey.CBSEM.fit`.
+
+    The tables of :class:`ModelResults` have the same columns as for PLS; their content is
+    covariance-based: ``paths`` and ``effects`` are standardized coefficients of the latent
+    variables (lavaan's ``std.all``), ``weights.loading`` the standardized loadings,
+    ``weights.weight`` the factor-score (regression) weights, ``r2`` is 1 − the standardized
+    disturbance variance, and ``scores`` are standardized factor-score estimates. See
+    :mod:`csi_survey.engine.cbsem` for every formula. Besides:
+
+    parameters
+        one row per model parameter, fixed ones included, in lavaan's order:
+        ``lhs, op, rhs, estimate`` (unstandardized), ``std_estimate`` (lavaan ``std.all``),
+        ``std_err``, ``z_value``, ``p_value`` (NaN for fixed parameters). ``op`` is ``=~``
+        (loading), ``~`` (regression) or ``~~`` (variance or covariance).
+    fit_measures
+        ``measure, value``: chi2, df, p_value, cfi, tli, rmsea, rmsea_ci_lower, rmsea_ci_upper
+        (90 %), srmr, aic, bic, logl, n, npar, baseline_chi2, baseline_df, unrestricted_logl, bic2.
+    description
+        the lavaan/semopy model text that was estimated.
+    """
+
+    parameters: pd.DataFrame
+    fit_measures: pd.DataFrame
+    description: str
+    engine: str = "cbsem"
+
+    @property
+    def engine_description(self) -> str:
+        return "Covariance-based SEM (ML, semopy)"
+
+    def _summary_tables(self) -> dict[str, pd.DataFrame]:
+        return {**super()._summary_tables(), "Model fit": self.fit_measures}

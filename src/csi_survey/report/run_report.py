@@ -5,6 +5,7 @@ Presentation only: every number comes from the results and the prepared data.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from .atomic import AtomicOutput
 from .csv import write_csv
 from .xlsx import Sheet, write_workbook
 
-__all__ = ["RunTables", "run_tables", "write_report", "write_comparison", "SCORES_SHEET_LIMIT"]
+__all__ = ["RunTables", "run_tables", "write_report", "write_run", "rerender", "write_comparison", "SCORES_SHEET_LIMIT"]
 
 #: Per-respondent scores go into report.xlsx only up to this many rows (scores.csv always has them).
 SCORES_SHEET_LIMIT = 100_000
@@ -188,3 +189,43 @@ def write_comparison(comparison: Any, out_dir: str | Path, *, title: str | None 
             write_csv(table, out.path(name))
         write_workbook(out.path("compare.xlsx"), sheets, title=title)
     return [Path(out_dir) / name for name in [*tables, "compare.xlsx"]]
+
+
+def write_run(analysis: Any, out_dir: str | Path, *, html: bool = True, scores_sheet_limit: int = SCORES_SHEET_LIMIT) -> list[Path]:
+    """Write a whole run (:class:`~csi_survey.analysis.Analysis`) into ``out_dir`` atomically.
+
+    The run folder holds every table as CSV, ``run.json`` and ``model.yaml`` (the bundle that
+    ``csi-survey report DIR`` re-renders from), ``report.xlsx`` with native charts and, unless
+    ``html=False``, the self-contained ``report.html``.
+    """
+    from .bundle import bundle_from_tables, save_bundle
+
+    bundle = bundle_from_tables(analysis.meta, analysis.tables, analysis.data.questionnaire)
+    return _write_bundle(bundle, out_dir, html=html, scores_sheet_limit=scores_sheet_limit, save=True)
+
+
+def rerender(directory: str | Path, *, lang: str | None = None, html: bool = True) -> list[Path]:
+    """Re-render ``report.xlsx`` and ``report.html`` of a previous run from its tables (no estimation)."""
+    from .bundle import load_bundle
+
+    bundle = load_bundle(directory)
+    if lang is not None:
+        bundle = dataclasses.replace(bundle, meta={**bundle.meta, "lang": lang})
+    return _write_bundle(bundle, directory, html=html, scores_sheet_limit=SCORES_SHEET_LIMIT, save=False)
+
+
+def _write_bundle(bundle: Any, out_dir: str | Path, *, html: bool, scores_sheet_limit: int, save: bool) -> list[Path]:
+    from .bundle import save_bundle
+    from .html import render_html
+    from .xlsx_charts import write_report_workbook
+
+    written: list[Path] = []
+    with AtomicOutput(out_dir) as out:
+        if save:
+            written += save_bundle(bundle, out)
+        write_report_workbook(out.path("report.xlsx"), bundle, scores_sheet_limit=scores_sheet_limit)
+        written.append(Path(out_dir) / "report.xlsx")
+        if html:
+            render_html(bundle, out.path("report.html"), lang=bundle.meta.get("lang"))
+            written.append(Path(out_dir) / "report.html")
+    return written

@@ -1,0 +1,205 @@
+"""One complete analysis run, as the CLI does it: fit → bootstrap → quality → drivers → segments → waves.
+
+The same steps serve the command line, notebooks and batch jobs::
+
+    >>> import csi_survey as csi                                                     # doctest: +SKIP
+    >>> model = csi.load_model("examples/acsi_retail.yaml")                          # doctest: +SKIP
+    >>> data = csi.read_responses("examples/acsi_retail.xlsx", model, on_invalid="exclude")  # doctest: +SKIP
+    >>> result = csi.analyze(data, csi.AnalysisSettings(segments=("region",), seed=1))  # doctest: +SKIP
+    >>> result.tables["segment_index"]                                               # doctest: +SKIP
+
+The result holds every output table (named as the CSV files of a run, see
+``docs/outputs.md``) and the run's meta data; :func:`csi_survey.report.run_report.write_run`
+writes them with the workbook and the HTML report.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from . import __version__
+from .exceptions import SettingsError, check_choice
+
+__all__ = ["AnalysisSettings", "Analysis", "analyze"]
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """Settings of a run (the CLI options of ``csi-survey run``)."""
+
+    engine: str = "pls"             #: "pls" or "cbsem"
+    scheme: str = "path"            #: PLS inner weighting scheme
+    max_iter: int = 300
+    resamples: int = 1000           #: bootstrap resamples (0: no bootstrap)
+    seed: int | None = None
+    level: float = 0.95
+    ci: str = "percentile"          #: "percentile" or "bca"
+    n_jobs: int = -1
+    segments: tuple[str, ...] = ()  #: segment columns
+    wave: str | None = None         #: wave column
+    min_n: int = 50                 #: segments/waves below this size are not estimated
+    permutations: int = 1000        #: permutation test of segment differences (0: none)
+    lang: str | None = None         #: report language "en" | "zh" (default: from the labels)
+
+    def __post_init__(self) -> None:
+        check_choice("engine", self.engine, ["pls", "cbsem"])
+        check_choice("ci", self.ci, ["percentile", "bca"])
+        if self.lang is not None:
+            check_choice("lang", self.lang, ["en", "zh"])
+        if self.min_n < 3:
+            raise SettingsError(f"min_n must be at least 3; got {self.min_n}")
+        if self.engine == "cbsem" and (self.segments or self.wave):
+            raise SettingsError(
+                "segment and wave analysis use the PLS engine (its bootstrap and permutation tests)",
+                hint="run segments and waves without --engine cbsem, or compare engines with `csi-survey compare`.",
+            )
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything a run produced: the fit, quality, every output table and the meta data."""
+
+    settings: AnalysisSettings
+    data: Any
+    fit: Any
+    quality: Any
+    tables: dict[str, pd.DataFrame]
+    meta: dict[str, Any]
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _lang(model: Any, lang: str | None) -> str:
+    if lang:
+        return lang
+    text = model.name + "".join(model.label(c) for c in model.construct_ids)
+    return "zh" if re.search(r"[\u3400-\u9fff]", text) else "en"
+
+
+def analyze(data: Any, settings: AnalysisSettings | None = None, progress: Progress | None = None) -> Analysis:
+    """Run the whole analysis on prepared data (:class:`~csi_survey.ingest.SurveyData`).
+
+    ``progress(stage, done, total)`` is called during the long stages ("bootstrap",
+    "segments", "permutations", "waves"); silent by default.
+    """
+    from .assess import assess
+    from .drivers import csat, frequencies, gaps, impacts, ipma, item_summary, nps
+    from .engine import PLS
+    from .engine.bootstrap import bootstrap
+    from .report.run_report import run_tables
+
+    settings = settings or AnalysisSettings()
+    if settings.seed is None:  # one seed for every random step, recorded in run.json
+        import numpy as np
+
+        settings = dataclasses.replace(settings, seed=int(np.random.SeedSequence().entropy % (2**63)))
+    model = data.questionnaire
+    notes: list[str] = []
+
+    def stage(name: str) -> Callable[[int, int], None] | None:
+        return None if progress is None else (lambda done, total: progress(name, done, total))
+
+    if settings.engine == "cbsem":
+        from .engine.cbsem import CBSEM
+
+        fit = CBSEM(model).fit(data)
+        quality = None
+        notes.append("The bootstrap applies to PLS; CB-SEM reports maximum-likelihood standard errors (parameters.csv).")
+    else:
+        engine = PLS(model, scheme=settings.scheme, max_iter=settings.max_iter)
+        fit = engine.fit(data)
+        if settings.resamples:
+            fit = bootstrap(fit, data, resamples=settings.resamples, seed=settings.seed, level=settings.level,
+                            method=settings.ci, n_jobs=settings.n_jobs, progress=stage("bootstrap"))
+        quality = assess(fit)
+
+    tables = {name.removesuffix(".csv"): table for name, table in run_tables(fit, data, quality).tables.items()}
+    tables["impacts"] = impacts(fit)
+    tables["ipma"] = ipma(fit, data)
+    if model.gaps:
+        tables["gaps"] = gaps(data, level=settings.level)
+    tables["frequencies"] = frequencies(data)
+    tables["item_summary"] = item_summary(data)
+    if model.nps_item:
+        tables["nps"] = nps(data, segments=settings.segments, level=settings.level)
+    if model.csat_item:
+        tables["csat"] = csat(data, segments=settings.segments, level=settings.level)
+
+    if settings.segments:
+        from .segments import segment_analysis, segment_differences
+
+        seg = segment_analysis(engine, data, settings.segments, min_n=settings.min_n, resamples=min(settings.resamples, 1000),
+                               seed=settings.seed, level=settings.level, progress=stage("segments"))
+        tables["segment_index"], tables["segment_paths"], tables["segment_impacts"] = seg.index, seg.paths, seg.impacts
+        if settings.permutations:
+            diffs = [segment_differences(engine, data, column, permutations=settings.permutations, seed=settings.seed,
+                                         min_n=settings.min_n, progress=stage("permutations")) for column in settings.segments]
+            tables["segment_differences"] = pd.concat(diffs, ignore_index=True)
+    if settings.wave:
+        from .segments import wave_analysis
+
+        waves = wave_analysis(engine, data, settings.wave, min_n=settings.min_n, resamples=max(settings.resamples, 200) if settings.resamples else 200,
+                              seed=settings.seed, level=settings.level, progress=stage("waves"))
+        tables["wave_index"], tables["wave_changes"] = waves.index, waves.changes
+
+    meta = run_meta(fit, data, settings)
+    return Analysis(settings, data, fit, quality, tables, meta, tuple(notes))
+
+
+def run_meta(fit: Any, data: Any, settings: AnalysisSettings) -> dict[str, Any]:
+    """The meta data of a run (``run.json``): see the RunBundle contract in ``report/bundle.py``."""
+    model = fit.model
+    boot = getattr(fit, "bootstrap", None)
+    headline = None
+    if model.index is not None:
+        row = fit.index.set_index("construct").loc[model.index]
+        headline = {
+            "construct": model.index,
+            "label": model.label(model.index),
+            "index": _num(row["index"]),
+            "ci_lower": _num(row.get("ci_lower")),
+            "ci_upper": _num(row.get("ci_upper")),
+            "margin_of_error": _num(row.get("margin_of_error")),
+            "level": settings.level if boot is not None else None,
+        }
+    return {
+        "version": __version__,
+        "model_name": model.name,
+        "index_construct": model.index,
+        "labels": {c: model.label(c) for c in model.construct_ids},
+        "lang": _lang(model, settings.lang),
+        "engine": fit.engine_description,
+        "source": getattr(data, "source", None),
+        "sheet": getattr(data, "sheet", None),
+        "n_read": int(getattr(data, "n_read", fit.n)),
+        "n_used": int(fit.n),
+        "n_excluded": int(getattr(data, "n_excluded", 0)),
+        "headline": headline,
+        "bootstrap": None if boot is None else {
+            "resamples": boot.resamples, "used": boot.used, "failed": boot.failed, "seed": boot.seed,
+            "level": boot.level, "method": boot.method,
+        },
+        "segments": list(settings.segments),
+        "wave": settings.wave,
+        "impact_step": 5,
+        "settings": {
+            "engine": settings.engine, "scheme": settings.scheme, "max_iter": settings.max_iter,
+            "resamples": settings.resamples, "seed": settings.seed, "level": settings.level, "ci": settings.ci,
+            "min_n": settings.min_n, "permutations": settings.permutations,
+        },
+    }
+
+
+def _num(value: Any) -> float | None:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if value != value else value
