@@ -137,7 +137,9 @@ def analyze(data: Any, settings: AnalysisSettings | None = None, progress: Progr
 
         seg = segment_analysis(engine, data, settings.segments, min_n=settings.min_n, resamples=min(settings.resamples, 1000),
                                seed=settings.seed, level=settings.level, progress=stage("segments"))
-        tables["segment_index"], tables["segment_paths"], tables["segment_impacts"] = seg.index, seg.paths, seg.impacts
+        tables["segment_index"] = _total_from_fit(seg.index, fit.index, ["construct"], "index")
+        tables["segment_paths"] = _total_from_fit(seg.paths, fit.paths, ["source", "target"], "estimate")
+        tables["segment_impacts"] = seg.impacts
         if settings.permutations:
             diffs = [segment_differences(engine, data, column, permutations=settings.permutations, seed=settings.seed,
                                          min_n=settings.min_n, progress=stage("permutations")) for column in settings.segments]
@@ -151,6 +153,20 @@ def analyze(data: Any, settings: AnalysisSettings | None = None, progress: Progr
 
     meta = run_meta(fit, data, settings)
     return Analysis(settings, data, fit, quality, tables, meta, tuple(notes))
+
+
+def _total_from_fit(table: pd.DataFrame, main: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:
+    """Give the "(total)" rows of a segment table the main fit's estimate and interval, so one
+    number never shows two intervals (the segment analysis re-bootstraps the total with its own seed)."""
+    out = table.copy()
+    total = out["segment"] == "(total)"
+    if not total.any():
+        return out
+    columns = [c for c in (value, "ci_lower", "ci_upper") if c in main.columns and c in out.columns]
+    lookup = main.set_index(keys)[columns]
+    idx = pd.MultiIndex.from_frame(out.loc[total, keys]) if len(keys) > 1 else out.loc[total, keys[0]]
+    out.loc[total, columns] = lookup.reindex(idx).to_numpy()
+    return out
 
 
 def run_meta(fit: Any, data: Any, settings: AnalysisSettings) -> dict[str, Any]:
