@@ -20,7 +20,7 @@ from pandas.api import types as ptypes
 from scipy import stats
 
 from .exceptions import InputFileError, SettingsError, check_choice
-from .ingest.prepare import SurveyData
+from .ingest.prepare import SurveyData, _split_codes  # one reading of missing codes for items and other columns
 from .results import ModelResults
 
 __all__ = [
@@ -171,21 +171,6 @@ def _item_answers(data: SurveyData, item: str, *, favourable: bool) -> np.ndarra
         scale = q.item_scale(item)
         values = (scale.min + scale.max) - values
     return values
-
-
-def _split_codes(codes: Sequence[float | str]) -> tuple[np.ndarray, list[str]]:
-    numeric: list[float] = []
-    text: list[str] = []
-    for c in codes:
-        if isinstance(c, str):
-            text.append(c.strip())
-            try:
-                numeric.append(float(c))
-            except ValueError:
-                pass
-        else:
-            numeric.append(float(c))
-    return np.asarray(numeric, dtype=np.float64), text
 
 
 def _parse_numbers(s: pd.Series, codes: Sequence[float | str]) -> tuple[np.ndarray, np.ndarray]:
