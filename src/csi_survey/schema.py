@@ -44,6 +44,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .exceptions import SpecError
 
 __all__ = [
+    "QualityRules",
+    "WeightSpec",
+    "Raking",
     "Scale",
     "Item",
     "Construct",
@@ -105,6 +108,7 @@ class Item(_Base):
     reverse: bool = False
     scale: Scale | None = None
     missing_codes: list[MissingCode] | None = None
+    labels: str | dict[str, float] | None = None
 
     @field_validator("id", mode="before")
     @classmethod
@@ -125,6 +129,7 @@ class Construct(_Base):
     mode: Literal["A", "B"] = "A"
     scale: Scale | None = None
     missing_codes: list[MissingCode] | None = None
+    labels: str | dict[str, float] | None = None
 
     @field_validator("items", mode="before")
     @classmethod
@@ -166,6 +171,64 @@ class PathSpec(_Base):
         return value
 
 
+Policy = Literal["off", "flag", "exclude"]
+
+
+class StraightliningRule(_Base):
+    """Same answer on every item of a construct block (blocks with at least ``min_items`` items)."""
+
+    policy: Policy = "flag"
+    min_items: int = Field(default=3, ge=2)
+
+
+class SpeederRule(_Base):
+    """Interview duration (``column``, in seconds) below ``min_seconds``."""
+
+    column: str
+    min_seconds: float = Field(gt=0)
+    policy: Policy = "flag"
+
+
+class MissingShareRule(_Base):
+    """More than ``max_share`` of the model's items unanswered."""
+
+    max_share: float = Field(default=0.5, gt=0, le=1)
+    policy: Policy = "flag"
+
+
+class QualityRules(_Base):
+    """Data-quality rules; each flags (default) or excludes the respondents it finds.
+
+    Out-of-range and non-numeric answers are governed by ``on_invalid`` (error / exclude / flag).
+    """
+
+    duplicates: Policy = "flag"
+    straightlining: StraightliningRule | None = None
+    speeders: SpeederRule | None = None
+    missing: MissingShareRule | None = None
+
+    @field_validator("straightlining", "missing", mode="before")
+    @classmethod
+    def _policy_shorthand(cls, value: Any) -> Any:
+        return {"policy": value} if isinstance(value, str) else value
+
+
+class Raking(_Base):
+    """Raking (iterative proportional fitting) to population margins: column → {category: share}."""
+
+    margins: dict[str, dict[str, float]]
+    max_iter: int = Field(default=100, ge=1)
+    tol: float = Field(default=1e-6, gt=0)
+    trim: tuple[float, float] | None = None  #: bounds on the weights relative to their mean, e.g. (0.2, 5)
+
+
+class WeightSpec(_Base):
+    """Survey weights: a ``column`` of the export, or ``raking`` to population margins (not both)."""
+
+    column: str | None = None
+    raking: Raking | None = None
+
+
 class GapSpec(_Base):
     """An expectation–perception item pair: gap = experienced − expected (same scale)."""
 
@@ -190,6 +253,10 @@ class Questionnaire(_Base):
     and ``csat_item`` a column whose top-``top_box`` answers (default 2) count as satisfied. These
     columns need not belong to a construct.
 
+    Answer labels: ``label_maps`` names maps from answer labels to codes (``{非常满意: 5, 满意: 4}``);
+    an item or construct declares ``labels:`` with such a name or an inline map (the item's wins).
+    ``quality`` sets the data-quality rules and ``weights`` the survey weights (a column or raking).
+
     For the covariance-based engine only: ``covariances`` lists free covariances between two items
     (residual covariances) or two constructs, written ``[a, b]``; ``sem_lines`` adds lavaan-style
     lines verbatim, e.g. ``"visual ~~ 1*visual"`` (fixed values). PLS ignores both.
@@ -213,6 +280,9 @@ class Questionnaire(_Base):
     nps_item: str | None = None
     csat_item: str | None = None
     top_box: int = Field(default=2, ge=1)
+    label_maps: dict[str, dict[str, float]] = Field(default_factory=dict)
+    quality: QualityRules = Field(default_factory=QualityRules)
+    weights: WeightSpec | None = None
 
     _codes = field_validator("missing_codes", mode="before")(
         classmethod(lambda cls, v: [] if v is None else _as_code_list(v))
@@ -312,6 +382,14 @@ class Questionnaire(_Base):
         if construct_codes is not None:
             return list(construct_codes)
         return list(self.missing_codes)
+
+    def item_labels(self, item_id: str) -> dict[str, float] | None:
+        """The answer-label map of an item (label → code): its own, else its construct's; None if none."""
+        item = self.items[item_id]
+        spec = item.labels if item.labels is not None else self.constructs[self.construct_of[item_id]].labels
+        if spec is None:
+            return None
+        return dict(self.label_maps[spec]) if isinstance(spec, str) else dict(spec)
 
     def has_scale(self, construct_id: str) -> bool:
         """True when every item of the construct has a scale, so that a 0–100 index is defined."""
@@ -625,9 +703,9 @@ def _by_line(problems: list[tuple[tuple, str]], lines: dict) -> list[tuple[tuple
 
 _KNOWN_KEYS = {
     "top": ["name", "scale", "missing_codes", "id_column", "index", "constructs", "paths", "covariances", "sem_lines",
-            "targets", "gaps", "nps_item", "csat_item", "top_box"],
-    "construct": ["label", "items", "mode", "scale", "missing_codes"],
-    "item": ["id", "text", "reverse", "scale", "missing_codes"],
+            "targets", "gaps", "nps_item", "csat_item", "top_box", "label_maps", "quality", "weights"],
+    "construct": ["label", "items", "mode", "scale", "missing_codes", "labels"],
+    "item": ["id", "text", "reverse", "scale", "missing_codes", "labels"],
     "scale": ["min", "max"],
 }
 
@@ -720,6 +798,23 @@ def _semantic_problems(q: Questionnaire) -> list[tuple[tuple, str]]:
     for k, line in enumerate(q.sem_lines):
         if not re.search(r"=~|~~|~", line):
             problems.append((("sem_lines", k), f"{line!r} is not a lavaan-style line (expected =~, ~ or ~~)"))
+
+    for cid, c in q.constructs.items():
+        for where, spec in [(("constructs", cid, "labels"), c.labels)] + [
+            (("constructs", cid, "items", k, "labels"), it.labels) for k, it in enumerate(c.items)
+        ]:
+            if isinstance(spec, str) and spec not in q.label_maps:
+                problems.append((where, f"label map {spec!r} is not declared under label_maps"
+                                        f"{_did_you_mean(spec, sorted(q.label_maps), 'label maps')}"))
+    if q.weights is not None:
+        if (q.weights.column is None) == (q.weights.raking is None):
+            problems.append((("weights",), "declare either weights.column or weights.raking (exactly one)"))
+        if q.weights.raking is not None:
+            for column, shares in q.weights.raking.margins.items():
+                total = sum(shares.values())
+                if any(v < 0 for v in shares.values()) or abs(total - 1) > 1e-6 and abs(total - 100) > 1e-4:
+                    problems.append((("weights", "raking", "margins", column),
+                                     f"the shares of {column!r} must be non-negative and sum to 1 (or 100); they sum to {total:g}"))
 
     for k, target in enumerate(q.targets):
         if target not in q.constructs:

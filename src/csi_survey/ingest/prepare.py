@@ -72,6 +72,8 @@ class SurveyData:
     sheet: str | None
     missing_method: str
     imputed: np.ndarray | None = None  # n_used × p, True where a missing answer was replaced
+    weight: np.ndarray | None = None   # n_used survey weights (mean 1), None when unweighted
+    flags: pd.DataFrame | None = None  # row, respondent_id, flag, detail, action: data-quality flags raised
 
     @property
     def answers(self) -> pd.DataFrame:

@@ -21,7 +21,9 @@ import re
 import warnings
 import zipfile
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +55,17 @@ class RawTable:
         Per frame row, the row number as the user sees it (header = row 1, first data row = 2).
     source:
         The file name, for messages.
+    question_text:
+        Column → question wording, where the export carries it (Qualtrics' second header row,
+        SPSS variable labels, SurveyMonkey's question row).
+    value_labels:
+        Column → {code: answer label} declared by the export (SPSS value labels).
+    missing_values:
+        Column → codes the export declares as missing (SPSS user-missing values; Qualtrics'
+        ``-99`` "seen but unanswered"); the key ``"*"`` applies to every column.
+    format:
+        The layout that was read: ``csv``, ``xlsx``, ``qualtrics``, ``surveymonkey``, ``spss``,
+        ``googleforms`` (``table`` for a DataFrame).
     sheet:
         The sheet name (workbooks) or None (text files).
     encoding:
@@ -64,6 +77,10 @@ class RawTable:
     source: str
     sheet: str | None = None
     encoding: str | None = None
+    question_text: Mapping[str, str] = field(default_factory=dict)
+    value_labels: Mapping[str, Mapping[Any, str]] = field(default_factory=dict)
+    missing_values: Mapping[str, Sequence[Any]] = field(default_factory=dict)
+    format: str = "table"
 
     @property
     def location(self) -> str:
