@@ -427,7 +427,7 @@ FULL_ORDER = [
     "Summary", "Charts", "Index", "Paths", "Effects", "Weights", "R2", "Impacts", "IPMA", "Gaps", "Item summary",
     "Frequencies", "NPS", "CSAT", "Segment index", "Segment paths", "Segment impacts", "Segment differences",
     "Wave index", "Wave changes", "Quality", "HTMT", "Model fit", "Quality flags", "Bootstrap", "Bootstrap failures",
-    "Missing", "Excluded", "Scores",
+    "Missing", "Data quality", "Flags", "Excluded", "Scores",
 ]
 
 

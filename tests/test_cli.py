@@ -23,7 +23,8 @@ ZH_CSV = str(EXAMPLES / "acsi_retail_zh.csv")
 ZH_SPEC = str(EXAMPLES / "acsi_retail_zh.yaml")
 OUTPUTS = {"index.csv", "paths.csv", "effects.csv", "weights.csv", "r2.csv", "scores.csv", "excluded.csv", "missing.csv",
            "quality.csv", "htmt.csv", "fit_measures.csv", "quality_flags.csv", "impacts.csv", "ipma.csv", "gaps.csv",
-           "frequencies.csv", "item_summary.csv", "nps.csv", "csat.csv", "run.json", "model.yaml", "report.xlsx", "report.html"}
+           "frequencies.csv", "item_summary.csv", "nps.csv", "csat.csv", "flags.csv", "data_quality.csv",
+           "run.json", "model.yaml", "report.xlsx", "report.html"}
 BOOTSTRAP_OUTPUTS = {"bootstrap.csv", "bootstrap_failures.csv"}
 
 
@@ -254,3 +255,66 @@ def test_covariance_based_engine_and_engine_comparison(tmp_path):
 def test_cbsem_with_segments_is_refused_clearly(tmp_path):
     assert_clean_failure(invoke("run", XLSX, "--model", SPEC, "--out", str(tmp_path), "--engine", "cbsem", "--segment", "region"),
                          "segment and wave analysis use the PLS engine")
+
+
+def _example_frame() -> pd.DataFrame:
+    return pd.read_excel(XLSX, sheet_name="Responses", engine="calamine").dropna(how="all")
+
+
+def test_a_qualtrics_export_is_detected_and_rows_stay_true(tmp_path):
+    frame = _example_frame()
+    path = tmp_path / "qualtrics.csv"
+    ids = list(frame.columns)
+    texts = [f"Question text of {c}" for c in ids]
+    imports = ['{"ImportId":"QID%d"}' % k for k in range(1, len(ids) + 1)]
+    header = pd.DataFrame([ids, texts, imports], columns=ids)
+    pd.concat([header, frame.astype(object)], ignore_index=True).to_csv(path, index=False, header=False)
+    result = invoke("run", str(path), "--model", SPEC, "--out", str(tmp_path / "q"), "--on-invalid", "exclude",
+                    "--bootstrap", "0")
+    assert result.exit_code == 0, result.output
+    excluded = pd.read_csv(tmp_path / "q" / "excluded.csv", encoding="utf-8-sig", keep_default_na=False)
+    # 3 header rows: respondent k is on row k + 3 (R00036 on row 39, where the plain sheet has 37)
+    assert excluded.loc[excluded["respondent_id"] == "R00036", "row"].item() == 39
+    run = json.loads((tmp_path / "q" / "run.json").read_text(encoding="utf-8"))
+    assert run["n_used"] == 502
+
+
+def test_raking_weights_from_the_spec_flow_into_the_index(tmp_path):
+    spec = tmp_path / "weighted.yaml"
+    spec.write_text(Path(SPEC).read_text(encoding="utf-8") + (
+        "weights:\n  raking:\n    margins:\n      region: {East: 0.4, North: 0.2, South: 0.2, West: 0.2}\n"
+    ), encoding="utf-8")
+    result = invoke("run", XLSX, "--model", str(spec), "--out", str(tmp_path / "w"), "--on-invalid", "exclude",
+                    "--bootstrap", "100", "--seed", "1")
+    assert result.exit_code == 0, result.output
+    assert "Weighted: effective sample size" in result.output
+    summary = pd.read_csv(tmp_path / "w" / "weight_summary.csv", encoding="utf-8-sig", keep_default_na=False)
+    shares = summary[summary["statistic"] == "share"].set_index("category")
+    assert float(shares.loc["East", "value"]) == pytest.approx(0.4, abs=1e-6)
+    run = json.loads((tmp_path / "w" / "run.json").read_text(encoding="utf-8"))
+    assert run["weights"]["method"] == "raking" and run["weights"]["n_effective"] < 502
+    weighted = pd.read_csv(tmp_path / "w" / "index.csv", encoding="utf-8-sig").set_index("construct")
+    # East (the least satisfied region) weighs more than its sample share: the SAT index drops
+    unweighted = csi.PLS(csi.load_model(SPEC)).fit(csi.read_responses(XLSX, csi.load_model(SPEC), on_invalid="exclude"))
+    assert weighted.loc["SAT", "index"] < unweighted.index.set_index("construct").loc["SAT", "index"] - 1
+    assert "n_effective" in weighted.columns
+
+
+def test_a_workbook_beyond_the_limits_is_refused_with_the_option_named(tmp_path):
+    assert_clean_failure(invoke("validate", XLSX, "--model", SPEC, "--max-uncompressed-mb", "0.01"), "--max-uncompressed-mb")
+
+
+def test_quality_rules_and_model_imputation(tmp_path):
+    spec = tmp_path / "q.yaml"
+    spec.write_text(Path(SPEC).read_text(encoding="utf-8") + (
+        "quality:\n  duplicates: exclude\n  straightlining: {policy: flag, min_items: 3}\n  missing: {max_share: 0.3, policy: exclude}\n"
+    ), encoding="utf-8")
+    result = invoke("run", XLSX, "--model", str(spec), "--out", str(tmp_path / "o"), "--on-invalid", "flag",
+                    "--missing", "model", "--bootstrap", "0")
+    assert result.exit_code == 0, result.output
+    assert "by iterative imputation" in result.output and "data quality: invalid_value" in result.output
+    flags = pd.read_csv(tmp_path / "o" / "flags.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert list(flags.columns) == ["row", "respondent_id", "flag", "detail", "action"]
+    assert set(flags.loc[flags["flag"] == "invalid_value", "row"]) == {37, 305, 450}  # flagged and kept
+    missing = pd.read_csv(tmp_path / "o" / "missing.csv", encoding="utf-8-sig")
+    assert (missing["method"] == "model").all() and missing["n_replaced"].sum() > 200

@@ -129,7 +129,9 @@ def test_csv_separator_sniffed(tmp_path, sep):
     path = write_csv(tmp_path / "s.txt", [["a", "b", "c"], ["1", "2,5", "3"]], sep=sep)
     raw = read_table(path)
     assert list(raw.frame.columns) == ["a", "b", "c"]
-    assert raw.frame.iloc[0].tolist() == ["1", "2,5", "3"]
+    # with ';' the comma is a decimal comma (a column of decimal-comma numbers becomes float)
+    expected = ["1", 2.5, "3"] if sep == ";" else ["1", "2,5", "3"]
+    assert raw.frame.iloc[0].tolist() == expected
 
 
 def test_csv_row_numbers_with_blank_lines(tmp_path):
@@ -474,7 +476,8 @@ def test_mean_replacement_values_and_counts(q):
     assert data.items["sat_overall"].tolist() == [1.0, 2.5, 2.5, 4.0]
     assert data.items["sat_ideal"].tolist() == [1.0, 2.0, 3.0, 4.0]
     miss = data.missing
-    assert list(miss.columns) == ["item", "construct", "n_missing", "n_replaced"]
+    assert list(miss.columns) == ["item", "construct", "n_missing", "n_replaced", "method"]
+    assert set(miss["method"]) == {"mean"}
     assert miss["item"].tolist() == q.item_ids
     assert miss["construct"].tolist() == ["PQ", "PQ", "SAT", "SAT"]
     assert miss["n_missing"].tolist() == [1, 0, 2, 0]

@@ -208,3 +208,10 @@ def test_no_warning_when_every_construct_has_a_scale(mobi):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         PLS(csi.template("ecsi")).fit(mobi)
+
+
+@pytest.mark.filterwarnings("ignore::csi_survey.IndexWarning")
+def test_unscaled_scores_have_unit_variance(satisfaction):
+    fit = PLS(satisfaction_model("A"), scaled=False).fit(satisfaction)
+    np.testing.assert_allclose(fit.scores.std(ddof=1), 1, atol=1e-12)
+    np.testing.assert_allclose(fit.scores.mean(), 0, atol=1e-12)

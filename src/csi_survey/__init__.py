@@ -33,11 +33,12 @@ __all__ = [
     "read_responses", "read_table", "prepare", "RawTable", "SurveyData", "write_report",
     "bootstrap", "BootstrapInfo", "assess", "Assessment", "htmt_matrix",
     "CBSEM", "CBSEMResults", "AdmissibilityWarning", "MeasurementModelWarning",
-    "analyze", "AnalysisSettings", "Analysis", "compare_fits",
+    "analyze", "AnalysisSettings", "Analysis", "compare_fits", "apply_weights", "weight_summary", "effective_n",
 ]
 
 
 from .analysis import Analysis, AnalysisSettings, analyze  # noqa: E402
+from .weights import apply_weights, effective_n, weight_summary  # noqa: E402
 from .compare import compare_fits  # noqa: E402
 
 

@@ -56,7 +56,7 @@ class AnalysisSettings:
             check_choice("lang", self.lang, ["en", "zh"])
         if self.min_n < 3:
             raise SettingsError(f"min_n must be at least 3; got {self.min_n}")
-        if self.engine == "cbsem" and (self.segments or self.wave):
+        if self.engine == "cbsem" and (self.segments or self.wave):  # noqa: SIM102
             raise SettingsError(
                 "segment and wave analysis use the PLS engine (its bootstrap and permutation tests)",
                 hint="run segments and waves without --engine cbsem, or compare engines with `csi-survey compare`.",
@@ -109,6 +109,11 @@ def analyze(data: Any, settings: AnalysisSettings | None = None, progress: Progr
     if settings.engine == "cbsem":
         from .engine.cbsem import CBSEM
 
+        if getattr(data, "weight", None) is not None:
+            raise SettingsError(
+                "the covariance-based engine does not use survey weights, and these data are weighted",
+                hint="estimate weighted data with PLS (the default engine), or remove weights: from the spec.",
+            )
         fit = CBSEM(model).fit(data)
         quality = None
         notes.append("The bootstrap applies to PLS; CB-SEM reports maximum-likelihood standard errors (parameters.csv).")
@@ -202,6 +207,7 @@ def run_meta(fit: Any, data: Any, settings: AnalysisSettings) -> dict[str, Any]:
             "resamples": boot.resamples, "used": boot.used, "failed": boot.failed, "seed": boot.seed,
             "level": boot.level, "method": boot.method,
         },
+        "weights": _weights_meta(data),
         "segments": list(settings.segments),
         "wave": settings.wave,
         "impact_step": 5,
@@ -210,6 +216,21 @@ def run_meta(fit: Any, data: Any, settings: AnalysisSettings) -> dict[str, Any]:
             "resamples": settings.resamples, "seed": settings.seed, "level": settings.level, "ci": settings.ci,
             "min_n": settings.min_n, "permutations": settings.permutations,
         },
+    }
+
+
+def _weights_meta(data: Any) -> dict[str, Any] | None:
+    weight = getattr(data, "weight", None)
+    if weight is None:
+        return None
+    from .weights import design_effect, effective_n
+
+    spec = data.questionnaire.weights
+    return {
+        "method": "raking" if spec is not None and spec.raking is not None else "column",
+        "column": spec.column if spec is not None else None,
+        "n_effective": float(effective_n(weight)),
+        "design_effect": float(design_effect(weight)),
     }
 
 

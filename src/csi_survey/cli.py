@@ -46,11 +46,23 @@ class SchemeChoice(str, Enum):
 class OnInvalid(str, Enum):
     error = "error"
     exclude = "exclude"
+    flag = "flag"
 
 
 class MissingChoice(str, Enum):
     mean = "mean"
     listwise = "listwise"
+    model = "model"
+
+
+class FormatChoice(str, Enum):
+    auto = "auto"
+    csv = "csv"
+    xlsx = "xlsx"
+    qualtrics = "qualtrics"
+    surveymonkey = "surveymonkey"
+    spss = "spss"
+    googleforms = "googleforms"
 
 
 class EngineChoice(str, Enum):
@@ -72,14 +84,33 @@ ResponsesArg = Annotated[Path, typer.Argument(help="The survey export: .xlsx/.xl
 ModelOpt = Annotated[Path, typer.Option("--model", "-m", help="The questionnaire spec (YAML). `csi-survey template acsi` prints one.", show_default=False)]
 SheetOpt = Annotated[Optional[str], typer.Option("--sheet", help="Sheet of an .xlsx file, by name or 1-based number (default: the first).")]
 EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="Encoding of a CSV file (default: detected among UTF-8, UTF-8 with BOM, UTF-16, GBK/GB18030).")]
-OnInvalidOpt = Annotated[OnInvalid, typer.Option("--on-invalid", help="A non-numeric or out-of-range answer: stop with a list of every bad cell (error), or exclude that respondent with the reason (exclude).")]
-MissingOpt = Annotated[MissingChoice, typer.Option("--missing", help="Missing answers: replace by the item mean (mean, as SmartPLS and seminr) or drop the respondent (listwise).")]
+OnInvalidOpt = Annotated[OnInvalid, typer.Option("--on-invalid", help="A non-numeric, out-of-range or unmapped answer: stop with a list of every bad cell (error), exclude that respondent with the reason (exclude), or treat the cell as missing and flag it (flag).")]
+MissingOpt = Annotated[MissingChoice, typer.Option("--missing", help="Missing answers: replace by the item mean (mean, as SmartPLS and seminr), drop the respondent (listwise), or impute from the other items (model: iterative imputation).")]
+MaxFileOpt = Annotated[Optional[float], typer.Option("--max-file-mb", help="Refuse input files larger than this (MB; default 2000).")]
+MaxUncompressedOpt = Annotated[Optional[float], typer.Option("--max-uncompressed-mb", help="Refuse workbooks that expand beyond this (MB; default 200).")]
+MaxRatioOpt = Annotated[Optional[float], typer.Option("--max-compression-ratio", help="Refuse workbook parts compressed more than this (default 100; zip bombs reach 1000).")]
+MaxCellsOpt = Annotated[Optional[int], typer.Option("--max-cells", help="Refuse sheets with more cells than this (default 20,000,000).")]
+FormatOpt = Annotated[FormatChoice, typer.Option("--format", help="Layout of the export (default: detected): csv, xlsx, qualtrics, surveymonkey, spss, googleforms.")]
 
 
 def _fail(exc: BaseException, code: int = EXIT_ERROR) -> None:
     err.print("[bold red]Error:[/bold red] ", end="", markup=True)
     err.print(str(exc), markup=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def _limits(max_file_mb, max_uncompressed_mb, max_compression_ratio, max_cells):
+    """The reading limits from the CLI options (None: the library defaults)."""
+    from .ingest.safety import Limits
+
+    given = {
+        "max_file_bytes": None if max_file_mb is None else int(max_file_mb * 1_000_000),
+        "max_uncompressed_bytes": None if max_uncompressed_mb is None else int(max_uncompressed_mb * 1_000_000),
+        "max_compression_ratio": max_compression_ratio,
+        "max_cells": max_cells,
+    }
+    given = {k: v for k, v in given.items() if v is not None}
+    return Limits(**given) if given else None
 
 
 def _sheet(value: str | None) -> str | int | None:
@@ -203,7 +234,19 @@ def _data_summary(data) -> None:
     )
     replaced = int(data.missing["n_replaced"].sum())
     if replaced:
-        out.print(f"Replaced {replaced:,} missing answers by the item mean (per item: missing.csv).", markup=False)
+        how = "by the item mean" if data.missing_method == "mean" else "by iterative imputation from the other items"
+        out.print(f"Replaced {replaced:,} missing answers {how} (per item: missing.csv).", markup=False)
+    summary = getattr(data, "quality_summary", None)
+    if summary is not None:
+        for r in summary.to_dict("records"):
+            if r.get("n_flagged") or r.get("n_excluded"):
+                out.print(f"  data quality: {r['flag']}: {r.get('n_flagged', 0):,} flagged, {r.get('n_excluded', 0):,} excluded "
+                          f"(policy {r['policy']}; see flags.csv)", markup=False)
+    if getattr(data, "weight", None) is not None:
+        from .weights import design_effect, effective_n
+
+        out.print(f"Weighted: effective sample size {effective_n(data.weight):,.0f} of {data.n_used:,} "
+                  f"(design effect {design_effect(data.weight):.2f}; see weight_summary.csv).", markup=False)
     if data.n_excluded:
         kinds = data.excluded["reason"].str.extract(
             r"^(invalid value|no valid answer for construct|empty row|missing answer)", expand=False
@@ -229,6 +272,11 @@ def run(
     on_invalid: OnInvalidOpt = OnInvalid.error,
     missing: MissingOpt = MissingChoice.mean,
     encoding: EncodingOpt = None,
+    fmt: FormatOpt = FormatChoice.auto,
+    max_file_mb: MaxFileOpt = None,
+    max_uncompressed_mb: MaxUncompressedOpt = None,
+    max_compression_ratio: MaxRatioOpt = None,
+    max_cells: MaxCellsOpt = None,
     max_iter: Annotated[int, typer.Option("--max-iter", min=1, help="Maximum PLS iterations.")] = 300,
     resamples: Annotated[int, typer.Option("--bootstrap", min=0, help="Bootstrap resamples for standard errors and intervals (0 turns the bootstrap off).")] = 1000,
     seed: Annotated[Optional[int], typer.Option("--seed", help="Seed of every random step (default: drawn and recorded in run.json, so the run can be repeated).")] = None,
@@ -253,7 +301,9 @@ def run(
         lang=lang.value if lang else None,
     )
     spec = load_model(model)
-    data = read_responses(responses, spec, sheet=_sheet(sheet), encoding=encoding, on_invalid=on_invalid.value, missing=missing.value)
+    data = read_responses(responses, spec, sheet=_sheet(sheet), encoding=encoding, on_invalid=on_invalid.value,
+                          missing=missing.value, format=fmt.value,
+                          limits=_limits(max_file_mb, max_uncompressed_mb, max_compression_ratio, max_cells))
     _data_summary(data)
     with _progress() as update:
         result = analyze(data, settings, progress=update)
@@ -347,6 +397,11 @@ def compare(
     on_invalid: OnInvalidOpt = OnInvalid.error,
     missing: MissingOpt = MissingChoice.mean,
     encoding: EncodingOpt = None,
+    fmt: FormatOpt = FormatChoice.auto,
+    max_file_mb: MaxFileOpt = None,
+    max_uncompressed_mb: MaxUncompressedOpt = None,
+    max_compression_ratio: MaxRatioOpt = None,
+    max_cells: MaxCellsOpt = None,
 ) -> None:
     """Fit the spec with both engines (PLS and CB-SEM) and write paths and indices side by side."""
     from .compare import compare_fits
@@ -357,7 +412,9 @@ def compare(
     from .schema import load_model
 
     spec = load_model(model)
-    data = read_responses(responses, spec, sheet=_sheet(sheet), encoding=encoding, on_invalid=on_invalid.value, missing=missing.value)
+    data = read_responses(responses, spec, sheet=_sheet(sheet), encoding=encoding, on_invalid=on_invalid.value,
+                          missing=missing.value, format=fmt.value,
+                          limits=_limits(max_file_mb, max_uncompressed_mb, max_compression_ratio, max_cells))
     _data_summary(data)
     comparison = compare_fits(PLS(spec, scheme=scheme.value).fit(data), CBSEM(spec).fit(data))
     written = write_comparison(comparison, out_dir, title=f"{spec.name}: PLS vs CB-SEM")
@@ -384,6 +441,11 @@ def validate(
     on_invalid: OnInvalidOpt = OnInvalid.error,
     missing: MissingOpt = MissingChoice.mean,
     encoding: EncodingOpt = None,
+    fmt: FormatOpt = FormatChoice.auto,
+    max_file_mb: MaxFileOpt = None,
+    max_uncompressed_mb: MaxUncompressedOpt = None,
+    max_compression_ratio: MaxRatioOpt = None,
+    max_cells: MaxCellsOpt = None,
 ) -> None:
     """Check the spec and the export (columns, codes, ranges) without estimating anything."""
     from .ingest import read_responses
@@ -391,7 +453,9 @@ def validate(
 
     spec = load_model(model)
     out.print(f"Model '{spec.name}': {len(spec.constructs)} constructs, {len(spec.item_ids)} items, {len(spec.paths)} paths — valid.", markup=False)
-    data = read_responses(responses, spec, sheet=_sheet(sheet), encoding=encoding, on_invalid=on_invalid.value, missing=missing.value)
+    data = read_responses(responses, spec, sheet=_sheet(sheet), encoding=encoding, on_invalid=on_invalid.value,
+                          missing=missing.value, format=fmt.value,
+                          limits=_limits(max_file_mb, max_uncompressed_mb, max_compression_ratio, max_cells))
     _data_summary(data)
     out.print("The responses are valid for this model.", markup=False)
 

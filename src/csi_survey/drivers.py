@@ -5,6 +5,15 @@ Everything here is computed from a fit (any engine: the tables of
 (:class:`~csi_survey.ingest.prepare.SurveyData`); nothing is re-estimated. Every function returns
 a tidy DataFrame with the columns of the run-bundle contract (``impacts``, ``ipma``, ``gaps``,
 ``frequencies``, ``item_summary``, ``nps``, ``csat``) and never prints.
+
+Survey weights (``SurveyData.weight``, :func:`csi_survey.weights.apply_weights`; for the
+fit-based functions ``fit.weight``) are used by every function: counts become sums of weights,
+shares and means weighted shares and means, and standard errors use Kish's effective sample size
+n_eff = (Σw)²/Σw² of the respondents concerned in place of n (the usual design-effect
+approximation for weighted proportions and means; it ignores the variability of the weights
+themselves). ``n`` columns always count respondents; weighted tables add ``n_effective`` where a
+standard error is reported (nps, csat, gaps) and frequencies keep the unweighted count in ``n``.
+Without weights every table is exactly as before (no extra column).
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ from pandas.api import types as ptypes
 from scipy import stats
 
 from .exceptions import InputFileError, SettingsError, check_choice
-from .ingest.prepare import SurveyData, _split_codes  # one reading of missing codes for items and other columns
+from .ingest.prepare import SurveyData, _code_set  # one reading of missing codes for items and other columns
 from .results import ModelResults
 
 __all__ = [
@@ -43,15 +52,36 @@ __all__ = [
 IMPACT_STEP = 5.0
 
 
+def _score_sd(fit: ModelResults) -> pd.Series:
+    """Standard deviations of the 0–100 scores (n − 1), weighted with the fit's survey weights."""
+    from .weights import estimation_weight
+
+    ew = estimation_weight(getattr(fit, "weight", None))
+    if ew is None:
+        return fit.scores_100.std(ddof=1)
+    X = fit.scores_100.to_numpy(dtype=np.float64)
+    total = ew.sum()
+    mean = (ew @ X) / total
+    var = (ew @ (X - mean) ** 2) / (total - 1)
+    return pd.Series(np.sqrt(var), index=fit.scores_100.columns)
+
+
+def _weight(data: Any) -> np.ndarray | None:
+    """The survey weights of the data (None when unweighted)."""
+    w = getattr(data, "weight", None)
+    return None if w is None else np.asarray(w, dtype=np.float64)
+
+
 def total_effects_100(fit: ModelResults) -> pd.DataFrame:
     """Total effects in 0–100 units (unstandardized): ``source, target, total_effect, total_effect_100``.
 
     The standardized total effect t of driver i on target j becomes
     ``t₁₀₀ = t · sd(score₁₀₀ⱼ) / sd(score₁₀₀ᵢ)``: the change of j's 0–100 score per point of i's
     (total effects rescale like path coefficients because the 0–100 scores are linear in the
-    standardized scores). NaN when either construct has no 0–100 index.
+    standardized scores). NaN when either construct has no 0–100 index. For a weighted fit the
+    standard deviations are weighted (``fit.weight``).
     """
-    sd = fit.scores_100.std(ddof=1)
+    sd = _score_sd(fit)
     out = fit.effects[["source", "target", "total_effect"]].copy()
     with np.errstate(divide="ignore", invalid="ignore"):
         out["total_effect_100"] = out["total_effect"].to_numpy() * (
@@ -179,7 +209,8 @@ def _parse_numbers(s: pd.Series, codes: Sequence[float | str]) -> tuple[np.ndarr
     ``values`` is NaN where the cell is empty, a missing code or not a number; ``invalid`` marks
     the non-empty cells that are not a missing code and not a number (``pd.to_numeric(errors="coerce")``).
     """
-    num_codes, str_codes = _split_codes(codes)
+    code_set = _code_set(codes, (), s.name, "the questionnaire")
+    num_codes, str_codes = code_set.numbers, list(code_set.texts)
     if ptypes.is_numeric_dtype(s.dtype) and not ptypes.is_bool_dtype(s.dtype):
         num = s.to_numpy(dtype=np.float64, na_value=np.nan)
         blank = np.isnan(num)
@@ -268,10 +299,12 @@ def _segment_order(labels: Sequence[str]) -> list[str]:
 
 
 def _segment_counts(data: SurveyData, segments: str | Sequence[str], counts: dict[str, np.ndarray]) -> pd.DataFrame:
-    """Sums of per-respondent 0/1 indicators for the total and for each value of each segment column."""
+    """Sums of per-respondent values for the total and for each value of each segment column:
+    0/1 indicators (boolean arrays, summed as int64) or weights (float arrays, summed as float)."""
     if isinstance(segments, str):
         segments = [segments]
-    base = pd.DataFrame({k: np.asarray(v, dtype=np.int64) for k, v in counts.items()})
+    integer = {k for k, v in counts.items() if np.asarray(v).dtype.kind in "biu"}
+    base = pd.DataFrame({k: np.asarray(v, dtype=np.int64 if k in integer else np.float64) for k, v in counts.items()})
     total = base.sum().to_frame().T
     total.insert(0, "segment", TOTAL_SEGMENT)
     total.insert(0, "segment_column", "")
@@ -285,7 +318,7 @@ def _segment_counts(data: SurveyData, segments: str | Sequence[str], counts: dic
         parts.append(sums)
     out = pd.concat(parts, ignore_index=True)
     for k in counts:
-        out[k] = out[k].astype(np.int64)
+        out[k] = out[k].astype(np.int64 if k in integer else np.float64)
     out["segment_column"] = out["segment_column"].astype(str)
     out["segment"] = out["segment"].astype(str)
     return out
@@ -326,10 +359,16 @@ def _item_performance(fit: ModelResults, data: Any) -> pd.Series:
             f"the data have {len(frame)} respondents but the model was fitted on {fit.n}",
             hint="pass the SurveyData the model was fitted on: ipma(fit, data).",
         )
-    means = frame[model.item_ids].mean(axis=0)
+    weight = getattr(fit, "weight", None)
+    if weight is None:
+        means = frame[model.item_ids].mean(axis=0).to_numpy(dtype=np.float64)
+    else:
+        from .index import weighted_mean
+
+        means = weighted_mean(frame[model.item_ids].to_numpy(dtype=np.float64), weight)
     lo = np.array([s.min if s else np.nan for s in map(model.item_scale, model.item_ids)])
     width = np.array([s.width if s else np.nan for s in map(model.item_scale, model.item_ids)])
-    return pd.Series((means.to_numpy(dtype=np.float64) - lo) / width * 100.0, index=model.item_ids)
+    return pd.Series((means - lo) / width * 100.0, index=model.item_ids)
 
 
 def ipma(
@@ -352,7 +391,8 @@ def ipma(
       they sum to 1 per construct, so the item importances add up to the construct's);
       **performance** = (mean(xᵢ) − minᵢ)/(maxᵢ − minᵢ) · 100, the item's mean on 0–100 after
       reverse coding, over the respondents of the fit (``data.items``; the item-mean replacement
-      leaves the mean unchanged), so that Σᵢ ŵᵢ · performanceᵢ = the construct's index.
+      leaves the mean unchanged), so that Σᵢ ŵᵢ · performanceᵢ = the construct's index; for a
+      weighted fit the weighted mean with ``fit.weight``.
       ``label`` is the item id (the wordings are in the spec).
     * **quadrant** against the medians of importance and performance over the rows of the same
       ``target`` and ``level`` (Martilla & James 1977): "fix first" (importance ≥ median,
@@ -466,6 +506,14 @@ def gaps(data: SurveyData, level: float = 0.95) -> pd.DataFrame:
     is the pair's label, else ``"<experienced> vs <expected>"``. std_err and the interval are
     NaN for n < 2.
 
+    With survey weights wₙ (``data.weight``) over the same n respondents, with W = Σw and
+    n_eff = W²/Σw² (Kish):
+
+        gap = Σ wₙ dₙ / W   (and the weighted means of both columns),
+        std_err = √( Σ wₙ (dₙ − gap)² / W / (n_eff − 1) ),   t with n_eff − 1 degrees of freedom,
+
+    which reduces to the unweighted formulas for equal weights; a column ``n_effective`` is added.
+
     Unknown columns raise :class:`~csi_survey.exceptions.InputFileError` naming the column and
     the closest names. Reference: Parasuraman, Zeithaml & Berry (1988), "SERVQUAL", Journal of
     Retailing 64(1), 12–40 (gap = perception − expectation). R equivalent:
@@ -474,6 +522,7 @@ def gaps(data: SurveyData, level: float = 0.95) -> pd.DataFrame:
     """
     data = _check_survey(data, "gaps")
     _check_level(level)
+    weight = _weight(data)
     rows = []
     for k, spec in enumerate(data.questionnaire.gaps):
         _, _, expected, _ = _column_values(data, spec.expected, f"gaps[{k}] expected")
@@ -482,6 +531,9 @@ def gaps(data: SurveyData, level: float = 0.95) -> pd.DataFrame:
         a, b = expected[both], experienced[both]
         n = int(both.sum())
         diff = b - a
+        if weight is not None:
+            rows.append(_weighted_gap(spec, a, b, weight[both], level))
+            continue
         gap = float(diff.mean()) if n else np.nan
         se = float(diff.std(ddof=1) / np.sqrt(n)) if n >= 2 else np.nan
         t = float(stats.t.ppf(0.5 + level / 2, n - 1)) if n >= 2 else np.nan
@@ -497,9 +549,39 @@ def gaps(data: SurveyData, level: float = 0.95) -> pd.DataFrame:
             "ci_lower": gap - t * se,
             "ci_upper": gap + t * se,
         })
-    out = pd.DataFrame(rows, columns=_GAP_COLUMNS)
+    columns = _GAP_COLUMNS + (["n_effective"] if weight is not None else [])
+    out = pd.DataFrame(rows, columns=columns)
     return out.astype({"label": str, "expected": str, "experienced": str, "n": np.int64,
-                       **{c: np.float64 for c in _GAP_COLUMNS[4:]}})
+                       **{c: np.float64 for c in columns[4:]}})
+
+
+def _weighted_gap(spec: Any, a: np.ndarray, b: np.ndarray, w: np.ndarray, level: float) -> dict[str, Any]:
+    """One row of the gaps table with survey weights (see :func:`gaps`)."""
+    from .weights import effective_n
+
+    n = int(a.size)
+    diff = b - a
+    total = float(w.sum()) if n else 0.0
+    n_eff = effective_n(w) if n else np.nan
+    gap = float(w @ diff / total) if n else np.nan
+    if n >= 2 and n_eff > 1:
+        se = float(np.sqrt((w @ (diff - gap) ** 2) / total / (n_eff - 1)))
+        t = float(stats.t.ppf(0.5 + level / 2, n_eff - 1))
+    else:
+        se = t = np.nan
+    return {
+        "label": spec.label or f"{spec.experienced} vs {spec.expected}",
+        "expected": spec.expected,
+        "experienced": spec.experienced,
+        "n": n,
+        "expected_mean": float(w @ a / total) if n else np.nan,
+        "experienced_mean": float(w @ b / total) if n else np.nan,
+        "gap": gap,
+        "std_err": se,
+        "ci_lower": gap - t * se,
+        "ci_upper": gap + t * se,
+        "n_effective": n_eff,
+    }
 
 
 # ====================================================================== frequencies
@@ -538,10 +620,19 @@ def frequencies(data: SurveyData) -> pd.DataFrame:
     Vectorised per item (bincount), so 1,000,000 respondents × 20 items take about a second.
     R equivalent: ``table(x)`` / ``prop.table(table(factor(x, levels = min:max)))``; SPSS
     FREQUENCIES.
+
+    With survey weights (``data.weight``): ``count`` is the sum of the weights of the respondents
+    who gave the answer (a float; weights have mean 1, so counts stay on the scale of the sample),
+    ``share`` the weighted share (count / the weights of the respondents who answered), and a
+    column ``n`` (int) holds the unweighted number of respondents who gave the answer.
+    R equivalent: ``survey::svytable(~x, design)``.
     """
     data = _check_survey(data, "frequencies")
     q = data.questionnaire
     answers = data.answers.to_numpy(dtype=np.float64)
+    weight = _weight(data)
+    if weight is not None:
+        return _weighted_frequencies(q, answers, weight)
     parts = []
     for j, item in enumerate(q.item_ids):
         col = answers[:, j]
@@ -564,6 +655,42 @@ def frequencies(data: SurveyData) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+def _weighted_frequencies(q: Any, answers: np.ndarray, weight: np.ndarray) -> pd.DataFrame:
+    parts = []
+    for j, item in enumerate(q.item_ids):
+        col = answers[:, j]
+        ok = np.isfinite(col)
+        values, counts = _value_counts(col[ok])
+        sums = _weighted_sums(col[ok], weight[ok], values)
+        total = float(weight[ok].sum())
+        points = np.union1d(values, _scale_points(q.item_scale(item)))
+        at = np.searchsorted(points, values)
+        full = np.zeros(points.size, dtype=np.int64)
+        full[at] = counts
+        wfull = np.zeros(points.size, dtype=np.float64)
+        wfull[at] = sums
+        parts.append(pd.DataFrame({
+            "item": item,
+            "construct": q.construct_of[item],
+            "answer": points,
+            "count": wfull,
+            "share": wfull / total if counts.sum() else np.full(points.size, np.nan),
+            "n": full,
+        }))
+    if not parts:
+        return pd.DataFrame({"item": pd.Series(dtype=str), "construct": pd.Series(dtype=str),
+                             "answer": pd.Series(dtype=np.float64), "count": pd.Series(dtype=np.float64),
+                             "share": pd.Series(dtype=np.float64), "n": pd.Series(dtype=np.int64)})
+    return pd.concat(parts, ignore_index=True)
+
+
+def _weighted_sums(values: np.ndarray, weight: np.ndarray, distinct: np.ndarray) -> np.ndarray:
+    """Sum of the weights per distinct value (``distinct``: the sorted distinct values)."""
+    if values.size == 0:
+        return np.empty(0)
+    return np.bincount(np.searchsorted(distinct, values), weights=weight, minlength=distinct.size)
+
+
 def item_summary(data: SurveyData) -> pd.DataFrame:
     """One row per construct item: ``item, construct, n_answered, n_missing, mean, top_box_share, reverse``.
 
@@ -578,14 +705,23 @@ def item_summary(data: SurveyData) -> pd.DataFrame:
 
     R equivalent: ``mean(x, na.rm = TRUE)``, ``100 * mean(x >= max - top_box + 1, na.rm = TRUE)``;
     SPSS DESCRIPTIVES.
+
+    With survey weights (``data.weight``) ``mean`` and ``top_box_share`` are weighted over the
+    respondents who answered (Σ wₙ xₙ / Σ wₙ); ``n_answered`` and ``n_missing`` stay counts.
     """
     data = _check_survey(data, "item_summary")
     q = data.questionnaire
     answers = data.answers.to_numpy(dtype=np.float64)
     answered = np.isfinite(answers)
     n_answered = answered.sum(axis=0)
+    weight = _weight(data)
+    # the denominators: respondents (unweighted) or the weights of the respondents who answered
+    base = n_answered if weight is None else weight @ answered
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(answered, answers, 0.0).sum(axis=0) / n_answered
+        if weight is None:
+            mean = np.where(answered, answers, 0.0).sum(axis=0) / n_answered
+        else:
+            mean = (weight @ np.where(answered, answers, 0.0)) / base
     top = np.full(len(q.item_ids), np.nan)
     for j, item in enumerate(q.item_ids):
         scale = q.item_scale(item)
@@ -593,7 +729,10 @@ def item_summary(data: SurveyData) -> pd.DataFrame:
             continue
         col = answers[:, j]
         hits = col <= scale.min + q.top_box - 1 if q.items[item].reverse else col >= scale.max - q.top_box + 1
-        top[j] = 100.0 * np.count_nonzero(hits) / n_answered[j]
+        if weight is None:
+            top[j] = 100.0 * np.count_nonzero(hits) / n_answered[j]
+        else:
+            top[j] = 100.0 * float(weight[hits].sum()) / base[j]
     return pd.DataFrame({
         "item": pd.Series(q.item_ids, dtype=str),
         "construct": pd.Series([q.construct_of[i] for i in q.item_ids], dtype=str),
@@ -627,6 +766,11 @@ def nps(data: SurveyData, segments: str | Sequence[str] = (), level: float = 0.9
     **n_invalid** (after the contract columns) counts the answers that are not counted because
     they are not a whole number from 0 to 10 (text, 11, 7.5, …). Rows with n = 0 have NaN shares.
 
+    With survey weights (``data.weight``) p and d are weighted shares (Σ w over promoters / Σ w
+    over valid answers) and n in the standard error is the effective sample size of the valid
+    answers, n_eff = (Σw)²/Σw² (Kish); ``n`` stays the number of valid answers and a column
+    ``n_effective`` is added after ``n_invalid``.
+
     Raises :class:`~csi_survey.exceptions.SettingsError` without ``nps_item`` in the spec.
     Reference: Reichheld (2003), "The one number you need to grow", Harvard Business Review
     81(12), 46–54. R equivalent: ``NPS::nps()`` and ``NPS::nps.se()`` (×100); no SmartPLS
@@ -646,14 +790,25 @@ def nps(data: SurveyData, segments: str | Sequence[str] = (), level: float = 0.9
     invalid = invalid | (finite & ~valid)
     promoter = valid & (values >= 9)
     detractor = valid & (values <= 6)
-    sums = _segment_counts(data, segments, {
-        "n": valid, "_p": promoter, "_pa": valid & ~promoter & ~detractor, "_d": detractor, "n_invalid": invalid,
-    })
-    n = sums["n"].to_numpy(dtype=np.float64)
+    passive = valid & ~promoter & ~detractor
+    weight = _weight(data)
+    if weight is None:
+        sums = _segment_counts(data, segments, {
+            "n": valid, "_p": promoter, "_pa": passive, "_d": detractor, "n_invalid": invalid,
+        })
+        n = base = sums["n"].to_numpy(dtype=np.float64)
+    else:
+        sums = _segment_counts(data, segments, {
+            "n": valid, "_p": weight * promoter, "_pa": weight * passive, "_d": weight * detractor,
+            "n_invalid": invalid, "_w": weight * valid, "_w2": weight**2 * valid,
+        })
+        base = sums["_w"].to_numpy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            n = base**2 / sums["_w2"].to_numpy()  # effective sample size
     with np.errstate(invalid="ignore", divide="ignore"):
-        p = sums["_p"].to_numpy() / n
-        pa = sums["_pa"].to_numpy() / n
-        d = sums["_d"].to_numpy() / n
+        p = sums["_p"].to_numpy() / base
+        pa = sums["_pa"].to_numpy() / base
+        d = sums["_d"].to_numpy() / base
         score = 100.0 * (p - d)
         se = 100.0 * np.sqrt(np.maximum(p + d - (p - d) ** 2, 0.0) / n)
     z = _z(level)
@@ -667,6 +822,8 @@ def nps(data: SurveyData, segments: str | Sequence[str] = (), level: float = 0.9
         ci_upper=np.clip(score + z * se, -100.0, 100.0),
         n_invalid=sums["n_invalid"],
     )
+    if weight is not None:
+        return out[_NPS_COLUMNS].assign(n_effective=n)
     return out[_NPS_COLUMNS]
 
 
@@ -689,6 +846,10 @@ def csat(data: SurveyData, segments: str | Sequence[str] = (), level: float = 0.
     the export outside the constructs uses the spec's top-level ``scale`` and is read with
     ``pd.to_numeric(errors="coerce")`` and the spec's ``missing_codes``. **n_invalid** (after
     the contract columns) counts answers not counted: not a number or outside the scale.
+
+    With survey weights (``data.weight``) s is the weighted share and n in the standard error the
+    effective sample size of the valid answers, n_eff = (Σw)²/Σw² (Kish); ``n`` stays the number
+    of valid answers and a column ``n_effective`` is added after ``n_invalid``.
 
     Raises :class:`~csi_survey.exceptions.SettingsError` without ``csat_item`` or without a
     scale for it. R equivalent: ``mean(x >= max - top_box + 1)`` with
@@ -720,10 +881,19 @@ def csat(data: SurveyData, segments: str | Sequence[str] = (), level: float = 0.
     valid = finite & (values >= scale.min) & (values <= scale.max)
     invalid = invalid | (finite & ~valid)
     top = valid & (values >= scale.max - q.top_box + 1)
-    sums = _segment_counts(data, segments, {"n": valid, "_top": top, "n_invalid": invalid})
-    n = sums["n"].to_numpy(dtype=np.float64)
+    weight = _weight(data)
+    if weight is None:
+        sums = _segment_counts(data, segments, {"n": valid, "_top": top, "n_invalid": invalid})
+        n = base = sums["n"].to_numpy(dtype=np.float64)
+    else:
+        sums = _segment_counts(data, segments, {
+            "n": valid, "_top": weight * top, "n_invalid": invalid, "_w": weight * valid, "_w2": weight**2 * valid,
+        })
+        base = sums["_w"].to_numpy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            n = base**2 / sums["_w2"].to_numpy()  # effective sample size
     with np.errstate(invalid="ignore", divide="ignore"):
-        s = sums["_top"].to_numpy() / n
+        s = sums["_top"].to_numpy() / base
         se = 100.0 * np.sqrt(s * (1.0 - s) / n)
     share = 100.0 * s
     z = _z(level)
@@ -734,4 +904,6 @@ def csat(data: SurveyData, segments: str | Sequence[str] = (), level: float = 0.
         ci_upper=np.clip(share + z * se, 0.0, 100.0),
         n_invalid=sums["n_invalid"],
     )
+    if weight is not None:
+        return out[_CSAT_COLUMNS].assign(n_effective=n)
     return out[_CSAT_COLUMNS]

@@ -8,6 +8,8 @@ standardized outer weight divided by the item's standard deviation):
     scoreₙ = Σᵢ ŵᵢ xₙᵢ                      (on the items' own scale)
     index = (mean(score) − min) / (max − min) × 100
 
+With survey weights the mean is the weighted mean Σ wₙ scoreₙ / Σ w (see :func:`index_table`).
+
 Reference: Fornell, Johnson, Anderson, Cha & Bryant (1996), "The American Customer Satisfaction
 Index: Nature, Purpose, and Findings", Journal of Marketing 60(4), 7–18 (the index is the
 weighted average of the items, weights from PLS, rescaled to 0–100).
@@ -29,7 +31,7 @@ import pandas as pd
 from .exceptions import IndexWarning
 from .schema import Questionnaire
 
-__all__ = ["IndexWeights", "index_weights", "respondent_indices"]
+__all__ = ["IndexWeights", "index_weights", "respondent_indices", "index_table", "weighted_mean"]
 
 
 @dataclass(frozen=True)
@@ -144,11 +146,29 @@ def respondent_indices(XT: np.ndarray, weights: IndexWeights) -> np.ndarray:
     return (weights.matrix.T @ XT + weights.offset[:, None]).T
 
 
-def index_table(model: Questionnaire, scores_100: np.ndarray, has_index: np.ndarray) -> pd.DataFrame:
-    """The tidy index table: construct, label, index, n."""
+def weighted_mean(values: np.ndarray, weight: np.ndarray | None) -> np.ndarray:
+    """Column means of an n × k array: plain (``weight`` None or all equal: bit-identical to
+    ``values.mean(axis=0)``) or weighted, Σ wₙ xₙ / Σ w."""
+    from .weights import estimation_weight
+
+    ew = estimation_weight(weight)
+    if ew is None:
+        return values.mean(axis=0)
+    return (ew @ values) / ew.sum()
+
+
+def index_table(model: Questionnaire, scores_100: np.ndarray, has_index: np.ndarray,
+                weight: np.ndarray | None = None) -> pd.DataFrame:
+    """The tidy index table: construct, label, index, n.
+
+    With survey weights (``weight``, one per respondent) the index is the *weighted* mean of the
+    respondents' 0–100 scores, ``n`` stays the number of respondents and a column
+    ``n_effective`` = (Σw)²/Σw² (Kish's effective sample size) is added; unweighted tables have no
+    such column.
+    """
     n = scores_100.shape[0]
-    means = np.where(has_index, scores_100.mean(axis=0) if n else np.nan, np.nan)
-    return pd.DataFrame(
+    means = np.where(has_index, weighted_mean(scores_100, weight) if n else np.nan, np.nan)
+    table = pd.DataFrame(
         {
             "construct": model.construct_ids,
             "label": [model.label(c) for c in model.construct_ids],
@@ -156,3 +176,8 @@ def index_table(model: Questionnaire, scores_100: np.ndarray, has_index: np.ndar
             "n": n,
         }
     )
+    if weight is not None:
+        from .weights import effective_n
+
+        table["n_effective"] = effective_n(weight)
+    return table

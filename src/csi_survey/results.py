@@ -70,6 +70,11 @@ class ModelResults:
         ``construct, r2, r2_adj`` for each endogenous construct.
     scores, scores_100
         per-respondent construct scores: standardized (mean 0, sd 1) and on 0–100.
+
+    ``weight`` holds the survey weights the fit used (one per respondent, rescaled to mean 1), or
+    None for an unweighted fit. A weighted fit's ``index`` table gains the column
+    ``n_effective`` (Kish's effective sample size, :func:`csi_survey.weights.effective_n`); its
+    ``n`` stays the number of respondents, and so does the ``n`` of ``r2_adj``.
     """
 
     model: Questionnaire
@@ -87,6 +92,7 @@ class ModelResults:
     engine: str = "pls"
     notes: tuple[str, ...] = field(default_factory=tuple)
     bootstrap: Any = None  #: :class:`~csi_survey.engine.bootstrap.BootstrapInfo` after bootstrapping
+    weight: np.ndarray | None = None  #: survey weights of the respondents (mean 1); None when unweighted
 
     @property
     def headline(self) -> float | None:
@@ -112,6 +118,10 @@ class ModelResults:
             "Respondents": self.n,
             "Iterations": self.iterations,
         }
+        if self.weight is not None:
+            from .weights import effective_n
+
+            info["Respondents"] = f"{self.n} (weighted; effective sample size {effective_n(self.weight):.1f})"
         if self.headline is not None:
             info["Satisfaction index"] = f"{self.headline:.1f} ({self.model.label(self.model.index)})"
             if self.bootstrap is not None:
@@ -157,8 +167,10 @@ def build_pls_results(
     core: Any,
     raw_coef: np.ndarray,
     scores: np.ndarray,
+    weight: np.ndarray | None = None,
 ) -> PLSResults:
-    """Assemble the tidy tables of a fit (called by the engine)."""
+    """Assemble the tidy tables of a fit (called by the engine); ``weight``: the survey weights
+    (mean 1) or None — the 0–100 indices are then weighted means of the respondents' scores."""
     model: Questionnaire = engine.model
     cids = model.construct_ids
     items = model.item_ids
@@ -229,7 +241,7 @@ def build_pls_results(
         settings=dict(engine.settings),
         n=n,
         iterations=core.iterations,
-        index=index_table(model, s100, iw.has_index),
+        index=index_table(model, s100, iw.has_index, weight=weight),
         paths=paths,
         effects=effects,
         weights=weights,
@@ -240,6 +252,7 @@ def build_pls_results(
         scores=pd.DataFrame(scores, columns=cids, copy=False),
         scores_100=pd.DataFrame(s100, columns=cids, copy=False),
         respondent_id=ids,
+        weight=weight,
     )
 
 

@@ -25,6 +25,12 @@ Differences between segments
     from K-weighted moments; the PLS iterations then run on the stacked matrices (the machinery of
     :mod:`csi_survey.engine.bootstrap`). Each batched estimate equals ``PLS(...).fit`` on that group.
 
+Survey weights
+    With weighted data (``SurveyData.weight``) every segment, wave and permutation group is
+    estimated with the weights of its respondents (:func:`subset` keeps them); a permutation moves
+    the segment labels, and each respondent's weight travels with the respondent. ``n`` in the
+    tables stays the number of respondents.
+
 Waves
     :func:`wave_analysis` estimates the model per survey wave (in natural order: "2026-Q2" before
     "2026-Q10", dates and numbers by value) with bootstrap intervals, and the change of every 0–100
@@ -60,7 +66,7 @@ from pandas.api import types as ptypes
 
 from .drivers import impacts as _impacts
 from .drivers import natural_key, segment_values
-from .engine.bootstrap import _State, _blocks, _estimate, _labels, bootstrap
+from .engine.bootstrap import _State, _estimate, _labels, bootstrap, moment_state
 from .engine.pls import OK, PLS, item_matrix
 from .exceptions import CsiSurveyWarning, EstimationError, SettingsError
 from .ingest.prepare import SurveyData
@@ -151,10 +157,12 @@ def subset(data: SurveyData, mask: Any) -> SurveyData:
     """The same survey data restricted to the respondents where ``mask`` is True.
 
     ``mask`` is a boolean array-like with one entry per used respondent (``data.n_used``). The
-    per-respondent parts (``items``, ``other``, ``respondent_id``, ``row``, ``imputed``) are
-    restricted and renumbered from 0; ``excluded``, ``missing``, ``n_read`` and the source describe
-    how the whole file was read and are kept as they are (so ``n_used + n_excluded == n_read``
-    holds for the full data only).
+    per-respondent parts (``items``, ``other``, ``respondent_id``, ``row``, ``imputed``, ``weight``)
+    are restricted and renumbered from 0; ``excluded``, ``missing``, ``n_read`` and the source
+    describe how the whole file was read and are kept as they are (so ``n_used + n_excluded ==
+    n_read`` holds for the full data only). Survey weights keep their values (they are not
+    rescaled to mean 1 within the subset, so weighted counts of the subset stay on the scale of
+    the full sample; estimates do not depend on the scale of the weights).
     """
     if not isinstance(data, SurveyData):
         raise SettingsError(
@@ -169,6 +177,7 @@ def subset(data: SurveyData, mask: Any) -> SurveyData:
         row=np.asarray(data.row)[pos],
         other=data.other.iloc[pos].reset_index(drop=True),
         imputed=None if data.imputed is None else np.asarray(data.imputed)[pos],
+        weight=None if data.weight is None else np.asarray(data.weight)[pos],
     )
 
 
@@ -455,18 +464,12 @@ def segment_analysis(
 
 
 # ====================================================================== permutation machinery
-def _group_state(engine: PLS, fit: Any, X: np.ndarray) -> _State:
-    """The batched-estimation state (as :func:`~csi_survey.engine.bootstrap.bootstrap` builds it) for the rows X."""
-    model = engine.model
+def _group_state(engine: PLS, fit: Any, X: np.ndarray, weight: np.ndarray | None = None) -> _State:
+    """The batched-estimation state (as :func:`~csi_survey.engine.bootstrap.bootstrap` builds it) for the
+    rows X and their survey weights (each group's moments are then weighted: weights travel with the
+    respondents when the labels are permuted)."""
     _, _, layout = _labels(fit)
-    means = X.mean(axis=0)
-    settings = engine.settings
-    return _State(
-        Xc=X - means, means=means, blocks=_blocks(model), modes=[c.mode for c in model.constructs.values()],
-        adj=model.adjacency, scheme=settings["scheme"], scaled=settings["scaled"], tol=settings["tol"],
-        max_iter=settings["max_iter"], names=model.construct_ids, item_names=model.item_ids, model=model,
-        layout=layout,
-    )
+    return moment_state(engine.model, X, engine.settings, layout, weight)
 
 
 def _selection(fit: Any) -> tuple[pd.DataFrame, np.ndarray]:
@@ -537,7 +540,7 @@ def _pair_test(engine: PLS, data: SurveyData, column: str, a: _Group, b: _Group,
     keys = ["statistic", "source", "target"]
     if not stats[keys].equals(out[keys]):  # both come from the fit's index and paths tables, in their order
         raise EstimationError("internal error: the batched statistics do not line up with the fit's tables")
-    state = _group_state(engine, a.fit, X)
+    state = _group_state(engine, a.fit, X, None if data.weight is None else np.asarray(data.weight)[both])
     rng = np.random.default_rng(_derived_seed(seed, column, a.label, b.label))
     d_obs = np.abs(out["difference"].to_numpy())
     tol = 1e-12 * np.maximum(1.0, d_obs)  # observed-size ties count as "at least as extreme"

@@ -7,6 +7,13 @@ drawn), ``Σᵦ = (Xcᵀ diag(kᵦ) Xc − n m̄ᵦ m̄ᵦᵀ)/(n − 1)``. The 
 are one matrix product ``K · [xᵢ xⱼ]``, and the PLS iterations then run on the stacked matrices
 (:func:`~csi_survey.engine.pls.pls_core_batch`) — no loop over the full estimator.
 
+Survey weights: a weighted fit (``fit.weight``, see :mod:`csi_survey.weights`) is bootstrapped by
+resampling respondents with replacement, each carrying its weight: the moments of resample b use
+the weights ``kᵦ,ₙ · wₙ`` (count × weight), so its means are weighted means, its covariance divisor
+is ``Σₙ kᵦ,ₙ wₙ − 1`` and its 0–100 indices are weighted as in the fit. The weights are held fixed
+(not re-raked per resample), so the interval does not include the variability of the raking step
+itself (as ``survey::svrepdesign`` without re-calibration).
+
 Reproducibility: resample b draws its respondents from its own random stream,
 ``SeedSequence(seed).spawn(resamples)[b]``, and chunks have a fixed size, so the same seed gives
 identical numbers whatever the number of worker processes.
@@ -102,6 +109,7 @@ class _State:
     item_names: list
     model: Any
     layout: Any             # positions of the statistics in the fitted matrices
+    weight: np.ndarray | None = None  # n survey weights (mean 1); None: unweighted (or equal weights)
 
 
 @dataclass(frozen=True)
@@ -184,7 +192,12 @@ def _moments(Xc: np.ndarray, K: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
 
 
 def _estimate(state: _State, K: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
-    """Re-estimate the model for each row of counts K (m × n): statistics (m × k), status, problems."""
+    """Re-estimate the model for each row of counts K (m × n): statistics (m × k), status, problems.
+
+    With survey weights the moments are taken with the weights ``K · w`` (each respondent's count
+    times its weight), so a 0/1 row of K estimates the weighted model on that group."""
+    if state.weight is not None:
+        K = K * state.weight
     N, S1, S2 = _moments(state.Xc, K)
     mean = S1 / N[:, None]
     scatter = S2 - N[:, None, None] * mean[:, :, None] * mean[:, None, :]
@@ -208,7 +221,7 @@ def _estimate(state: _State, K: np.ndarray) -> tuple[np.ndarray, np.ndarray, dic
     if state.scaled:
         raw = core.weights / safe_sd[:, :, None]
     else:
-        raw = core.weights * np.sqrt(N / (N - 1))[:, None, None]
+        raw = core.weights * np.sqrt((N - 1) / N)[:, None, None]  # as PLS.fit (unit n − 1 variance)
     index = indices_from_means(state.model, raw, state.means + mean)
     R = cov / (safe_sd[:, :, None] * safe_sd[:, None, :])
     htmt = _htmt(R, state.blocks)
@@ -222,6 +235,37 @@ def _estimate(state: _State, K: np.ndarray) -> tuple[np.ndarray, np.ndarray, dic
         htmt[:, lay.htmt_i, lay.htmt_j],
     ]
     return np.concatenate(parts, axis=1), status, problems
+
+
+def moment_state(model: Any, X: np.ndarray, settings: Any, layout: Any, weight: np.ndarray | None = None) -> _State:
+    """The batched-estimation state for the n × p items X (and survey weights, one per row of X)."""
+    from ..weights import estimation_weight
+
+    ew = estimation_weight(weight)  # None for equal weights: bit-identical to the unweighted bootstrap
+    means = X.mean(axis=0) if ew is None else (ew @ X) / ew.sum()
+    return _State(
+        Xc=X - means, means=means, blocks=_blocks(model), modes=[c.mode for c in model.constructs.values()],
+        adj=model.adjacency, scheme=settings["scheme"], scaled=settings.get("scaled", True), tol=settings["tol"],
+        max_iter=settings["max_iter"], names=model.construct_ids, item_names=model.item_ids, model=model, layout=layout,
+        weight=ew,
+    )
+
+
+def _fit_weight(fit: Any, data: Any, n: int) -> np.ndarray | None:
+    """The survey weights of the fit, checked against those of the data (when it carries any)."""
+    from ..weights import check_weight_array
+
+    fitted = getattr(fit, "weight", None)
+    given = None if isinstance(data, pd.DataFrame) else getattr(data, "weight", None)
+    if given is not None:
+        given = check_weight_array(given, n, "data.weight")
+        if fitted is None or not np.allclose(given, fitted, rtol=1e-12, atol=0):
+            raise EstimationError(
+                "the data carry survey weights that the fit was not estimated with"
+                + (" (the fit is unweighted)" if fitted is None else " (the fit used other weights)"),
+                hint="fit and bootstrap the same data: PLS(model).fit(data) then bootstrap(fit, data).",
+            )
+    return fitted
 
 
 _WORKER_STATE: _State | None = None
@@ -273,9 +317,11 @@ def bootstrap(
     Parameters
     ----------
     fit:
-        The :class:`~csi_survey.results.PLSResults` of ``PLS(...).fit(data)``.
+        The :class:`~csi_survey.results.PLSResults` of ``PLS(...).fit(data)``. A weighted fit
+        (``fit.weight``) is bootstrapped with its weights (see the module docstring).
     data:
-        The same data the fit was estimated on (SurveyData or DataFrame).
+        The same data the fit was estimated on (SurveyData or DataFrame); weighted data must
+        have been fitted with the same weights.
     resamples:
         Number of bootstrap resamples (1000).
     seed:
@@ -314,14 +360,10 @@ def bootstrap(
             f"the data have {n} respondents but the fit was estimated on {fit.n}",
             hint="pass the same data to bootstrap() as to fit().",
         )
+    weight = _fit_weight(fit, data, n)
     settings = fit.settings
     labels, estimate, layout = _labels(fit)
-    means = X.mean(axis=0)
-    state = _State(
-        Xc=X - means, means=means, blocks=_blocks(model), modes=[c.mode for c in model.constructs.values()],
-        adj=model.adjacency, scheme=settings["scheme"], scaled=settings.get("scaled", True), tol=settings["tol"],
-        max_iter=settings["max_iter"], names=model.construct_ids, item_names=model.item_ids, model=model, layout=layout,
-    )
+    state = moment_state(model, X, settings, layout, weight)
 
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**63))

@@ -21,6 +21,20 @@ Lohmöller's (1989) algorithm as implemented in SmartPLS, R seminr and R plspm:
 Because every step after (1) uses only ``C`` (p × p), an iteration costs O(p²) whatever the
 number of respondents; the data are touched twice: once for ``C`` and once for the scores.
 
+Survey weights (``SurveyData.weight``, see :mod:`csi_survey.weights`; or ``fit(frame, weight=w)``)
+enter only through step 1, as in weighted PLS (SmartPLS's weighting vector, R cSEM's
+``.id``/weights): with the weights wₙ rescaled to mean 1 (Σw = n),
+
+    m = Σₙ wₙ xₙ / Σw,    C = Xcᵀ diag(w) Xc / (Σw − 1)        (Xc = X − m; Σw for ``scaled=False``)
+
+and the construct scores are centred at the weighted means with unit weighted variance (same
+divisor). This is the *frequency-weight* convention: for integer weights it gives exactly the
+estimates of the data with each respondent repeated wₙ times — the correlations (hence weights,
+loadings, paths, R² and 0–100 indices) do not depend on the divisor at all; only the raw scale of
+the scores does (R's ``cov.wt(method = "unbiased")`` divides by 1 − Σw̃² with w̃ = w/Σw instead,
+which changes no standardized estimate). Equal weights take the unweighted code path, so they give
+bit-identical numbers.
+
 References: Lohmöller, J.-B. (1989), *Latent Variable Path Modeling with Partial Least Squares*;
 Tenenhaus, Esposito Vinzi, Chatelin & Lauro (2005), *PLS path modeling*, CSDA 48, 159–205;
 Fornell et al. (1996), *The American Customer Satisfaction Index*, Journal of Marketing 60(4).
@@ -388,22 +402,42 @@ class PLS:
     def settings(self) -> dict[str, Any]:
         return {"scheme": self.scheme, "scaled": self.scaled, "max_iter": self.max_iter, "tol": self.tol}
 
-    def fit(self, data: Any):
-        """Estimate the model on ``data`` (SurveyData or DataFrame) and return :class:`PLSResults`."""
+    def fit(self, data: Any, weight: Any = None):
+        """Estimate the model on ``data`` (SurveyData or DataFrame) and return :class:`PLSResults`.
+
+        Survey weights: ``data.weight`` of a weighted :class:`~csi_survey.ingest.SurveyData`
+        (:func:`csi_survey.weights.apply_weights`) is used automatically; ``weight`` (one positive
+        number per respondent) overrides it, e.g. for a DataFrame. Weights are rescaled to mean 1;
+        see the module docstring for the weighted moments. The fit keeps them in ``weight``.
+        """
         from ..results import build_pls_results
+        from ..weights import check_weight_array, estimation_weight
 
         model = self.model
         X, ids = item_matrix(model, data)
         n, p = X.shape
         if n < 3:
             raise EstimationError(f"PLS needs at least 3 respondents; the data have {n}")
+        if weight is None:
+            weight = getattr(data, "weight", None) if not isinstance(data, pd.DataFrame) else None
+            w = None if weight is None else check_weight_array(weight, n, "data.weight")
+        else:
+            w = check_weight_array(weight, n, "weight")
+        ew = estimation_weight(w)  # None when unweighted or all weights equal: the unweighted path
         # Work on the p × n transpose: a DataFrame's values are column-major, so this is free, and
         # every product below is then a BLAS GEMM on contiguous rows (as np.corrcoef does).
         XT = np.ascontiguousarray(X.T)
-        mean = XT.mean(axis=1)
-        XcT = XT - mean[:, None]
         ddof = 1 if self.scaled else 0
-        C = (XcT @ XcT.T) / (n - ddof)
+        if ew is None:
+            total = n
+            mean = XT.mean(axis=1)
+            XcT = XT - mean[:, None]
+            C = (XcT @ XcT.T) / (n - ddof)
+        else:
+            total = float(ew.sum())  # = n up to rounding (mean-1 weights)
+            mean = (XT @ ew) / total
+            XcT = XT - mean[:, None]
+            C = ((XcT * ew) @ XcT.T) / (total - ddof)
         sd = np.sqrt(np.diag(C))
         flat = sd <= 1e-12 * np.maximum(1.0, np.abs(mean))
         if flat.any():
@@ -426,11 +460,12 @@ class PLS:
             item_names=model.item_ids,
         )
         # raw coefficients: construct score (unit variance) = Σ_i b_i (x_i − mean_i)
-        b = core.weights / sd[:, None] if self.scaled else core.weights * np.sqrt(n / (n - 1))
-        scores = (b.T @ XcT).T  # n × J, unit variance (n − 1)
-        item_sd = sd if self.scaled else sd * np.sqrt(n / (n - 1))  # report sd with n − 1
+        b = core.weights / sd[:, None] if self.scaled else core.weights * np.sqrt((total - 1) / total)  # unit (n − 1)-variance scores
+        scores = (b.T @ XcT).T  # n × J; scaled: unit variance, divisor n − 1 (Σw − 1 when weighted)
+        item_sd = sd if self.scaled else sd * np.sqrt(total / (total - 1))  # report sd with n − 1
         return build_pls_results(
-            engine=self, XT=XT, ids=ids, item_mean=mean, item_sd=item_sd, C=C, core=core, raw_coef=b, scores=scores
+            engine=self, XT=XT, ids=ids, item_mean=mean, item_sd=item_sd, C=C, core=core, raw_coef=b, scores=scores,
+            weight=w,
         )
 
     @property

@@ -6,6 +6,7 @@
 """
 
 from .prepare import SurveyData, prepare, read_responses
-from .readers import SUPPORTED_EXTENSIONS, RawTable, read_table
+from .readers import FORMATS, SUPPORTED_EXTENSIONS, RawTable, read_table
+from .safety import Limits
 
-__all__ = ["RawTable", "read_table", "SurveyData", "prepare", "read_responses", "SUPPORTED_EXTENSIONS"]
+__all__ = ["RawTable", "read_table", "SurveyData", "prepare", "read_responses", "SUPPORTED_EXTENSIONS", "FORMATS", "Limits"]

@@ -1,10 +1,60 @@
 """Turn a raw responses table into clean item scores for the engines.
 
-:func:`prepare` matches the questionnaire's items to the columns, converts the cells to numbers,
-turns missing codes into missing values, checks the scales, reverse-codes items, drops the
-respondents that cannot be used (saying why, row by row) and treats the remaining missing answers
-(item-mean replacement or listwise deletion). Everything is vectorised per column, so a table of a
-million respondents is prepared in about a second.
+:func:`prepare` matches the questionnaire's items to the columns, converts the cells to numbers
+(answer labels to their codes), turns missing codes into missing values, checks the scales, applies
+the data-quality rules, reverse-codes items, drops the respondents that cannot be used (saying why,
+row by row) and treats the remaining missing answers (item mean, model-based imputation or listwise
+deletion). Everything is vectorised per column (text columns per distinct value), so a table of a
+million respondents is prepared in about a second or two.
+
+The steps, in order (a row excluded at one step is not examined by the later ones):
+
+1. **Columns**: every item, the ``id_column`` and the speeders' duration column (when that rule is
+   on) are matched to the table's columns, exactly or else ignoring case and surrounding spaces.
+2. **Cells → numbers**, per item column:
+
+   * an empty (or whitespace-only) cell is missing;
+   * a *missing code* is missing: the spec's codes for the item (item, else construct, else spec)
+     **plus** the codes the export declares, ``RawTable.missing_values[column]`` and
+     ``RawTable.missing_values["*"]`` (every column; e.g. Qualtrics' ``-99``). Vendor entries may be
+     numbers, text, or ``(lo, hi)`` pairs of numbers meaning the inclusive range ``lo ≤ x ≤ hi``
+     (SPSS missing ranges; use ``-inf``/``inf`` for LOWEST/HIGHEST). Vendor codes are missing even
+     when they lie on the item's scale;
+   * a number, or text that reads as a number (spaces around it allowed), is that number;
+   * other text of an item with an answer-label map (:meth:`Questionnaire.item_labels`: the item's
+     ``labels``, else its construct's) becomes the label's code: exact match after stripping spaces
+     on both sides, else a case-insensitive match (``str.casefold``) when it is unambiguous (the
+     labels equal up to case carry one code). Text that reads as a number is never looked up, a
+     text missing code wins over a label of the same text, and a label whose code is a missing code
+     is missing. Text that is none of these is invalid, ``unmapped label 'X' (map: NAME)``; for an
+     item without a label map it is ``not a number``;
+   * a number (or a label's code) outside the item's scale is invalid.
+3. **Empty rows** (every cell of the row empty) are excluded.
+4. **Invalid cells**, by ``on_invalid``: ``"error"`` raises one
+   :class:`~csi_survey.exceptions.DataValidationError` listing every cell (and every distinct
+   unmapped label in its message); ``"exclude"`` excludes the respondent (the reason lists the
+   cells); ``"flag"`` turns the cells into missing answers and keeps the respondent. With
+   ``"exclude"`` and ``"flag"`` each such respondent also gets one ``invalid_value`` flag.
+5. **Data-quality rules** (``questionnaire.quality``, see :mod:`csi_survey.ingest.quality`):
+   duplicates, straight-lining, speeders, too many missing answers, all judged on the same
+   respondents (those left after steps 3–4) and on the answers as given. Policy ``"flag"`` keeps
+   the respondent, ``"exclude"`` excludes it (reasons of several rules are joined with ``; ``).
+6. **Reverse coding** (``min + max − x``).
+7. Respondents **without a valid answer for some construct** are excluded.
+8. **Missing values** (``missing``): ``"mean"`` replaces each missing answer by the item's mean over
+   the used respondents; ``"model"`` imputes it with scikit-learn's ``IterativeImputer`` (each item
+   regressed on the others with Bayesian ridge, chained, at most 10 rounds, ``random_state=0`` so
+   that runs are reproducible), fitted on the model's items of the used respondents and clipped to
+   each item's scale; ``"listwise"`` excludes every respondent with a missing answer. The model's
+   cost grows with respondents × items² × rounds: a fraction of a second for a few thousand
+   respondents, about a minute or more for a million (the item mean takes well under a second).
+
+:attr:`SurveyData.flags` is the complete audit of the quality findings: one row per flag raised
+(``invalid_value`` per respondent, ``duplicate``, ``straightlining`` per respondent and block,
+``speeder``, ``too_many_missing``), with ``action`` saying what that rule did to the respondent
+(``"flagged"``: kept; ``"excluded"``: left out because of it). A respondent excluded by one rule
+still shows the flags of the other rules, with their own action. Exclusions are also in
+:attr:`SurveyData.excluded` with a readable reason.
 
 The result, :class:`SurveyData`, keeps the accounting: ``n_used + n_excluded == n_read``.
 """
@@ -12,23 +62,45 @@ The result, :class:`SurveyData`, keeps the accounting: ``n_used + n_excluded == 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from ..exceptions import DataValidationError, InputFileError, check_choice
+from ..exceptions import DataValidationError, InputFileError, SettingsError, check_choice
 from ..schema import Questionnaire
+from . import quality as _quality
+from .quality import FLAG_COLUMNS, RULES, SUMMARY_COLUMNS
 from .readers import RawTable, _location, read_table
 
-__all__ = ["SurveyData", "prepare", "read_responses", "EXCLUDED_COLUMNS"]
+__all__ = [
+    "SurveyData",
+    "prepare",
+    "read_responses",
+    "EXCLUDED_COLUMNS",
+    "FLAG_COLUMNS",
+    "MISSING_COLUMNS",
+    "ON_INVALID",
+    "MISSING_METHODS",
+]
 
 #: Columns of :attr:`SurveyData.excluded`.
 EXCLUDED_COLUMNS = ("row", "respondent_id", "reason")
+#: Columns of :attr:`SurveyData.missing`.
+MISSING_COLUMNS = ("item", "construct", "n_missing", "n_replaced", "method")
+#: Allowed values of ``on_invalid``.
+ON_INVALID = ("error", "exclude", "flag")
+#: Allowed values of ``missing``.
+MISSING_METHODS = ("mean", "listwise", "model")
 _MAX_REASONS_IN_MESSAGE = 5
+_MAX_LABELS_IN_MESSAGE = 20
+#: Rounds of chained regressions of ``missing="model"``.
+_MODEL_MAX_ITER = 10
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,8 +113,8 @@ class SurveyData:
         The spec the data were prepared for.
     items:
         float64, columns = ``questionnaire.item_ids`` in that order, one row per used respondent;
-        values on each item's own scale after missing codes → NaN, reverse coding and the missing
-        value treatment (no NaN left). RangeIndex.
+        values on each item's own scale after answer labels → codes, missing codes → NaN, reverse
+        coding and the missing value treatment (no NaN left). RangeIndex.
     respondent_id:
         Per used respondent: the ``id_column`` value as text when the spec declares one, else the
         sheet row number.
@@ -53,11 +125,24 @@ class SurveyData:
     excluded:
         One row per respondent left out: ``row`` (int), ``respondent_id`` (str), ``reason`` (str).
     missing:
-        Per item: ``item``, ``construct``, ``n_missing`` (missing answers, missing codes included,
-        among the respondents that reached the missing-value step, i.e. before the treatment),
-        ``n_replaced`` (answers replaced by the item mean; 0 for listwise).
+        Per item: ``item``, ``construct``, ``n_missing`` (missing answers — empty cells, missing
+        codes and, with ``on_invalid="flag"``, invalid answers — among the respondents that reached
+        the missing-value step, i.e. before the treatment), ``n_replaced`` (answers replaced: by the
+        item mean for ``"mean"``, by the imputation model for ``"model"``; 0 for ``"listwise"``; the
+        column keeps this name for every method) and ``method`` (``"mean"``, ``"model"`` or
+        ``"listwise"``).
     n_read:
         Data rows read (header and trailing empty rows not counted).
+    flags:
+        The data-quality flags raised: ``row``, ``respondent_id``, ``flag`` (``invalid_value``,
+        ``duplicate``, ``straightlining``, ``speeder``, ``too_many_missing``), ``detail`` and
+        ``action`` (``"flagged"`` or ``"excluded"``: what that flag's rule did). Flags of excluded
+        respondents are listed too. Sorted by row, then in the order of the rules.
+    quality_summary:
+        One row per rule (``flag``): ``policy`` (``"off"`` for a rule not run; for
+        ``invalid_value`` the ``on_invalid`` setting), ``n_checked``, ``n_flagged`` and
+        ``n_excluded`` (respondents), ``n_not_checked`` (e.g. rows without a usable duration for
+        the speeders rule) and a ``note``.
     """
 
     questionnaire: Questionnaire
@@ -74,11 +159,12 @@ class SurveyData:
     imputed: np.ndarray | None = None  # n_used × p, True where a missing answer was replaced
     weight: np.ndarray | None = None   # n_used survey weights (mean 1), None when unweighted
     flags: pd.DataFrame | None = None  # row, respondent_id, flag, detail, action: data-quality flags raised
+    quality_summary: pd.DataFrame | None = None  # per rule: policy and counts
 
     @property
     def answers(self) -> pd.DataFrame:
         """The answers as given, for the used respondents: NaN where missing (before the item-mean
-        replacement) and reverse-coded items on their original coding (before min + max − x)."""
+        or model replacement) and reverse-coded items on their original coding (before min + max − x)."""
         values = self.items.to_numpy(copy=True)
         if self.imputed is not None:
             values[self.imputed] = np.nan
@@ -102,9 +188,11 @@ class SurveyData:
         return _location(self.source, self.sheet)
 
     def __repr__(self) -> str:
+        n_flags = 0 if self.flags is None else len(self.flags)
         return (
             f"SurveyData({self.location}: {self.n_read} rows read, {self.n_used} used, "
-            f"{self.n_excluded} excluded; {len(self.questionnaire.item_ids)} items; missing={self.missing_method!r})"
+            f"{self.n_excluded} excluded; {len(self.questionnaire.item_ids)} items; missing={self.missing_method!r}; "
+            f"{n_flags} quality flag(s))"
         )
 
 
@@ -117,12 +205,23 @@ def read_responses(
     encoding: str | None = None,
     on_invalid: str = "error",
     missing: str = "mean",
+    format: str = "auto",
+    limits: Any = None,
 ) -> SurveyData:
-    """Read a responses file (:func:`~csi_survey.ingest.readers.read_table`) and :func:`prepare` it."""
-    check_choice("on_invalid", on_invalid, ["error", "exclude"])
-    check_choice("missing", missing, ["mean", "listwise"])
-    raw = read_table(path, sheet=sheet, encoding=encoding)
-    return prepare(raw, questionnaire, on_invalid=on_invalid, missing=missing)
+    """Read a responses file (:func:`~csi_survey.ingest.readers.read_table`), :func:`prepare` it and
+    apply the spec's survey weights (:func:`~csi_survey.weights.apply_weights`), if it declares any.
+
+    ``format`` (auto-detected by default: csv, xlsx, qualtrics, surveymonkey, spss, googleforms) and
+    ``limits`` (:class:`~csi_survey.ingest.safety.Limits`) are passed to the reader."""
+    check_choice("on_invalid", on_invalid, ON_INVALID)
+    check_choice("missing", missing, MISSING_METHODS)
+    raw = read_table(path, sheet=sheet, encoding=encoding, format=format, limits=limits)
+    data = prepare(raw, questionnaire, on_invalid=on_invalid, missing=missing)
+    if questionnaire.weights is None:
+        return data
+    from ..weights import apply_weights
+
+    return apply_weights(data)
 
 
 def prepare(
@@ -132,33 +231,34 @@ def prepare(
     on_invalid: str = "error",
     missing: str = "mean",
 ) -> SurveyData:
-    """Check and clean the responses for ``questionnaire``.
+    """Check and clean the responses for ``questionnaire`` (the steps are listed in the module docs).
 
     Parameters
     ----------
     raw:
-        A :class:`RawTable`, or a DataFrame (its rows are numbered 2, 3, … as in a sheet).
+        A :class:`RawTable` (its ``missing_values`` are honoured), or a DataFrame (its rows are
+        numbered 2, 3, … as in a sheet).
     on_invalid:
-        ``"error"`` (default): any non-numeric or out-of-scale answer raises one
-        :class:`~csi_survey.exceptions.DataValidationError` listing every such cell.
-        ``"exclude"``: respondents with such an answer are left out (listed in ``excluded``).
+        What to do with a non-numeric, unmapped-label or out-of-scale answer. ``"error"``
+        (default): raise one :class:`~csi_survey.exceptions.DataValidationError` listing every such
+        cell. ``"exclude"``: leave these respondents out (listed in ``excluded``). ``"flag"``: the
+        cell becomes a missing answer, the respondent is kept and flagged (``flags``).
     missing:
         ``"mean"`` (default): replace each missing answer by the item's mean over the used
-        respondents. ``"listwise"``: leave out every respondent with a missing answer.
-
-    Rules, in order: all-empty rows are excluded; each item cell is empty/missing code → missing,
-    else a number within the item's scale, else invalid; reverse-coded items are flipped
-    (``min + max − x``); respondents without a valid answer for some construct are excluded; then
-    the missing-value treatment. A row excluded for one reason is not examined for later ones.
+        respondents. ``"model"``: impute it with an iterative (chained-regressions) model of the
+        items, reproducibly, clipped to the item's scale. ``"listwise"``: leave out every
+        respondent with a missing answer.
     """
-    check_choice("on_invalid", on_invalid, ["error", "exclude"])
-    check_choice("missing", missing, ["mean", "listwise"])
+    check_choice("on_invalid", on_invalid, ON_INVALID)
+    check_choice("missing", missing, MISSING_METHODS)
     q = questionnaire
 
+    vendor: Mapping[str, Sequence[object]] = {}
     if isinstance(raw, RawTable):
         frame = raw.frame.reset_index(drop=True)
         row_numbers = np.asarray(raw.row_numbers, dtype=np.int64)
         source, sheet = raw.source, raw.sheet
+        vendor = raw.missing_values or {}
     elif isinstance(raw, pd.DataFrame):
         frame = raw.reset_index(drop=True)
         row_numbers = np.arange(2, len(frame) + 2, dtype=np.int64)
@@ -170,32 +270,40 @@ def prepare(
         raise ValueError("RawTable.row_numbers must have one entry per frame row")
     where = _location(source, sheet)
     n = len(frame)
+    rules = q.quality
+    speed_rule = rules.speeders if rules.speeders is not None and rules.speeders.policy != "off" else None
 
-    # ---- 2. columns
-    item_cols, id_col = _match_columns(frame, q, where)
+    # ---- 1. columns
+    extra = [(speed_rule.column, "speeders.column, the interview duration")] if speed_rule is not None else []
+    found = _match_columns(frame, q, where, extra)
+    item_ids = q.item_ids
+    item_cols = {i: found[i] for i in item_ids}
+    id_col = found[q.id_column] if q.id_column is not None else None
     if n == 0:
         raise InputFileError(
             f"{where} has a header but no data rows",
             hint="check that you exported the responses (and chose the right sheet with --sheet).",
         )
-    item_ids = q.item_ids
     p = len(item_ids)
     ids = _Ids(frame, id_col, row_numbers)
+    vendor_all = list(vendor.get("*", ()))
 
-    # ---- 4. cells → numbers, vectorised per column (done first: rule 3 needs the blank item cells)
+    # ---- 2. cells → numbers, vectorised per column (done first: step 3 needs the blank item cells)
     values = np.empty((n, p), dtype=np.float64)
-    missing_cell = np.zeros((n, p), dtype=bool)  # empty or missing code
+    missing_cell = np.zeros((n, p), dtype=bool)  # empty or missing code (or flagged invalid, below)
     blank_items = np.ones(n, dtype=bool)  # every item cell empty (for the empty-row test)
     invalid_parts: list[pd.DataFrame] = []
     for j, item in enumerate(item_ids):
         col = item_cols[item]
         s = frame[col]
         scale = q.item_scale(item)
-        cell = _parse_column(s, q.item_missing_codes(item), scale)
+        codes = _code_set(q.item_missing_codes(item), vendor_all + list(vendor.get(str(col), ())), col, where)
+        labels = _LabelMap.of(q, item)
+        cell = _parse_column(s, codes, scale, labels)
         blank_items &= cell.blank
         missing_cell[:, j] = cell.blank | cell.code
         if cell.bad.any():
-            invalid_parts.append(_invalid_cells(s, cell, col, j, scale))
+            invalid_parts.append(_invalid_cells(s, cell, col, j, scale, labels))
         values[:, j] = cell.values
 
     # ---- 3. all-empty rows (every cell of the row, not only the items)
@@ -212,6 +320,7 @@ def prepare(
 
     excluded = np.zeros(n, dtype=bool)
     groups: list[tuple[np.ndarray, list[str], list[str]]] = []  # (positions, reasons, summary categories)
+    flag_parts: list[tuple[str, np.ndarray, list[str], str]] = []  # (flag, positions, details, action)
 
     def exclude(pos: np.ndarray, reasons: list[str], categories: list[str]) -> None:
         excluded[pos] = True
@@ -221,36 +330,75 @@ def prepare(
     if pos.size:
         exclude(pos, ["empty row"] * pos.size, ["empty row"] * pos.size)
 
-    # ---- 5. invalid cells
+    # ---- 4. invalid cells
     if invalid_parts:
         bad = pd.concat(invalid_parts, ignore_index=True)
         bad = bad[~excluded[bad["pos"].to_numpy()]]
         bad = bad.sort_values(["pos", "j"], kind="stable").reset_index(drop=True)
     else:
         bad = None
+    n_invalid_checked = int((~excluded).sum())
+    invalid_summary = {"flag": "invalid_value", "policy": on_invalid, "n_checked": n_invalid_checked,
+                       "n_flagged": 0, "n_excluded": 0, "n_not_checked": 0, "note": ""}
     if bad is not None and len(bad):
-        bpos = bad["pos"].to_numpy()
         if on_invalid == "error":
-            table = pd.DataFrame(
-                {
-                    "row": row_numbers[bpos],
-                    "respondent_id": ids.strings(bpos),
-                    "column": bad["column"].to_numpy(dtype=object),
-                    "value": bad["value"].to_numpy(dtype=object),
-                    "problem": bad["problem"].to_numpy(dtype=object),
-                }
-            )
-            n_resp = len(np.unique(bpos))
-            raise DataValidationError(
-                f"Invalid answers in {where}: {len(table)} cell(s) of {n_resp} respondent(s) are not numbers "
-                f"or are outside the item's scale",
-                table,
-                hint="correct these cells in the file, declare codes such as 'don't know' as missing_codes in the "
-                "questionnaire, or run with --on-invalid exclude (on_invalid='exclude') to leave these respondents out.",
-            )
+            raise _invalid_error(bad, row_numbers, ids, where)
         joined = bad.groupby("pos", sort=True)["piece"].agg("; ".join)
         pos = joined.index.to_numpy(dtype=np.int64)
-        exclude(pos, ["invalid value " + r for r in joined.tolist()], ["invalid value(s)"] * pos.size)
+        texts = joined.tolist()
+        if on_invalid == "exclude":
+            exclude(pos, ["invalid value " + r for r in texts], ["invalid value(s)"] * pos.size)
+            flag_parts.append(("invalid_value", pos, texts, "excluded"))
+            invalid_summary["n_excluded"] = int(pos.size)
+        else:  # "flag": the cells (already NaN in values) become missing answers
+            missing_cell[bad["pos"].to_numpy(), bad["j"].to_numpy()] = True
+            flag_parts.append(("invalid_value", pos, texts, "flagged"))
+            invalid_summary["n_flagged"] = int(pos.size)
+        invalid_summary["note"] = f"{len(bad)} invalid cell(s)"
+
+    # ---- 5. data-quality rules, on the answers as given (before reverse coding)
+    active = ~excluded
+    results = _quality.check_rules(
+        rules,
+        _quality.RuleInputs(
+            active=active,
+            values=values,
+            missing=missing_cell,
+            blocks={
+                cid: (_construct_name(q, cid), [item_ids.index(i) for i in q.constructs[cid].item_ids])
+                for cid in q.construct_ids
+            },
+            row_numbers=row_numbers,
+            id_keys=(lambda: _quality.text_keys(ids.texts)) if id_col is not None else None,
+            id_text=ids.strings,
+            row_keys=(lambda: _quality.row_keys(frame)) if frame.shape[1] > p else (lambda: None),
+            n_columns=frame.shape[1],
+            durations=_durations(frame, found[speed_rule.column], vendor, vendor_all, where) if speed_rule else None,
+        ),
+    )
+    summary_rows = [invalid_summary]
+    quality_pos: list[np.ndarray] = []
+    quality_reasons: list[str] = []
+    quality_titles: list[str] = []
+    for r in results:
+        row = {"flag": r.flag, "policy": r.policy, "n_checked": r.n_checked, "n_flagged": 0, "n_excluded": 0,
+               "n_not_checked": r.n_not_checked, "note": r.note}
+        if r.pos.size:
+            action = "excluded" if r.policy == "exclude" else "flagged"
+            flag_parts.append((r.flag, r.pos, r.detail, action))
+            row["n_excluded" if r.policy == "exclude" else "n_flagged"] = r.n_respondents
+            if r.policy == "exclude":
+                title = RULES[r.flag]
+                quality_pos.append(r.pos)
+                quality_reasons.extend(f"{title}: {d}" for d in r.detail)
+                quality_titles.extend([title] * r.pos.size)
+        summary_rows.append(row)
+    if quality_pos:
+        hits = pd.DataFrame({"pos": np.concatenate(quality_pos), "reason": quality_reasons, "title": quality_titles})
+        by_pos = hits.groupby("pos", sort=True)
+        reasons = by_pos["reason"].agg("; ".join)
+        titles = by_pos["title"].agg(lambda t: ", ".join(dict.fromkeys(t)))
+        exclude(reasons.index.to_numpy(dtype=np.int64), reasons.tolist(), titles.tolist())
 
     # ---- 6. reverse coding
     for j, item in enumerate(item_ids):
@@ -268,7 +416,7 @@ def prepare(
     lacking = np.column_stack(lacking_cols) & ~excluded[:, None]
     pos = np.flatnonzero(lacking.any(axis=1))
     if pos.size:
-        names = [f"{cid} ({q.label(cid)})" if q.label(cid) != cid else cid for cid in q.construct_ids]
+        names = [_construct_name(q, cid) for cid in q.construct_ids]
         reasons = _pattern_texts(
             lacking[pos],
             lambda mask: (
@@ -290,7 +438,7 @@ def prepare(
             cols = [item_cols[i] for i in item_ids]
             reasons = _pattern_texts(
                 holes[has_hole],
-                lambda mask: "missing answer in listwise mode: " + ", ".join(c for c, m in zip(cols, mask) if m),
+                lambda mask: "missing answer in listwise mode: " + ", ".join(str(c) for c, m in zip(cols, mask) if m),
             )
             exclude(pos, reasons, ["missing answer in listwise mode"] * pos.size)
             remaining = np.flatnonzero(~excluded)
@@ -304,28 +452,35 @@ def prepare(
         hint = "check that the questionnaire matches the file (item columns, scale, missing codes) and that the right sheet is read."
         if missing == "listwise":
             hint += " With many missing answers use missing='mean' (--missing mean) instead of listwise deletion."
+        if any(r.policy == "exclude" and r.pos.size for r in results):
+            hint += " Data-quality rules with policy 'exclude' left respondents out: consider policy 'flag' in the questionnaire's quality section."
         raise InputFileError(
             f"Every row of {where} was excluded ({n} data row(s) read, none usable). Reasons: {top}{more}",
             hint=hint,
         )
 
-    items = values[remaining] if remaining.size != n else values
+    items = values[remaining] if remaining.size != n else values  # our own array either way
     imputed = None
-    if missing == "mean":
+    if missing in ("mean", "model"):
         holes = np.isnan(items)
         if holes.any():
             imputed = holes
             n_replaced = holes.sum(axis=0).astype(np.int64)
-            means = _col_nanmean(items, holes)
             empty_items = [item_ids[j] for j in range(p) if n_replaced[j] == len(items)]
             if empty_items:
                 listed = ", ".join(f"{item_cols[i]!r} ({q.construct_of[i]})" for i in empty_items)
+                how = "by the item mean" if missing == "mean" else "by the imputation model (missing='model')"
                 raise InputFileError(
                     f"No usable respondent of {where} answered item(s) {listed}, so their missing answers cannot be "
-                    f"replaced by the item mean",
+                    f"replaced {how}",
                     hint="check these columns (are all answers missing codes?), or remove the items from the questionnaire.",
                 )
-            np.copyto(items, np.broadcast_to(means, items.shape), where=holes)  # items is our own array
+            if missing == "mean":
+                means = _col_nanmean(items, holes)
+                np.copyto(items, np.broadcast_to(means, items.shape), where=holes)
+            else:
+                filled = _impute_model(items, [q.item_scale(i) for i in item_ids])
+                np.copyto(items, filled, where=holes)
 
     missing_table = pd.DataFrame(
         {
@@ -333,6 +488,7 @@ def prepare(
             "construct": [q.construct_of[i] for i in item_ids],
             "n_missing": np.asarray(n_missing, dtype=np.int64),
             "n_replaced": n_replaced,
+            "method": [missing] * p,
         }
     )
     used_frame = frame if remaining.size == n else frame.iloc[remaining]
@@ -351,6 +507,71 @@ def prepare(
         sheet=sheet,
         missing_method=missing,
         imputed=imputed,
+        flags=_flags_table(flag_parts, row_numbers, ids),
+        quality_summary=pd.DataFrame(summary_rows, columns=list(SUMMARY_COLUMNS)),
+    )
+
+
+def _construct_name(q: Questionnaire, cid: str) -> str:
+    return f"{cid} ({q.label(cid)})" if q.label(cid) != cid else cid
+
+
+def _durations(frame: pd.DataFrame, column: object, vendor, vendor_all: list, where: str) -> np.ndarray:
+    """The speeders rule's duration column in seconds; only the export's missing codes apply to it
+    (the spec's missing codes are answer codes: 98 seconds is a duration)."""
+    codes = _code_set([], vendor_all + list(vendor.get(str(column), ())), column, where)
+    return _quality.parse_durations(frame[column], codes.is_missing, codes.texts)
+
+
+def _impute_model(items: np.ndarray, scales: list) -> np.ndarray:
+    """IterativeImputer (Bayesian ridge, chained), reproducible, clipped to each item's scale."""
+    try:
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.experimental import enable_iterative_imputer  # noqa: F401  (enables the import below)
+        from sklearn.impute import IterativeImputer
+    except ImportError as exc:  # pragma: no cover - scikit-learn is a dependency
+        raise SettingsError(
+            f"missing='model' needs scikit-learn, which cannot be imported ({exc})",
+            hint="install it (pip install scikit-learn) or use missing='mean'.",
+        ) from None
+    lo = np.array([s.min if s is not None else -np.inf for s in scales], dtype=np.float64)
+    hi = np.array([s.max if s is not None else np.inf for s in scales], dtype=np.float64)
+    imputer = IterativeImputer(
+        max_iter=_MODEL_MAX_ITER, random_state=0, min_value=lo, max_value=hi, skip_complete=True
+    )  # skip_complete: items without a missing answer are never the regression's target
+    with warnings.catch_warnings():
+        # "early stopping criterion not reached": the imputations of the last round are used
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        filled = imputer.fit_transform(items)
+    return np.clip(filled, lo, hi)
+
+
+def _flags_table(parts, row_numbers: np.ndarray, ids: "_Ids") -> pd.DataFrame:
+    if not parts:
+        return pd.DataFrame(
+            {
+                "row": pd.Series(dtype=np.int64),
+                "respondent_id": pd.Series(dtype=str),
+                "flag": pd.Series(dtype=str),
+                "detail": pd.Series(dtype=str),
+                "action": pd.Series(dtype=str),
+            }
+        )
+    pos = np.concatenate([p[1] for p in parts]).astype(np.int64)
+    flag = np.concatenate([np.full(p[1].size, p[0], dtype=object) for p in parts])
+    action = np.concatenate([np.full(p[1].size, p[3], dtype=object) for p in parts])
+    detail = np.asarray([d for p in parts for d in p[2]], dtype=object)
+    order = np.argsort(pos, kind="stable")  # by row; within a row in the order of the rules
+    pos = pos[order]
+    return pd.DataFrame(
+        {
+            "row": row_numbers[pos].astype(np.int64),
+            "respondent_id": pd.Series(ids.strings(pos), dtype=str),
+            "flag": pd.Series(flag[order], dtype=str),
+            "detail": pd.Series(detail[order], dtype=str),
+            "action": pd.Series(action[order], dtype=str),
+        },
+        columns=list(FLAG_COLUMNS),
     )
 
 
@@ -369,14 +590,18 @@ def _check_unique_columns(frame: pd.DataFrame, where: str) -> None:
         )
 
 
-def _match_columns(frame: pd.DataFrame, q: Questionnaire, where: str) -> tuple[dict[str, object], object | None]:
-    """Item id → column label (and the id column), exact match first, then case/space-insensitive."""
+def _match_columns(
+    frame: pd.DataFrame, q: Questionnaire, where: str, extra: Sequence[tuple[str, str]] = ()
+) -> dict[str, object]:
+    """Wanted name → column label: the items, the id column and ``extra`` ``(name, role)`` columns;
+    exact match first, then case/space-insensitive."""
     columns = list(frame.columns)
     text = [str(c) for c in columns]
     exact = {t: c for t, c in zip(text, columns)}
     wanted: list[tuple[str, str]] = [(i, f"item of {q.construct_of[i]}") for i in q.item_ids]
     if q.id_column is not None:
         wanted.append((q.id_column, "id_column"))
+    wanted.extend(extra)
     found: dict[str, object] = {}
     used: set[int] = set()
     for name, _ in wanted:
@@ -413,23 +638,118 @@ def _match_columns(frame: pd.DataFrame, q: Questionnaire, where: str) -> tuple[d
             hint=f"rename the columns in the file or the item ids in the questionnaire so that they match "
             f"(check the sheet too). Columns found: {shown}",
         )
-    id_col = found.pop(q.id_column) if q.id_column is not None else None
-    return found, id_col
+    return found
 
 
 # ====================================================================== cells
+@dataclass(frozen=True)
+class _CodeSet:
+    """The missing codes of one column: numbers, texts (stripped) and inclusive ranges."""
+
+    numbers: np.ndarray
+    texts: tuple[str, ...]
+    ranges: tuple[tuple[float, float], ...]
+
+    def is_missing(self, num: np.ndarray) -> np.ndarray:
+        out = np.isin(num, self.numbers) if self.numbers.size else np.zeros(num.shape, dtype=bool)
+        with np.errstate(invalid="ignore"):
+            for lo, hi in self.ranges:
+                out |= (num >= lo) & (num <= hi)
+        return out
+
+
+def _is_real(v: object) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+
+
+def _code_set(spec_codes: Sequence[float | str], vendor_codes: Sequence[object], column: object, where: str) -> _CodeSet:
+    """The spec's codes of an item plus the export's (``RawTable.missing_values``) for its column.
+
+    Export entries: a number, a text, or a ``(lo, hi)`` pair of numbers = the inclusive range."""
+    numeric: list[float] = []
+    text: list[str] = []
+    ranges: list[tuple[float, float]] = []
+
+    def add_text(c: str) -> None:
+        text.append(c.strip())
+        try:
+            numeric.append(float(c))
+        except ValueError:
+            pass
+
+    for c in spec_codes:
+        if isinstance(c, str):
+            add_text(c)
+        else:
+            numeric.append(float(c))
+    for c in vendor_codes:
+        if c is None:
+            continue
+        if isinstance(c, str):
+            add_text(c)
+        elif _is_real(c):
+            if not np.isnan(float(c)):
+                numeric.append(float(c))
+        elif isinstance(c, (tuple, list)) and len(c) == 2 and all(_is_real(v) for v in c):
+            lo, hi = sorted((float(c[0]), float(c[1])))
+            ranges.append((lo, hi))
+        else:
+            raise InputFileError(
+                f"The missing values declared by {where} for column {str(column)!r} include {c!r}, which is neither "
+                f"a code (number or text) nor a (low, high) range of numbers",
+                hint="correct RawTable.missing_values: each entry is a code such as -99 or 'DK', or a pair (low, high).",
+            )
+    return _CodeSet(np.asarray(numeric, dtype=np.float64), tuple(dict.fromkeys(text)), tuple(ranges))
+
+
+@dataclass(frozen=True)
+class _LabelMap:
+    """An item's answer-label map: exact (stripped) labels and unambiguous case-folded labels → code."""
+
+    name: str
+    exact: dict[str, float]
+    folded: dict[str, float]
+
+    @classmethod
+    def of(cls, q: Questionnaire, item: str) -> _LabelMap | None:
+        labels = q.item_labels(item)
+        if labels is None:
+            return None
+        own = q.items[item].labels
+        spec = own if own is not None else q.constructs[q.construct_of[item]].labels
+        if isinstance(spec, str):
+            name = spec
+        elif own is not None:
+            name = f"labels of item {item}"
+        else:
+            name = f"labels of construct {q.construct_of[item]}"
+        exact = {str(k).strip(): float(v) for k, v in labels.items()}
+        folded: dict[str, float] = {}
+        clash: set[str] = set()
+        for k, v in exact.items():
+            f = k.casefold()
+            if f in folded and folded[f] != v:
+                clash.add(f)
+            folded.setdefault(f, v)
+        for f in clash:
+            del folded[f]
+        return cls(name=name, exact=exact, folded=folded)
+
+
 @dataclass
 class _Cells:
     values: np.ndarray  # valid numbers, NaN elsewhere
     blank: np.ndarray  # empty cell
     code: np.ndarray  # missing code (not blank)
-    not_number: np.ndarray
+    not_number: np.ndarray  # neither empty, a code, a number nor a known label (item without a label map)
+    unmapped: np.ndarray  # text not in the item's label map
     out_of_range: np.ndarray
+    labelled: np.ndarray  # the number comes from an answer label
     num: np.ndarray  # parsed numbers (NaN when not a number)
 
     @property
     def bad(self) -> np.ndarray:
-        return self.not_number | self.out_of_range
+        return self.not_number | self.unmapped | self.out_of_range
 
 
 def _blank_mask(s: pd.Series) -> np.ndarray:
@@ -444,26 +764,11 @@ def _blank_mask(s: pd.Series) -> np.ndarray:
     return blank | stripped.eq("").to_numpy(dtype=bool, na_value=False)
 
 
-def _split_codes(codes: Sequence[float | str]) -> tuple[np.ndarray, list[str]]:
-    numeric: list[float] = []
-    text: list[str] = []
-    for c in codes:
-        if isinstance(c, str):
-            text.append(c.strip())
-            try:
-                numeric.append(float(c))
-            except ValueError:
-                pass
-        else:
-            numeric.append(float(c))
-    return np.asarray(numeric, dtype=np.float64), text
-
-
-def _parse_column(s: pd.Series, codes: Sequence[float | str], scale) -> _Cells:
+def _parse_column(s: pd.Series, codes: _CodeSet, scale, labels: _LabelMap | None = None) -> _Cells:
     n = len(s)
-    num_codes, str_codes = _split_codes(codes)
-    stripped: pd.Series | None = None
     dtype = s.dtype
+    no = np.zeros(n, dtype=bool)
+    text_code = labelled = unmapped = no
     if ptypes.is_bool_dtype(dtype):
         blank = s.isna().to_numpy()
         num = np.full(n, np.nan)
@@ -473,35 +778,75 @@ def _parse_column(s: pd.Series, codes: Sequence[float | str], scale) -> _Cells:
     elif isinstance(dtype, pd.DatetimeTZDtype) or ptypes.is_datetime64_any_dtype(dtype) or ptypes.is_timedelta64_dtype(dtype):
         blank = s.isna().to_numpy()
         num = np.full(n, np.nan)
+    elif not ptypes.is_object_dtype(dtype):  # pandas text dtypes, categoricals: per distinct value
+        num, blank, text_code, labelled, unmapped = _parse_text(s, codes, labels)
     else:
         arr = s.to_numpy(dtype=object)
         try:
             num = arr.astype(np.float64)  # fast path: every cell is a number, numeric text or empty
             blank = s.isna().to_numpy()
         except (ValueError, TypeError):
-            num = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-            blank = _blank_mask(s)
-            try:
-                stripped = s.str.strip()
-            except AttributeError:
-                stripped = None
+            num, blank, text_code, labelled, unmapped = _parse_text(s, codes, labels)
     num = np.where(blank, np.nan, num)
-    code = np.zeros(n, dtype=bool)
-    if num_codes.size:
-        code |= np.isin(num, num_codes)
-    if str_codes and stripped is not None:
-        code |= stripped.isin(str_codes).to_numpy(dtype=bool, na_value=False)
+    code = text_code | codes.is_missing(num)
     code &= ~blank
     finite = np.isfinite(num)
     considered = ~blank & ~code
-    not_number = considered & ~finite
+    unmapped = unmapped & considered
+    not_number = considered & ~finite & ~unmapped
     valid = considered & finite
     if scale is not None:
         out_of_range = valid & ((num < scale.min) | (num > scale.max))
     else:
         out_of_range = np.zeros(n, dtype=bool)
     values = np.where(valid & ~out_of_range, num, np.nan)
-    return _Cells(values=values, blank=blank, code=code, not_number=not_number, out_of_range=out_of_range, num=num)
+    return _Cells(values=values, blank=blank, code=code, not_number=not_number, unmapped=unmapped,
+                  out_of_range=out_of_range, labelled=labelled & valid, num=num)
+
+
+def _parse_text(s: pd.Series, codes: _CodeSet, labels: _LabelMap | None):
+    """A column holding text: parsed once per distinct value, then spread to the rows.
+
+    Returns numbers (labels mapped to their codes), blank, text-code, labelled and unmapped masks.
+    """
+    idx, uniq = pd.factorize(s, use_na_sentinel=True)  # idx -1: NaN/None
+    u = pd.Series(np.asarray(uniq, dtype=object), dtype=object)
+    stripped = u.str.strip()  # NaN for values that are not text
+    is_text = stripped.notna().to_numpy()
+    u_blank = stripped.eq("").to_numpy(dtype=bool, na_value=False)
+    plain = stripped.where(stripped.notna(), u)
+    u_num = pd.to_numeric(plain, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+    if codes.texts:
+        u_code = stripped.isin(list(codes.texts)).to_numpy(dtype=bool, na_value=False) & ~u_blank
+    else:
+        u_code = np.zeros(len(u), dtype=bool)
+    u_labelled = np.zeros(len(u), dtype=bool)
+    u_unmapped = np.zeros(len(u), dtype=bool)
+    if labels is not None:
+        cand = is_text & ~u_blank & ~u_code & np.isnan(u_num)
+        if cand.any():
+            texts = stripped[cand]
+            mapped = texts.map(labels.exact)
+            loose = mapped.isna()
+            if loose.any() and labels.folded:
+                mapped[loose] = texts[loose].str.casefold().map(labels.folded)
+            got = mapped.to_numpy(dtype=np.float64, na_value=np.nan)
+            k = np.flatnonzero(cand)
+            hit = ~np.isnan(got)
+            u_num[k[hit]] = got[hit]
+            u_labelled[k[hit]] = True
+            u_unmapped[k[~hit]] = True
+
+    def spread(a: np.ndarray, na) -> np.ndarray:
+        return np.append(a, na)[idx]  # idx -1 picks the appended value
+
+    return (
+        spread(u_num, np.nan),
+        spread(u_blank, True),
+        spread(u_code, False),
+        spread(u_labelled, False),
+        spread(u_unmapped, False),
+    )
 
 
 def _fmt_number(x: float) -> str:
@@ -530,18 +875,41 @@ def _cell_text(v: object) -> str:
     return str(v)
 
 
-def _invalid_cells(s: pd.Series, cell: _Cells, column: object, j: int, scale) -> pd.DataFrame:
+def _invalid_cells(s: pd.Series, cell: _Cells, column: object, j: int, scale, labels: _LabelMap | None) -> pd.DataFrame:
     pos = np.flatnonzero(cell.bad)
     raw = s.iloc[pos].tolist()
     texts = [_cell_text(v) for v in raw]
-    nn = cell.not_number[pos]
     range_text = f"out of range {_fmt_scale(scale)}" if scale is not None else ""
     col = str(column)
-    problems = np.where(nn, "not a number", range_text)
-    pieces = [
-        f"{t!r} in {col} (not a number)" if bad_num else f"{t.strip()} in {col} ({range_text})"
-        for t, bad_num in zip(texts, nn)
-    ]
+    map_name = labels.name if labels is not None else ""
+    kinds: list[str] = []
+    problems: list[str] = []
+    pieces: list[str] = []
+    label_texts: list[str] = []
+    for t, k_nn, k_un, k_lab, num in zip(
+        texts, cell.not_number[pos].tolist(), cell.unmapped[pos].tolist(), cell.labelled[pos].tolist(),
+        cell.num[pos].tolist(),
+    ):
+        t_strip = t.strip()
+        if k_un:
+            kinds.append("unmapped")
+            problems.append(f"unmapped label {t_strip!r} (map: {map_name})")
+            pieces.append(f"{t_strip!r} in {col} (unmapped label, map: {map_name})")
+            label_texts.append(t_strip)
+        elif k_nn:
+            kinds.append("not_number")
+            problems.append("not a number")
+            pieces.append(f"{t!r} in {col} (not a number)")
+            label_texts.append("")
+        else:
+            kinds.append("out_of_range")
+            if k_lab:  # a label whose code lies outside the item's scale
+                problems.append(f"{range_text} (label {t_strip!r} = {_fmt_number(num)})")
+                pieces.append(f"{t_strip!r} = {_fmt_number(num)} in {col} ({range_text})")
+            else:
+                problems.append(range_text)
+                pieces.append(f"{t_strip} in {col} ({range_text})")
+            label_texts.append("")
     return pd.DataFrame(
         {
             "pos": pos.astype(np.int64),
@@ -550,41 +918,111 @@ def _invalid_cells(s: pd.Series, cell: _Cells, column: object, j: int, scale) ->
             "value": pd.Series(texts, dtype=object),
             "problem": pd.Series(problems, dtype=object),
             "piece": pd.Series(pieces, dtype=object),
+            "kind": pd.Series(kinds, dtype=object),
+            "label": pd.Series(label_texts, dtype=object),
+            "map": pd.Series([map_name] * pos.size, dtype=object),
         }
+    )
+
+
+def _invalid_error(bad: pd.DataFrame, row_numbers: np.ndarray, ids: _Ids, where: str) -> DataValidationError:
+    """One error listing every invalid cell; its message also lists every distinct unmapped label."""
+    bpos = bad["pos"].to_numpy()
+    table = pd.DataFrame(
+        {
+            "row": row_numbers[bpos],
+            "respondent_id": ids.strings(bpos),
+            "column": bad["column"].to_numpy(dtype=object),
+            "value": bad["value"].to_numpy(dtype=object),
+            "problem": bad["problem"].to_numpy(dtype=object),
+        }
+    )
+    n_resp = len(np.unique(bpos))
+    kinds = set(bad["kind"])
+    what = [w for k, w in (("not_number", "not numbers"), ("unmapped", "unmapped answer labels"),
+                            ("out_of_range", "outside the item's scale")) if k in kinds]
+    listing = ""
+    hint = ("correct these cells in the file, declare codes such as 'don't know' as missing_codes in the "
+            "questionnaire, or run with --on-invalid exclude (on_invalid='exclude') to leave these respondents out "
+            "(--on-invalid flag, on_invalid='flag': keep them, the cells become missing answers).")
+    if "unmapped" in kinds:
+        un = bad[bad["kind"] == "unmapped"]
+        grouped = un.groupby(["label", "map"], sort=False)
+        parts = []
+        for (label, map_name), g in grouped:
+            cols = ", ".join(dict.fromkeys(g["column"]))
+            k = len(g)
+            parts.append(f"{label!r} in {cols} (map: {map_name}; {k} cell{'s' if k != 1 else ''})")
+        more = f"; and {len(parts) - _MAX_LABELS_IN_MESSAGE} more" if len(parts) > _MAX_LABELS_IN_MESSAGE else ""
+        listing = f". Unmapped label(s): {'; '.join(parts[:_MAX_LABELS_IN_MESSAGE])}{more}"
+        hint = ("add the unmapped labels to the answer-label map in the questionnaire (label_maps, or labels: on the "
+                "construct or item), or " + hint)
+    return DataValidationError(
+        f"Invalid answers in {where}: {len(table)} cell(s) of {n_resp} respondent(s) are "
+        + (" or ".join(what) if len(what) < 3 else f"{what[0]}, {what[1]} or {what[2]}") + listing,
+        table,
+        hint=hint,
     )
 
 
 def _col_nanmean(values: np.ndarray, holes: np.ndarray) -> np.ndarray:
     counts = len(values) - holes.sum(axis=0)
-    sums = np.nansum(values, axis=0)
+    sums = values.sum(axis=0, where=~holes)
     with np.errstate(invalid="ignore", divide="ignore"):
         return sums / counts
 
 
 # ====================================================================== respondents
 class _Ids:
-    """Respondent ids as text: the id column's value, else the sheet row number."""
+    """Respondent ids as text: the id column's value (stripped), else the sheet row number."""
 
     def __init__(self, frame: pd.DataFrame, id_col: object | None, row_numbers: np.ndarray):
         self.column = frame[id_col] if id_col is not None else None
         self.row_numbers = row_numbers
+        self._texts: np.ndarray | None = None
+
+    @property
+    def texts(self) -> np.ndarray:
+        """The id text of every row (object array; "" for an empty id cell). Needs an id column."""
+        if self._texts is None:
+            assert self.column is not None
+            self._texts = _id_texts(self.column)
+        return self._texts
 
     def strings(self, pos: np.ndarray) -> np.ndarray:
         if self.column is None:
             return self.row_numbers[pos].astype(str).astype(object)
-        return np.asarray(_id_texts(self.column.iloc[pos]), dtype=object)
+        if self._texts is None and len(pos) * 10 < len(self.column):
+            return _id_texts(self.column.iloc[pos])
+        return self.texts[pos]
 
     def series(self, pos: np.ndarray) -> pd.Series:
         if self.column is None:
             return pd.Series(self.row_numbers[pos], name="respondent_id")
-        sub = self.column if len(pos) == len(self.column) else self.column.iloc[pos]
-        return pd.Series(_id_texts(sub), name="respondent_id", dtype=str)
+        texts = self.texts if len(pos) == len(self.column) else self.texts[pos]
+        return pd.Series(texts, name="respondent_id", dtype=str)
 
 
-def _id_texts(s: pd.Series) -> list[str] | np.ndarray:
+def _id_texts(s: pd.Series) -> np.ndarray:
+    """Cells as text, stripped (object array); vectorised per distinct value."""
     if ptypes.is_integer_dtype(s.dtype) and not s.isna().any():
         return s.astype(np.int64).astype(str).to_numpy(dtype=object)
-    return [_cell_text(v).strip() for v in s.tolist()]
+    kind = pd.api.types.infer_dtype(s, skipna=True)
+    if kind == "empty":
+        return np.full(len(s), "", dtype=object)
+    if kind == "string":  # only text (and empty cells)
+        stripped = s.astype(object).str.strip() if ptypes.is_object_dtype(s.dtype) else s.str.strip()
+        return stripped.to_numpy(dtype=object, na_value="")
+    idx, uniq = pd.factorize(s, use_na_sentinel=True)
+    u = np.asarray(uniq, dtype=object)
+    is_str = np.fromiter((type(v) is str for v in u), dtype=bool, count=len(u))
+    out = np.empty(len(u), dtype=object)
+    if is_str.any():
+        out[is_str] = pd.Series(u[is_str], dtype=object).str.strip().to_numpy(dtype=object)
+    others = np.flatnonzero(~is_str)
+    if others.size:
+        out[others] = [_cell_text(v).strip() for v in u[others]]
+    return np.append(out, "")[idx]  # idx -1 (empty cell) picks ""
 
 
 def _pattern_texts(masks: np.ndarray, describe) -> list[str]:

@@ -1,44 +1,84 @@
-"""Read a survey export (Excel workbook or CSV/text file) into a :class:`RawTable`.
+"""Read a survey export into a :class:`RawTable`.
 
-The reader knows nothing about the questionnaire: it returns the header and the cells as they are
-in the file, plus the row number of every data row as the user sees it in Excel or a text editor
-(the header is row 1), so that later messages can point at the right cell.
+The reader knows nothing about the questionnaire: it returns the column names and the cells as
+they are in the file, plus the row number of every data row as the user sees it in Excel or a
+text editor, so that later messages can point at the right cell. What the export itself declares
+(question texts, answer labels, missing-value codes) goes to the table's metadata.
 
-* ``.xlsx`` / ``.xlsm`` are read with openpyxl in read-only mode with cached formula values
-  (formulas are never evaluated).
-* ``.csv`` / ``.txt`` are decoded as UTF-8 (with or without BOM), UTF-16 (BOM) or GB18030 (a
-  superset of GBK, which Chinese Excel uses for "CSV"), and the separator (``,`` ``;`` or tab) is
-  taken from the header line. CSV cells are kept as text (``"007"`` stays ``"007"``).
+Formats (``format=``; ``"auto"`` detects them from the extension and the first rows, see
+:mod:`csi_survey.ingest.vendors` for each layout):
+
+* ``xlsx`` — ``.xlsx``/``.xlsm`` workbooks, read with python-calamine after the safety checks of
+  :mod:`csi_survey.ingest.safety` (zip bomb, XML entities, sheet extent, formula cells without a
+  stored value). Formulas are read as the values Excel stored, never evaluated. Booleans become
+  ``"TRUE"``/``"FALSE"``, date cells datetimes; numeric columns without empty cells whose values
+  are all whole numbers are ``int64`` (as openpyxl read them).
+* ``csv`` — ``.csv``/``.txt``/``.tsv`` text, decoded as UTF-8 (with or without BOM), UTF-16
+  (BOM, or detected from its NUL bytes) or GB18030 (a superset of GBK, which Chinese Excel uses for
+  "CSV"); the separator (``,`` ``;`` or tab) is taken from the header line. Cells are kept as text
+  (``"007"`` stays ``"007"``), pandas ``str`` dtype, except **decimal commas**: in a
+  ``;``-separated file, a column whose non-empty cells are all numbers written with a decimal
+  comma or as whole numbers (``7,5``, ``-0,25``, ``8``; at least one comma) becomes float64.
+  Thousands separators (``1.234,5``) are not interpreted.
+* ``qualtrics``, ``surveymonkey``, ``googleforms`` — the vendors' export layouts (CSV or XLSX).
+* ``spss`` — ``.sav``/``.zsav`` files, read with pyreadstat.
+
+Speed: text files are parsed by pyarrow's CSV reader (the parser behind pandas'
+``engine="pyarrow"``, used directly to pass ``newlines_in_values=True`` for quoted cells holding
+line breaks), every column as text, with ``ignore_empty_lines=False`` so that a blank line stays an
+all-empty row and the row numbers stay true. A file pyarrow refuses (rows with more or fewer fields
+than the header, a line of spaces, NUL bytes) or a missing pyarrow falls back to pandas' C engine,
+which gives the same table (or the precise error, e.g. "row 7 has 5 fields but the header has 4").
+
+Row numbers: header = row 1 for one-row headers (first data row = 2), the first data row is row 4
+of a Qualtrics export (3 header rows) and row 3 of a SurveyMonkey one; leading empty rows/lines
+before the header are skipped but counted; interior empty rows are kept as all-empty rows and
+trailing ones dropped. SPSS rows are case numbers (first case = 1).
 
 Every problem is raised as :class:`~csi_survey.exceptions.InputFileError` with a hint; no
-traceback of openpyxl, pandas or zipfile reaches the user.
+traceback of calamine, pyarrow, pandas, pyreadstat or zipfile reaches the user.
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
+import datetime as _dt
 import io
 import re
-import warnings
-import zipfile
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api import types as ptypes
 
-from ..exceptions import InputFileError
+from ..exceptions import InputFileError, SettingsError, check_choice
+from . import safety, vendors
+from .safety import Limits
+from .vendors import FORMATS
 
-__all__ = ["RawTable", "read_table", "SUPPORTED_EXTENSIONS", "column_letter"]
+__all__ = ["RawTable", "read_table", "SUPPORTED_EXTENSIONS", "FORMATS", "Limits", "column_letter"]
 
 #: File name extensions :func:`read_table` understands.
-SUPPORTED_EXTENSIONS = (".xlsx", ".xlsm", ".csv", ".txt")
+SUPPORTED_EXTENSIONS = (".xlsx", ".xlsm", ".csv", ".txt", ".tsv", ".sav", ".zsav")
 _EXCEL = (".xlsx", ".xlsm")
-_TEXT = (".csv", ".txt")
+_TEXT = (".csv", ".txt", ".tsv")
+_SPSS = (".sav", ".zsav")
 _SEPARATORS = (",", ";", "\t")
 _SEP_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+_KIND_NAMES = {"excel": "an Excel workbook", "text": "a text (CSV) file", "spss": "an SPSS data file"}
+_FORMAT_KINDS = {
+    "csv": ("text",),
+    "xlsx": ("excel",),
+    "qualtrics": ("text", "excel"),
+    "surveymonkey": ("text", "excel"),
+    "googleforms": ("text", "excel"),
+    "spss": ("spss",),
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,28 +88,32 @@ class RawTable:
     Attributes
     ----------
     frame:
-        Columns are the header names of the file (whitespace-stripped); cells as read (text,
-        numbers, dates; empty cells are NaN/None). Trailing empty rows are dropped, interior empty
-        rows are kept as all-empty rows.
+        Columns are the column names of the file (whitespace-stripped; for vendor layouts see
+        :mod:`~csi_survey.ingest.vendors`); cells as read (text, numbers, dates; empty cells are
+        NaN/None). Trailing empty rows are dropped, interior empty rows are kept as all-empty rows.
     row_numbers:
-        Per frame row, the row number as the user sees it (header = row 1, first data row = 2).
+        Per frame row, the row number as the user sees it (header = row 1, first data row = 2 for
+        a one-row header; SPSS: the case number).
     source:
         The file name, for messages.
     question_text:
         Column → question wording, where the export carries it (Qualtrics' second header row,
-        SPSS variable labels, SurveyMonkey's question row).
+        SPSS variable labels, SurveyMonkey's question row, Google Forms' headers).
     value_labels:
-        Column → {code: answer label} declared by the export (SPSS value labels).
+        Column → {code: answer label} declared by the export (SPSS value labels; Google Forms
+        answers such as ``10 - Extremely satisfied``, read as 10).
     missing_values:
         Column → codes the export declares as missing (SPSS user-missing values; Qualtrics'
-        ``-99`` "seen but unanswered"); the key ``"*"`` applies to every column.
+        ``-99`` "seen but unanswered"); the key ``"*"`` applies to every column. An entry is a code
+        (number or text) or a ``(lo, hi)`` tuple of numbers: the inclusive range ``lo ≤ x ≤ hi``
+        (SPSS missing ranges; ``-inf``/``inf`` for LOWEST/HIGHEST).
     format:
         The layout that was read: ``csv``, ``xlsx``, ``qualtrics``, ``surveymonkey``, ``spss``,
         ``googleforms`` (``table`` for a DataFrame).
     sheet:
-        The sheet name (workbooks) or None (text files).
+        The sheet name (workbooks) or None.
     encoding:
-        The encoding used to decode a text file, None for workbooks.
+        The encoding used to decode a text file (or passed for an SPSS file), None for workbooks.
     """
 
     frame: pd.DataFrame
@@ -89,7 +133,7 @@ class RawTable:
 
     def __repr__(self) -> str:
         where = self.location + (f", encoding {self.encoding}" if self.encoding else "")
-        return f"RawTable({where}: {len(self.frame)} rows × {self.frame.shape[1]} columns)"
+        return f"RawTable({where}, {self.format}: {len(self.frame)} rows × {self.frame.shape[1]} columns)"
 
 
 def _location(source: str, sheet: str | None) -> str:
@@ -107,36 +151,65 @@ def column_letter(position: int) -> str:
 
 
 # ====================================================================== entry point
-def read_table(path: str | Path, sheet: str | int | None = None, encoding: str | None = None) -> RawTable:
-    """Read an Excel workbook (``.xlsx``/``.xlsm``) or a CSV/text file (``.csv``/``.txt``).
+def read_table(
+    path: str | Path,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+    format: str = "auto",
+    limits: Limits | None = None,
+) -> RawTable:
+    """Read a survey export: an Excel workbook, a CSV/text file or an SPSS data file.
 
     Parameters
     ----------
     path:
-        The file.
+        The file (``.xlsx``, ``.xlsm``, ``.csv``, ``.txt``, ``.tsv``, ``.sav``, ``.zsav``).
     sheet:
-        Workbooks only: a sheet name or 0-based position; default the first sheet. For a text
-        file only ``None`` or ``0`` are accepted.
+        Workbooks only: a sheet name or 0-based position; default the first worksheet. For other
+        files only ``None`` or ``0`` are accepted.
     encoding:
-        Text files only: the encoding to use instead of detecting it.
+        Text files: the encoding to use instead of detecting it. SPSS files: the encoding of an
+        old file that does not record it.
+    format:
+        ``"auto"`` (default: from the extension and the first rows), ``"csv"``, ``"xlsx"``,
+        ``"qualtrics"``, ``"surveymonkey"``, ``"spss"`` or ``"googleforms"``. An explicit vendor
+        format is checked against the file's header rows.
+    limits:
+        What the reader agrees to load (:class:`~csi_survey.ingest.safety.Limits`); default
+        ``Limits()``.
 
     Raises
     ------
+    SettingsError
+        ``format`` or ``limits`` is not an allowed value.
     InputFileError
-        The file is missing, not a file, of an unsupported type, corrupt, empty, cannot be
-        decoded, the sheet does not exist, or the header has duplicate column names.
+        The file is missing, not a file, of an unsupported type or not of the requested format,
+        corrupt, unsafe or beyond the limits, empty, cannot be decoded, the sheet does not exist,
+        or the header has duplicate column names.
     """
+    check_choice("format", format, FORMATS)
+    if limits is None:
+        limits = Limits()
+    elif not isinstance(limits, Limits):
+        raise SettingsError(
+            f"limits must be a Limits object; got {type(limits).__name__}",
+            hint="pass limits=Limits(max_cells=..., ...) (from csi_survey.ingest.safety), or leave it out.",
+        )
     p = Path(path)
     name = p.name or str(path)
-    if not p.exists():
+    try:
+        exists, is_dir = p.exists(), p.is_dir()
+    except OSError as exc:
+        raise _os_error(name, exc) from None
+    if not exists:
         raise InputFileError(
             f"The responses file {str(path)!r} does not exist",
             hint=f"check the file name and folder (a relative path is taken from the current directory, {Path.cwd()}).",
         )
-    if p.is_dir():
+    if is_dir:
         raise InputFileError(
             f"{str(path)!r} is a folder, not a responses file",
-            hint="pass the path of the exported file itself (.xlsx, .xlsm, .csv or .txt).",
+            hint="pass the path of the exported file itself (.xlsx, .csv, .sav, …).",
         )
     ext = p.suffix.lower()
     if ext not in SUPPORTED_EXTENSIONS:
@@ -144,7 +217,7 @@ def read_table(path: str | Path, sheet: str | int | None = None, encoding: str |
         extra = " Save old .xls workbooks as .xlsx in Excel first." if ext in (".xls", ".xlsb", ".ods") else ""
         raise InputFileError(
             f"{name} has {kind}, which csi-survey cannot read; supported: {', '.join(SUPPORTED_EXTENSIONS)}",
-            hint="export the responses as an Excel workbook (.xlsx) or as CSV (.csv)." + extra,
+            hint="export the responses as an Excel workbook (.xlsx), as CSV (.csv) or as SPSS (.sav)." + extra,
         )
     try:
         size = p.stat().st_size
@@ -155,14 +228,40 @@ def read_table(path: str | Path, sheet: str | int | None = None, encoding: str |
             f"{name} is empty (0 bytes): there is no header row",
             hint="export the responses again; the first row must hold the column names.",
         )
-    if ext in _EXCEL:
-        return _read_excel(p, name, sheet)
-    if sheet not in (None, 0):
+    safety.check_file_size(size, name, limits)
+    kind = "excel" if ext in _EXCEL else "spss" if ext in _SPSS else "text"
+    if format != "auto" and kind not in _FORMAT_KINDS[format]:
+        raise _wrong_format(name, format, kind)
+    if kind != "excel" and sheet is not None and not (isinstance(sheet, (int, np.integer)) and sheet == 0):
         raise InputFileError(
-            f"{name} is a text (CSV) file, which has no sheets; got sheet={sheet!r}",
-            hint="leave out the sheet option (--sheet) for CSV files.",
+            f"{name} is {_KIND_NAMES[kind]}, which has no sheets; got sheet={sheet!r}",
+            hint="leave out the sheet option (--sheet) for CSV and SPSS files.",
         )
-    return _read_text(p, name, encoding)
+    if kind == "spss":
+        frame, rows, qt, vl, mv = vendors.read_spss(p, name, encoding, limits.max_cells)
+        return RawTable(
+            frame=frame, row_numbers=rows, source=name, sheet=None, encoding=encoding,
+            question_text=qt, value_labels=vl, missing_values=mv, format="spss",
+        )
+    grid = _excel_grid(p, name, sheet, limits) if kind == "excel" else _text_grid(p, name, encoding)
+    return _assemble(grid, format, name)
+
+
+def _wrong_format(name: str, fmt: str, kind: str) -> InputFileError:
+    fitting = {
+        "text": "csv, qualtrics, surveymonkey or googleforms",
+        "excel": "xlsx, qualtrics, surveymonkey or googleforms",
+        "spss": "spss",
+    }[kind]
+    needs = {
+        "csv": "a text (CSV) file (.csv, .txt, .tsv)",
+        "xlsx": "an Excel workbook (.xlsx, .xlsm)",
+        "spss": "an SPSS data file (.sav, .zsav)",
+    }.get(fmt, "a CSV file or an Excel workbook")
+    return InputFileError(
+        f"format={fmt!r} needs {needs}, but {name} is {_KIND_NAMES[kind]}",
+        hint=f"leave out the format (format='auto', no --format) to detect it, or use a format for this file: {fitting}.",
+    )
 
 
 def _os_error(name: str, exc: OSError) -> InputFileError:
@@ -174,62 +273,88 @@ def _os_error(name: str, exc: OSError) -> InputFileError:
     return InputFileError(f"{name} cannot be read: {exc.strerror or exc}", hint="check the file and try again.")
 
 
-# ====================================================================== Excel
-def _read_excel(p: Path, name: str, sheet: str | int | None) -> RawTable:
-    import openpyxl
+# ====================================================================== the grid of cells
+@dataclass
+class _Grid:
+    """The cells of a sheet or text file, from the header row on."""
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl's "extension is not supported" notices
-            wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
-    except MemoryError:
-        raise
-    except OSError as exc:
-        if isinstance(exc, PermissionError):
-            raise _os_error(name, exc) from None
-        raise _not_a_workbook(name, exc) from None
-    except Exception as exc:  # zipfile.BadZipFile, InvalidFileException, KeyError, XML errors, …
-        raise _not_a_workbook(name, exc) from None
-    try:
-        sheet_name, ws = _pick_sheet(wb, name, sheet)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                rows, row_nos = _excel_rows(ws)
-        except MemoryError:
-            raise
-        except Exception as exc:
-            raise InputFileError(
-                f"Sheet {sheet_name!r} of {name} cannot be read: the workbook is damaged ({type(exc).__name__}: {exc})",
-                hint="open the file in Excel, save it again as .xlsx and retry.",
-            ) from None
-    finally:
-        wb.close()
-    if not rows:
-        raise InputFileError(
-            f"Sheet {sheet_name!r} of {name} is empty: there is no header row",
-            hint="choose the sheet that holds the responses (option --sheet), with the column names in the first row.",
-        )
-    header, body = rows[0], rows[1:]
-    return _build(header, body, np.asarray(row_nos[1:], dtype=np.int64), name, sheet_name, None, excel=True)
+    head: list[list]  # the first (up to) three rows, cells as read, None for empty
+    body: Callable[[int], tuple[pd.DataFrame, np.ndarray]]  # rows from k on, positional columns; row numbers
+    excel: bool
+    sheet: str | None = None
+    encoding: str | None = None
+    sep: str | None = None
 
 
-def _not_a_workbook(name: str, exc: BaseException) -> InputFileError:
-    detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    return InputFileError(
-        f"{name} is not a readable Excel workbook ({detail})",
-        hint="the file may be damaged, password-protected, or another format renamed to .xlsx; "
-        "open it in Excel and save it as 'Excel Workbook (.xlsx)' or export CSV.",
+def _assemble(grid: _Grid, fmt: str, name: str) -> RawTable:
+    where = _location(name, grid.sheet)
+    explicit = fmt != "auto"
+    if not explicit:
+        fmt = vendors.detect(grid.head) or ("xlsx" if grid.excel else "csv")
+    lay = vendors.layout(fmt, grid.head, where, explicit=explicit)
+    body, row_nos = grid.body(lay.header_rows)
+    frame, row_nos, by_pos = _build(lay.names, body, row_nos, where, trim=not grid.excel)
+    question_text = {by_pos[j]: t for j, t in lay.question_text.items() if j in by_pos and t}
+    value_labels: dict[str, dict[Any, str]] = {}
+    if grid.sep == ";":
+        frame = _decimal_commas(frame)
+    if fmt == "googleforms":
+        frame, value_labels = _google_labels(frame)
+    return RawTable(
+        frame=frame, row_numbers=row_nos, source=name, sheet=grid.sheet, encoding=grid.encoding,
+        question_text=question_text, value_labels=value_labels, missing_values=dict(lay.missing_values),
+        format=fmt,
     )
 
 
-def _pick_sheet(wb, name: str, sheet: str | int | None):
-    names = list(wb.sheetnames)
+# ====================================================================== Excel
+def _excel_grid(p: Path, name: str, sheet: str | int | None, limits: Limits) -> _Grid:
+    try:
+        with safety.open_xlsx(p, name, limits) as pkg:
+            entry = _pick_sheet(pkg.sheets, name, sheet)
+            pkg.verify(entry)
+    except OSError as exc:
+        raise _os_error(name, exc) from None
+    rows = _calamine_rows(p, name, entry.name)
+    first = next((i for i, r in enumerate(rows) if not _row_blank(r)), None)
+    if first is None:
+        raise InputFileError(
+            f"Sheet {entry.name!r} of {name} is empty: there is no header row",
+            hint="choose the sheet that holds the responses (option --sheet), with the column names in the first row.",
+        )
+    last = next(i for i in range(len(rows) - 1, -1, -1) if not _row_blank(rows[i]))
+    rows = rows[first: last + 1]
+    width = max(len(r) for r in rows)
+    arr = np.array(rows, dtype=object) if all(len(r) == width for r in rows) else None
+    if arr is None or arr.shape != (len(rows), width):
+        arr = np.empty((len(rows), width), dtype=object)
+        for i, r in enumerate(rows):
+            arr[i, : len(r)] = r
+    del rows
+    if arr.size:
+        arr[arr == ""] = None
+    row_nos = np.arange(first + 1, last + 2, dtype=np.int64)
+    head = [[_excel_value(v) for v in r] for r in arr[:3].tolist()]
+
+    def body(k: int) -> tuple[pd.DataFrame, np.ndarray]:
+        return _excel_frame(arr[k:], width), row_nos[k:]
+
+    return _Grid(head=head, body=body, excel=True, sheet=entry.name)
+
+
+def _excel_value(v):
+    if type(v) is bool:
+        return "TRUE" if v else "FALSE"
+    return v
+
+
+def _pick_sheet(sheets: list[safety.SheetEntry], name: str, sheet: str | int | None) -> safety.SheetEntry:
+    names = [s.name for s in sheets]
     listed = ", ".join(repr(s) for s in names)
     if sheet is None:
-        for s in names:
-            if hasattr(wb[s], "iter_rows"):
-                return s, wb[s]
+        for s in sheets:
+            if s.kind == "worksheet":
+                return s
         raise InputFileError(f"{name} has no worksheet (only chart sheets: {listed})", hint="export the responses to a worksheet.")
     if isinstance(sheet, (int, np.integer)) and not isinstance(sheet, bool):
         if not 0 <= int(sheet) < len(names):
@@ -238,65 +363,97 @@ def _pick_sheet(wb, name: str, sheet: str | int | None):
                 f"(numbered from 0): {listed}",
                 hint="pass a sheet name or a position from 0 to " + str(len(names) - 1) + ".",
             )
-        chosen = names[int(sheet)]
+        chosen = sheets[int(sheet)]
     else:
         wanted = str(sheet)
-        if wanted in names:
-            chosen = wanted
+        exact = [s for s in sheets if s.name == wanted]
+        if exact:
+            chosen = exact[0]
         else:
-            loose = [s for s in names if s.strip().casefold() == wanted.strip().casefold()]
+            loose = [s for s in sheets if s.name.strip().casefold() == wanted.strip().casefold()]
             if len(loose) != 1:
                 raise InputFileError(
                     f"Sheet {wanted!r} not found in {name}; the sheets are: {listed}",
                     hint="pass one of these sheet names (option --sheet), or its position counted from 0.",
                 )
             chosen = loose[0]
-    ws = wb[chosen]
-    if not hasattr(ws, "iter_rows"):
+    if chosen.kind != "worksheet":
+        what = "a chart sheet" if chosen.kind == "chartsheet" else f"a {chosen.kind}"
         raise InputFileError(
-            f"Sheet {chosen!r} of {name} is a chart sheet, not a table; the sheets are: {listed}",
+            f"Sheet {chosen.name!r} of {name} is {what}, not a table; the sheets are: {listed}",
             hint="pass the sheet that holds the responses.",
         )
-    return chosen, ws
+    return chosen
 
 
-def _excel_rows(ws) -> tuple[list[tuple], list[int]]:
-    """Rows from the first non-empty row to the last non-empty row, with their sheet row numbers.
+def _calamine_rows(p: Path, name: str, sheet_name: str) -> list[list]:
+    from python_calamine import CalamineWorkbook
 
-    Booleans become ``"TRUE"``/``"FALSE"`` (as Excel shows them) so that they are not taken for 1/0.
-    """
-    if hasattr(ws, "reset_dimensions"):
-        ws.reset_dimensions()  # the stored dimension is often wrong in exported files; read all rows
-    rows: list[tuple] = []
-    row_nos: list[int] = []
-    last_nonempty = -1
-    for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
-        nonempty = False
-        has_bool = False
-        for v in row:
-            if v is None:
-                continue
-            if type(v) is str:
-                if not nonempty and v.strip():
-                    nonempty = True
-            else:
-                nonempty = True
-                if type(v) is bool:
-                    has_bool = True
-        if not rows and not nonempty:
-            continue  # leading empty rows: the header is the first non-empty row
-        if has_bool:
-            row = tuple(("TRUE" if v else "FALSE") if type(v) is bool else v for v in row)
-        rows.append(row)
-        row_nos.append(number)
-        if nonempty:
-            last_nonempty = len(rows) - 1
-    del rows[last_nonempty + 1:]
-    del row_nos[last_nonempty + 1:]
-    return rows, row_nos
+    try:
+        wb = CalamineWorkbook.from_path(str(p))
+        try:
+            return wb.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+        finally:
+            close = getattr(wb, "close", None)  # python-calamine >= 0.3
+            if close is not None:
+                close()
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except BaseException as exc:  # CalamineError, and pyo3's PanicException (a BaseException)
+        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        raise InputFileError(
+            f"Sheet {sheet_name!r} of {name} cannot be read: the workbook is damaged ({detail})",
+            hint="open the file in Excel, save it again as .xlsx and retry.",
+        ) from None
+
+
+def _row_blank(row: Sequence[object]) -> bool:
+    for v in row:
+        if v is None:
+            continue
+        if isinstance(v, str):
+            if v.strip():
+                return False
+            continue
+        return False
+    return True
+
+
+_KIND = {bool: 1, _dt.date: 2}  # cells to convert in object columns (datetime.datetime is not listed)
+
+
+def _excel_frame(arr: np.ndarray, width: int) -> pd.DataFrame:
+    """Body cells → DataFrame: dtypes inferred per column, booleans as TRUE/FALSE, dates as datetimes,
+    whole numbers without empty cells as int64."""
+    if arr.shape[0] == 0:
+        return pd.DataFrame({k: pd.Series(dtype=object) for k in range(width)})
+    frame = pd.DataFrame(arr, columns=range(width)).infer_objects()
+    for k in range(width):
+        s = frame[k]
+        dt = s.dtype
+        if ptypes.is_bool_dtype(dt):
+            frame[k] = s.map({True: "TRUE", False: "FALSE"}).astype(object)
+        elif dt == object:
+            values = s.to_numpy()
+            kinds = np.fromiter((_KIND.get(type(v), 0) for v in values), dtype=np.int8, count=len(values))
+            if kinds.any():
+                values = values.copy()
+                is_bool = kinds == 1
+                values[is_bool] = np.where(values[is_bool].astype(bool), "TRUE", "FALSE")
+                for i in np.flatnonzero(kinds == 2):  # a date-formatted cell: a datetime, as Excel holds it
+                    values[i] = _dt.datetime.combine(values[i], _dt.time())
+                frame[k] = pd.Series(values, dtype=object).infer_objects()
+        elif dt == np.float64:
+            x = s.to_numpy()
+            if len(x) and np.isfinite(x).all() and (np.abs(x) < 2**53).all() and (x == np.round(x)).all():
+                frame[k] = x.astype(np.int64)
+    return frame
 
 
 # ====================================================================== text
+_UTF8 = ("utf-8", "utf-8-sig")
+
+
 def _decode(raw: bytes, name: str, encoding: str | None) -> tuple[str, str]:
     if encoding is not None:
         try:
@@ -311,12 +468,18 @@ def _decode(raw: bytes, name: str, encoding: str | None) -> tuple[str, str]:
                 f"{name} cannot be decoded as {encoding}: invalid byte(s) at position {exc.start}",
                 hint="leave out the encoding to detect it, or pass the encoding the file was saved with.",
             ) from None
+        except (UnicodeError, ValueError, TypeError) as exc:
+            raise InputFileError(
+                f"{name} cannot be decoded as {encoding} ({exc})",
+                hint="leave out the encoding to detect it, or pass the encoding the file was saved with.",
+            ) from None
     if raw.startswith(b"\xef\xbb\xbf"):
         candidates = ["utf-8-sig"]
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         candidates = ["utf-16"]
     elif _looks_utf16(raw):
-        candidates = ["utf-16-le" if raw[1:2] == b"\x00" else "utf-16-be"]
+        head = raw[:400]
+        candidates = ["utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"]
     else:
         candidates = ["utf-8", "gb18030"]
     for enc in candidates:
@@ -332,12 +495,13 @@ def _decode(raw: bytes, name: str, encoding: str | None) -> tuple[str, str]:
 
 
 def _looks_utf16(raw: bytes) -> bool:
-    head = raw[:200]
+    """UTF-16 without BOM: the ASCII characters (separators, digits, line ends) put NUL bytes on one
+    parity (odd positions for little-endian); CJK text has few NULs, but they are not balanced."""
+    head = raw[:400]
     if len(head) < 4 or b"\x00" not in head:
         return False
-    odd_zero = head[1::2].count(0) / max(1, len(head[1::2]))
-    even_zero = head[0::2].count(0) / max(1, len(head[0::2]))
-    return odd_zero > 0.7 or even_zero > 0.7
+    z_odd, z_even = head[1::2].count(0), head[0::2].count(0)
+    return max(z_odd, z_even) >= 2 and max(z_odd, z_even) >= 4 * min(z_odd, z_even)
 
 
 def _sniff_separator(line: str) -> str:
@@ -352,20 +516,32 @@ def _sniff_separator(line: str) -> str:
     return best if counts[best] > 0 else ","
 
 
+def _refuse_binary(raw: bytes, name: str) -> None:
+    """A workbook or SPSS file saved under a text extension gets a precise message."""
+    if raw.startswith(b"PK\x03\x04"):
+        what, fix = "an Excel workbook (a zip file)", "rename it to .xlsx"
+    elif raw.startswith((b"$FL2", b"$FL3")):
+        what, fix = "an SPSS data file", "rename it to .sav"
+    elif raw.startswith(b"\xd0\xcf\x11\xe0"):
+        what, fix = "an old Excel (.xls) workbook or another Office file", "open it in Excel and save it as .xlsx or CSV"
+    else:
+        return
+    raise InputFileError(f"{name} is {what}, not a text (CSV) file", hint=f"{fix} and read it again.")
+
+
 _FIELDS_RE = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
-def _read_text(p: Path, name: str, encoding: str | None) -> RawTable:
+def _text_grid(p: Path, name: str, encoding: str | None) -> _Grid:
     try:
         raw = p.read_bytes()
     except OSError as exc:
         raise _os_error(name, exc) from None
+    _refuse_binary(raw, name)
     text, used = _decode(raw, name, encoding)
-    if text.startswith("\ufeff"):
-        text = text[1:]
     # leading blank lines: the header is the first non-blank line (row numbers stay true)
+    pos = 1 if text.startswith("\ufeff") else 0
     lines_skipped = 0
-    pos = 0
     while True:
         nl = text.find("\n", pos)
         line = text[pos:] if nl < 0 else text[pos:nl]
@@ -373,15 +549,87 @@ def _read_text(p: Path, name: str, encoding: str | None) -> RawTable:
             break
         lines_skipped += 1
         pos = nl + 1
-    text = text[pos:]
-    nl = text.find("\n")
-    first_line = text if nl < 0 else text[:nl]
-    if not text.strip():
+    if not line.strip():
         raise InputFileError(
             f"{name} holds no data: there is no header row",
             hint="export the responses again; the first row must hold the column names.",
         )
-    sep = _sniff_separator(first_line)
+    sep = _sniff_separator(line)
+
+    frame = _read_arrow(raw, text, pos, used, sep)
+    if frame is None:
+        frame = _read_c(text[pos:], name, sep, lines_skipped)
+    del raw, text
+    row_nos = np.arange(1, len(frame) + 1, dtype=np.int64) + lines_skipped
+    width = frame.shape[1]
+    head_df = frame.iloc[:3]
+    head = [[None if _is_blank(v) and not isinstance(v, str) else v for v in r] for r in head_df.to_numpy(dtype=object).tolist()]
+
+    def body(k: int) -> tuple[pd.DataFrame, np.ndarray]:
+        sub = frame.iloc[k:].reset_index(drop=True)
+        sub.columns = range(width)
+        return sub, row_nos[k:]
+
+    return _Grid(head=head, body=body, excel=False, encoding=used, sep=sep)
+
+
+def _read_arrow(raw: bytes, text: str, pos: int, used: str, sep: str) -> pd.DataFrame | None:
+    """pyarrow's CSV reader (the parser of pandas' ``engine="pyarrow"``), every column as text;
+    None when pyarrow is missing or refuses the file (the C engine then reads it).
+
+    Used directly rather than through pandas to set ``newlines_in_values`` (quoted cells holding
+    line breaks; pandas does not pass it, and without it the multithreaded chunker cannot split such
+    a file safely) and the column types (all text: ``007`` stays ``007``; pandas passes ``dtype=str``
+    to the parser only with pyarrow >= 25). ``ignore_empty_lines=False``: a blank line is an
+    all-empty row, so the row numbers stay true.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+    except ImportError:
+        return None
+    try:
+        codec = codecs.lookup(used).name
+    except LookupError:
+        return None
+    if codec in _UTF8:
+        offset = len(text[:pos].encode("utf-8"))
+        if codec == "utf-8-sig" and raw.startswith(b"\xef\xbb\xbf"):
+            offset += 3
+        data = raw[offset:] if offset else raw
+    else:
+        data = text[pos:].encode("utf-8")
+    if b"\x00" in data:
+        return None
+    try:
+        first = next(csv.reader(io.StringIO(text[pos: pos + 1_000_000]), delimiter=sep))
+        read_options = pacsv.ReadOptions(autogenerate_column_names=True, use_threads=True)
+        quoted = b'"' in data  # only quoted cells can hold line breaks; the option slows parsing down
+        parse_options = pacsv.ParseOptions(delimiter=sep, newlines_in_values=quoted, ignore_empty_lines=False)
+        convert_options = pacsv.ConvertOptions(
+            column_types={f"f{i}": pa.string() for i in range(len(first))},
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+        )
+        table = pacsv.read_csv(
+            pa.BufferReader(data), read_options=read_options, parse_options=parse_options,
+            convert_options=convert_options,
+        )
+        frame = table.to_pandas()
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except BaseException:  # ArrowInvalid (ragged rows, …), csv.Error, StopIteration
+        return None
+    if frame.shape[0] == 0:
+        return None
+    if not all(ptypes.is_string_dtype(t) or t == object for t in frame.dtypes):
+        return None
+    frame.columns = range(frame.shape[1])
+    return frame
+
+
+def _read_c(text: str, name: str, sep: str, lines_skipped: int) -> pd.DataFrame:
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -414,15 +662,59 @@ def _read_text(p: Path, name: str, encoding: str | None) -> RawTable:
             f"{name} holds no data: there is no header row",
             hint="export the responses again; the first row must hold the column names.",
         ) from None
-    except (ValueError, UnicodeError) as exc:
+    except MemoryError:
+        raise
+    except Exception as exc:  # ValueError, UnicodeError, csv.Error, OverflowError, …
         raise InputFileError(f"{name} cannot be read as CSV: {exc}", hint="check the file's format.") from None
+    frame = frame.astype("str")
+    frame.columns = range(frame.shape[1])
+    return frame
 
-    values = frame.to_numpy(dtype=object)
-    header = tuple(values[0]) if len(values) else ()
-    body = frame.iloc[1:].reset_index(drop=True)
-    body.columns = range(body.shape[1])
-    row_nos = np.arange(2, len(body) + 2, dtype=np.int64) + lines_skipped
-    return _build(header, body, row_nos, name, None, used, excel=False)
+
+_DECIMAL_COMMA = r"\s*[+-]?(?:\d+(?:,\d*)?|,\d+)\s*"
+
+
+def _decimal_commas(frame: pd.DataFrame) -> pd.DataFrame:
+    """``;``-separated files: columns of numbers written with a decimal comma → float64."""
+    changed: dict[str, pd.Series] = {}
+    for col in frame.columns:
+        s = frame[col]
+        if not ptypes.is_string_dtype(s.dtype):
+            continue
+        try:
+            if not s.str.contains(",", regex=False, na=False).any():
+                continue
+            stripped = s.str.strip()
+            filled = s.notna() & stripped.ne("").fillna(False).astype(bool)
+            if not stripped[filled].str.fullmatch(_DECIMAL_COMMA).all():
+                continue
+            numbers = pd.to_numeric(stripped.where(filled).str.replace(",", ".", regex=False), errors="raise")
+        except (AttributeError, TypeError, ValueError):
+            continue
+        changed[col] = numbers.astype(np.float64)
+    if not changed:
+        return frame
+    frame = frame.copy()
+    for col, s in changed.items():
+        frame[col] = s
+    return frame
+
+
+def _google_labels(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, dict[Any, str]]]:
+    labels: dict[str, dict[Any, str]] = {}
+    changed: dict[str, pd.Series] = {}
+    for col in list(frame.columns)[1:]:
+        s = frame[col]
+        if ptypes.is_numeric_dtype(s.dtype) or ptypes.is_datetime64_any_dtype(s.dtype):
+            continue
+        res = vendors.labelled_numbers(s)
+        if res is not None:
+            changed[col], labels[col] = res
+    if changed:
+        frame = frame.copy()
+        for col, s in changed.items():
+            frame[col] = s
+    return frame, labels
 
 
 # ====================================================================== common
@@ -446,37 +738,29 @@ def _header_name(v) -> str:
 
 
 def _build(
-    header: tuple,
-    body: list[tuple] | pd.DataFrame,
+    header: Sequence[object],
+    frame: pd.DataFrame,
     row_nos: np.ndarray,
-    name: str,
-    sheet: str | None,
-    encoding: str | None,
+    where: str,
     *,
-    excel: bool,
-) -> RawTable:
-    where = _location(name, sheet)
-    if isinstance(body, pd.DataFrame):
-        frame = body
-        width = max(len(header), frame.shape[1])
-    else:
-        width = max([len(header)] + [len(r) for r in body])
-        if body:
-            frame = pd.DataFrame([tuple(r) + (None,) * (width - len(r)) for r in body], columns=range(width))
-        else:
-            frame = pd.DataFrame({k: pd.Series(dtype=object) for k in range(width)})
+    trim: bool,
+) -> tuple[pd.DataFrame, np.ndarray, dict[int, str]]:
+    """Name the columns; returns the frame, its row numbers and column position → final name."""
+    width = max(len(header), frame.shape[1])
+    if frame.shape[1] < width:
+        frame = frame.reindex(columns=range(width))
     names = [_header_name(v) for v in header] + [""] * (width - len(header))
 
-    if not excel:
+    if trim:
         frame = _trim_trailing_empty_rows(frame)
-        row_nos = row_nos[: len(frame)]
+    row_nos = np.asarray(row_nos[: len(frame)], dtype=np.int64)
 
     # columns without a header: dropped when empty, otherwise named after their column letter
     keep = []
     for k, nm in enumerate(names):
         if nm:
             keep.append(k)
-        elif k < frame.shape[1] and not _column_blank(frame.iloc[:, k]):
+        elif not _column_blank(frame.iloc[:, k]):
             names[k] = f"Unnamed: {column_letter(k)}"
             keep.append(k)
     if not keep:
@@ -500,7 +784,7 @@ def _build(
         frame = frame.iloc[:, keep]
     frame = frame.set_axis([names[k] for k in keep], axis=1)
     frame = frame.reset_index(drop=True)
-    return RawTable(frame=frame, row_numbers=np.asarray(row_nos, dtype=np.int64), source=name, sheet=sheet, encoding=encoding)
+    return frame, row_nos, {k: names[k] for k in keep}
 
 
 def _col_ref(k: int) -> str:

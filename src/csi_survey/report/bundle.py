@@ -109,8 +109,11 @@ TEXT_COLUMNS: dict[str, frozenset[str]] = {
         "segment_differences": ("segment_column", "segment_a", "segment_b", "statistic", "source", "target", "method"),
         "wave_index": ("construct", "label", "status"),
         "wave_changes": ("construct", "label"),
-        "missing": ("item", "construct"),
+        "missing": ("item", "construct", "method"),
         "excluded": ("reason",),
+        "flags": ("respondent_id", "flag", "detail", "action"),
+        "data_quality": ("flag", "policy", "note"),
+        "weight_summary": ("statistic", "column", "category"),
         "bootstrap": ("statistic", "source", "target"),
         "bootstrap_failures": ("reason",),
     }.items()

@@ -47,6 +47,14 @@ def run_tables(fit: Any, data: Any | None = None, quality: Any | None = None) ->
     if data is not None:
         tables["excluded.csv"] = data.excluded
         tables["missing.csv"] = data.missing
+        if getattr(data, "flags", None) is not None:
+            tables["flags.csv"] = data.flags
+        if getattr(data, "quality_summary", None) is not None:
+            tables["data_quality.csv"] = data.quality_summary
+        if getattr(data, "weight", None) is not None:
+            from ..weights import weight_summary
+
+            tables["weight_summary.csv"] = weight_summary(data)
     else:
         tables["excluded.csv"] = pd.DataFrame({"row": pd.Series(dtype="int64"), "respondent_id": pd.Series(dtype=str), "reason": pd.Series(dtype=str)})
 
@@ -72,7 +80,8 @@ def run_tables(fit: Any, data: Any | None = None, quality: Any | None = None) ->
             ("Rows read", data.n_read),
             ("Respondents used", data.n_used),
             ("Rows excluded", data.n_excluded),
-            ("Missing values", "replaced by the item mean" if data.missing_method == "mean" else "listwise deletion"),
+            ("Missing values", {"mean": "replaced by the item mean", "model": "imputed from the other items (iterative imputation)",
+                                "listwise": "listwise deletion"}.get(data.missing_method, data.missing_method)),
             ("Values replaced", int(data.missing["n_replaced"].sum())),
         ]
     else:

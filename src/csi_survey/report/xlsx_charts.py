@@ -176,6 +176,9 @@ TABLE_SHEETS: tuple[_TableSheet, ...] = (
     _TableSheet("bootstrap", "Bootstrap", "Bootstrap standard errors, t and p values and intervals of every estimate."),
     _TableSheet("bootstrap_failures", "Bootstrap failures", "Bootstrap resamples that could not be estimated, with the reason."),
     _TableSheet("missing", "Missing", "Missing answers per item among the respondents used."),
+    _TableSheet("data_quality", "Data quality", "Data-quality rules: policy and how many respondents each flagged or excluded."),
+    _TableSheet("flags", "Flags", "Every data-quality flag raised, with the row as in the input sheet and what was done."),
+    _TableSheet("weight_summary", "Survey weights", "Survey weights: effective sample size, design effect, range, and achieved vs target margins."),
     _TableSheet("excluded", "Excluded", "Rows not used, with the reason (row as in the input sheet)."),
 )
 _KNOWN = {spec.table for spec in TABLE_SHEETS} | {"scores"}
