@@ -12,20 +12,24 @@ DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 BLOCK = re.compile(r"```python\n(.*?)```", re.S)
 
 
-def _blocks():
+def _documents():
     for path in DOCS:
-        for k, code in enumerate(BLOCK.findall(path.read_text(encoding="utf-8"))):
-            yield pytest.param(code, id=f"{path.name}[{k}]")
+        blocks = BLOCK.findall(path.read_text(encoding="utf-8"))
+        if blocks:
+            yield pytest.param(path, blocks, id=path.name)
 
 
-@pytest.mark.parametrize("code", list(_blocks()))
-def test_python_examples_in_the_docs_run(code, tmp_path, monkeypatch):
+@pytest.mark.parametrize("path, blocks", list(_documents()))
+def test_python_examples_in_the_docs_run(path, blocks, tmp_path, monkeypatch):
+    """Each page's Python blocks run in order in one namespace, as a reader would run them."""
     (tmp_path / "examples").symlink_to(ROOT / "examples")
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
-    exec(compile(code, "<docs>", "exec"), namespace)  # noqa: S102 - our own documentation
-    if "fit" in namespace:
-        assert namespace["fit"].n > 0
+    for k, code in enumerate(blocks):
+        try:
+            exec(compile(code, f"<{path.name} block {k + 1}>", "exec"), namespace)  # noqa: S102 - our own documentation
+        except Exception as exc:  # pragma: no cover - the message says which block broke
+            pytest.fail(f"{path.name}, Python block {k + 1} failed: {type(exc).__name__}: {exc}")
 
 
 def test_the_readme_starts_with_the_two_setup_commands():
@@ -36,3 +40,35 @@ def test_the_readme_starts_with_the_two_setup_commands():
     assert first_block[1] == "bash .ci/run"  # the test set-up (system packages, extras) and the test command
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert ".venv/bin/python -m pytest" in ci and "pip install" in ci and "chromium" in ci
+
+
+def test_the_docs_build_in_strict_mode(tmp_path):
+    """`python -m sphinx -W --keep-going -b html docs OUT`: broken links or missing references fail."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", str(ROOT / "docs"), str(tmp_path / "html")],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (tmp_path / "html" / "index.html").exists() and (tmp_path / "html" / "tutorial.html").exists()
+
+
+def test_the_cli_reference_matches_the_app():
+    from csi_survey.cli import cli_reference
+
+    assert (ROOT / "docs" / "cli.md").read_text(encoding="utf-8") == cli_reference(), "run the docs build to regenerate docs/cli.md"
+
+
+def test_the_error_catalog_lists_every_error_class_raised():
+    import sys
+
+    sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+    from error_catalog import collect
+
+    rows = collect(ROOT / "src" / "csi_survey")
+    raised = {r["error"] for r in rows}
+    assert {"SpecError", "InputFileError", "DataValidationError", "EstimationError", "ConvergenceError",
+            "SingularMatrixError", "ReportError", "SettingsError"} <= raised
+    assert len(rows) > 100 and all(r["message"] for r in rows)

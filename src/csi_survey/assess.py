@@ -28,10 +28,10 @@ criterion              flag when                   reference
 ``rho_c``              ρ_C < 0.70                  Hair et al. (2019)
 ``rho_c_redundant``    ρ_C > 0.95                  Hair et al. (2019): "redundant items"
 ``ave``                AVE < 0.50                  Fornell & Larcker (1981)
-``fornell_larcker``    √AVE_j < |φ_jk|             Fornell & Larcker (1981)
+``fornell_larcker``    √AVE_j < abs(φ_jk)          Fornell & Larcker (1981)
 ``htmt``               HTMT > 0.90                 Henseler, Ringle & Sarstedt (2015) (0.85 is the
                                                    conservative alternative for distinct concepts)
-``cross_loading``      |λ_ik| > |λ_ij| (k ≠ j)     Chin (1998); Hair et al. (2019)
+``cross_loading``      abs(λ_ik) > abs(λ_ij)       Chin (1998); Hair et al. (2019) (k ≠ j)
 ``item_vif``           VIF > 5                     Hair et al. (2019)
 ``inner_vif``          VIF > 5                     Hair et al. (2019) (values of 3–5 can already
                                                    indicate collinearity)
@@ -151,11 +151,16 @@ def htmt_matrix(R: np.ndarray, blocks: Sequence[Sequence[int] | np.ndarray], *, 
         correlations (as semTools' ``htmt(absolute = TRUE)``). This only matters when some
         items correlate negatively, e.g. a reverse-worded item that was not recoded. (cSEM
         differs in that case: it always averages the *absolute* heterotrait correlations,
-        re-applies a common sign, and with ``.absolute = TRUE`` returns |HTMT|.)
+        re-applies a common sign, and with ``.absolute = TRUE`` returns abs(HTMT).)
 
     Returns
     -------
-    ndarray of shape ``(..., J, J)``: symmetric, **diagonal 1**. Conventions:
+    ndarray
+        Shape ``(..., J, J)``, symmetric, with diagonal 1.
+
+    Notes
+    -----
+    Conventions:
 
     * a single-item block has no monotrait correlation; its mean is taken as 1 (as SmartPLS and
       cSEM do), so the HTMT of two single items is their correlation;
@@ -392,7 +397,7 @@ class Assessment:
         J × J display form: lower triangle HTMT, NaN on and above the diagonal.
     fornell_larcker
         J × J: √AVE on the diagonal, construct correlations off it (Fornell & Larcker 1981).
-        A mode-A construct is flagged when its √AVE is below its |correlation| with another
+        A mode-A construct is flagged when its √AVE is below the absolute value of its correlation with another
         construct.
     cross_loadings
         ``item, construct`` (the item's own), one column per construct, ``flag``: for items of

@@ -80,7 +80,7 @@ class TemplateChoice(str, Enum):
     ecsi = "ecsi"
 
 
-ResponsesArg = Annotated[Path, typer.Argument(help="The survey export: .xlsx/.xlsm or .csv (UTF-8, UTF-8 with BOM, GBK/GB18030).", show_default=False)]
+ResponsesArg = Annotated[Path, typer.Argument(help="The survey export: .xlsx/.xlsm, .csv/.txt/.tsv (UTF-8, BOM, UTF-16, GBK/GB18030) or SPSS .sav; Qualtrics, SurveyMonkey and Google Forms layouts are detected.", show_default=False)]
 ModelOpt = Annotated[Path, typer.Option("--model", "-m", help="The questionnaire spec (YAML). `csi-survey template acsi` prints one.", show_default=False)]
 SheetOpt = Annotated[Optional[str], typer.Option("--sheet", help="Sheet of an .xlsx file, by name or 1-based number (default: the first).")]
 EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="Encoding of a CSV file (default: detected among UTF-8, UTF-8 with BOM, UTF-16, GBK/GB18030).")]
@@ -489,3 +489,13 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def cli_reference() -> str:
+    """The command-line reference as Markdown, generated from this typer app (docs/cli.md)."""
+    import typer.cli
+
+    command = typer.main.get_command(app)
+    text = typer.cli.get_docs_for_click(obj=command, ctx=typer.Context(command), name="csi-survey",
+                                        title="Command-line reference")
+    return text.rstrip() + "\n"

@@ -24,6 +24,7 @@ __all__ = [
     "SingularMatrixError",
     "ReportError",
     "SettingsError",
+    "StoreError",
     "check_choice",
     "CsiSurveyWarning",
     "IndexWarning",
@@ -141,6 +142,14 @@ class ReportError(CsiSurveyError):
 
 class SettingsError(CsiSurveyError, ValueError):
     """A setting has a value outside its allowed values (parameter, allowed values, value received)."""
+
+
+class StoreError(CsiSurveyError):
+    """The history store cannot be used: bad database URL, unreachable server, missing driver, a table
+    with another schema, or a write that failed (and was rolled back).
+
+    The message names the URL with its password masked (``***``) and says how to fix it.
+    """
 
 
 def check_choice(parameter: str, value: object, allowed: Sequence[object]) -> None:

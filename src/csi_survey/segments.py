@@ -15,7 +15,7 @@ Differences between segments
     are permuted among the ``n_a + n_b`` respondents of the pair (group sizes kept), both groups are
     re-estimated and the difference ``d*`` recorded, ``P`` times; the two-sided p value is
 
-        p = (1 + #{ |d*| ≥ |d| }) / (1 + P)
+        p = (1 + #{ abs(d*) ≥ abs(d) }) / (1 + P)
 
     (the "+1" counts the observed labelling itself, so that p is never 0 — Phipson & Smyth 2010).
     Permutations on which either group cannot be estimated are left out of P.

@@ -38,7 +38,7 @@ The steps, in order (a row excluded at one step is not examined by the later one
 5. **Data-quality rules** (``questionnaire.quality``, see :mod:`csi_survey.ingest.quality`):
    duplicates, straight-lining, speeders, too many missing answers, all judged on the same
    respondents (those left after steps 3–4) and on the answers as given. Policy ``"flag"`` keeps
-   the respondent, ``"exclude"`` excludes it (reasons of several rules are joined with ``; ``).
+   the respondent, ``"exclude"`` excludes it (the reasons of several rules are joined by semicolons).
 6. **Reverse coding** (``min + max − x``).
 7. Respondents **without a valid answer for some construct** are excluded.
 8. **Missing values** (``missing``): ``"mean"`` replaces each missing answer by the item's mean over
