@@ -72,3 +72,34 @@ def test_the_error_catalog_lists_every_error_class_raised():
     assert {"SpecError", "InputFileError", "DataValidationError", "EstimationError", "ConvergenceError",
             "SingularMatrixError", "ReportError", "SettingsError"} <= raised
     assert len(rows) > 100 and all(r["message"] for r in rows)
+
+
+CONSOLE = re.compile(r"```(?:console|sh)\n(.*?)```", re.S)
+
+
+def _console_examples():
+    for path in DOCS:
+        if path.name == "cli.md":  # generated usage synopses, not examples
+            continue
+        for block in CONSOLE.findall(path.read_text(encoding="utf-8")):
+            lines = block.replace("\\\n", " ").splitlines()  # join lines continued with a backslash
+            for line in lines:
+                line = line.strip()
+                if line.startswith("$ csi-survey "):
+                    yield pytest.param(line[2:], id=f"{path.name}: {line[2:60]}")
+
+
+@pytest.mark.parametrize("command", list(_console_examples()))
+def test_console_examples_in_the_docs_run(command, tmp_path, monkeypatch):
+    """Every `$ csi-survey …` example of the docs runs and succeeds (the CLI as a reader would type it)."""
+    import shlex
+
+    from typer.testing import CliRunner
+
+    from csi_survey.cli import app
+
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
+    monkeypatch.chdir(tmp_path)
+    args = shlex.split(command)[1:]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, f"{command}\\n{result.output[-2000:]}"

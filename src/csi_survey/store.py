@@ -292,6 +292,8 @@ class HistoryStore:
         Text recorded in the ``run_id`` column of every row this store writes (default: a new random
         id per store, so the waves written by one batch run share it).
 
+    Notes
+    -----
     The schema is created if missing, and checked if present. Errors raise :class:`StoreError`.
 
     >>> import pandas as pd, tempfile, os

@@ -1,0 +1,689 @@
+"""KANO classification of product/service features (Kano et al. 1984; Berger et al. 1993).
+
+Each feature is asked twice: the **functional** question ("How do you feel if the feature is
+present?") and the **dysfunctional** question ("… if it is absent?"), each with five answers
+
+    ====  ============  ==========================================  ==================
+    code  answer        English wordings accepted                   Chinese wordings
+    ====  ============  ==========================================  ==================
+    1     like          I like it (that way), like                  我喜欢, 喜欢, 很喜欢
+    2     must-be       It must be that way, I expect it, expect    理所当然, 理应如此, 必须这样
+    3     neutral       I am neutral, neutral, indifferent          无所谓, 中立, 没感觉
+    4     live-with     I can live with it, live with, tolerate     能忍受, 可以忍受, 能接受
+    5     dislike       I dislike it (that way), dislike            我不喜欢, 不喜欢, 很不喜欢
+    ====  ============  ==========================================  ==================
+
+(case, spaces and trailing punctuation are ignored; ``"1. 我喜欢"`` / ``"5 - I dislike it"`` are
+read by their wording, else by their code; :data:`DEFAULT_ANSWERS` lists every accepted wording).
+A survey with other wordings or other codes declares them (``answers:`` in the spec, or the
+``answers`` argument): each entry maps a cell value to one of the five answers and overrides the
+defaults, so ``{1: dislike, 5: like}`` reverses the codes.
+
+**Kano evaluation table** (Berger et al. 1993): the pair of answers of one respondent
+gives the category (rows: functional answer, columns: dysfunctional answer)::
+
+    functional \\ dysfunctional   like  must-be  neutral  live-with  dislike
+    like                          Q     A        A        A          O
+    must-be                       R     I        I        I          M
+    neutral                       R     I        I        I          M
+    live-with                     R     I        I        I          M
+    dislike                       R     R        R        R          Q
+
+A = attractive (魅力质量), O = one-dimensional (期望质量/一维质量), M = must-be (必备质量),
+I = indifferent (无差异质量), R = reverse (反向质量), Q = questionable (可疑结果: the answers
+contradict each other).
+
+Per feature, over the n respondents who answered both questions:
+
+* ``count`` and ``share = count / n`` of each of the six categories;
+* ``category``: the most frequent category (the mode of the six). **Ties** are broken by the
+  priority M > O > A > I > R > Q: the M > O > A > I rule of Berger et al. (1993) — when in
+  doubt, choose the category with the greater impact on the product — with reverse and
+  questionable last;
+* the customer-satisfaction coefficients of Berger et al. (1993)
+
+      better = (A + O) / (A + O + M + I)          (0 … 1: satisfaction gained if present)
+      worse  = −(O + M) / (A + O + M + I)         (−1 … 0: dissatisfaction if absent)
+
+  with A, O, M, I the counts (reverse and questionable answers are left out); NaN when
+  A + O + M + I = 0.
+
+A respondent who left one or both questions of a feature empty is not counted for that feature
+(``n_missing``). Any other answer that is not one of the five (after the mapping) is an error: one
+:class:`~csi_survey.exceptions.DataValidationError` lists every such cell.
+
+The spec (YAML, :func:`load_kano_spec`)::
+
+    id_column: client_id            # optional: respondent ids in messages and in ``pairs``
+    features:
+      - id: tracking                # the feature's name (unique)
+        label: 配送实时跟踪          # optional display label (default: the id)
+        functional: f_tracking      # column of the functional question
+        dysfunctional: d_tracking   # column of the dysfunctional question
+      - id: sms_notice
+        functional: f_sms
+        dysfunctional: d_sms
+    answers:                        # optional: extra or overriding wordings/codes → answer
+      非常喜欢: like
+      还行: neutral
+
+References: Kano, N., Seraku, N., Takahashi, F. & Tsuji, S. (1984), "Attractive quality and
+must-be quality", *Hinshitsu (Journal of the Japanese Society for Quality Control)* 14(2), 39–48;
+Berger, C., Blauth, R., Boger, D. et al. (1993), "Kano's methods for understanding
+customer-defined quality", *Center for Quality of Management Journal* 2(4), 3–36.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from ..exceptions import DataValidationError, InputFileError, SettingsError, SpecError
+from ..ingest.readers import RawTable
+from ..results import Summary
+
+__all__ = [
+    "ANSWERS",
+    "CATEGORIES",
+    "CATEGORY_CODES",
+    "CATEGORY_LABELS_ZH",
+    "DEFAULT_ANSWERS",
+    "EVALUATION_TABLE",
+    "TIE_PRIORITY",
+    "KanoFeature",
+    "KanoSpec",
+    "KanoResults",
+    "load_kano_spec",
+    "kano_answer",
+    "kano_category",
+    "evaluation_table",
+    "kano",
+    "write_kano",
+]
+
+#: The five answers, in the order of their codes 1–5.
+ANSWERS: tuple[str, ...] = ("like", "must-be", "neutral", "live-with", "dislike")
+
+#: The six categories (column names of the tables), with their one-letter codes.
+CATEGORIES: tuple[str, ...] = ("attractive", "one_dimensional", "must_be", "indifferent", "reverse", "questionable")
+CATEGORY_CODES: dict[str, str] = dict(zip("AOMIRQ", CATEGORIES))
+#: Chinese names of the categories (for reports).
+CATEGORY_LABELS_ZH: dict[str, str] = {
+    "attractive": "魅力质量",
+    "one_dimensional": "期望质量",
+    "must_be": "必备质量",
+    "indifferent": "无差异质量",
+    "reverse": "反向质量",
+    "questionable": "可疑结果",
+}
+#: Ties of the mode are broken in this order (Berger et al. 1993: M > O > A > I; then R, Q).
+TIE_PRIORITY: tuple[str, ...] = ("must_be", "one_dimensional", "attractive", "indifferent", "reverse", "questionable")
+
+_ROWS = {  # functional answer → categories for the dysfunctional answers like … dislike
+    "like": "QAAAO",
+    "must-be": "RIIIM",
+    "neutral": "RIIIM",
+    "live-with": "RIIIM",
+    "dislike": "RRRRQ",
+}
+#: (functional answer, dysfunctional answer) → category: the Kano evaluation table.
+EVALUATION_TABLE: dict[tuple[str, str], str] = {
+    (f, d): CATEGORY_CODES[_ROWS[f][j]] for f in ANSWERS for j, d in enumerate(ANSWERS)
+}
+
+_WORDINGS: dict[str, tuple[str, ...]] = {
+    "like": (
+        "like", "i like it", "i like it that way", "like it", "i like", "i would like it", "delighted",
+        "我喜欢", "喜欢", "很喜欢", "我很喜欢", "非常喜欢", "喜欢这样",
+    ),
+    "must-be": (
+        "must-be", "must be", "must_be", "mustbe", "it must be that way", "must be that way", "it must be",
+        "i expect it", "i expect it that way", "expect", "expected", "it is basic", "taken for granted",
+        "理所当然", "理应如此", "必须这样", "必须的", "应该这样", "应该的", "当然应该", "必备",
+    ),
+    "neutral": (
+        "neutral", "i am neutral", "i'm neutral", "indifferent", "i am indifferent", "i don't care",
+        "don't care", "no feeling",
+        "无所谓", "中立", "没感觉", "都可以", "一般",
+    ),
+    "live-with": (
+        "live-with", "live with", "live_with", "i can live with it", "can live with it", "i can live with that",
+        "tolerate", "i can tolerate it", "can tolerate",
+        "能忍受", "可以忍受", "我能忍受", "勉强接受", "能接受", "可以接受",
+    ),
+    "dislike": (
+        "dislike", "i dislike it", "i dislike it that way", "i don't like it", "don't like", "do not like",
+        "我不喜欢", "不喜欢", "很不喜欢", "非常不喜欢", "讨厌",
+    ),
+}
+#: Every accepted wording or code (normalized: case-folded, spaces collapsed) → answer.
+DEFAULT_ANSWERS: dict[str, str] = {
+    **{w: a for a, words in _WORDINGS.items() for w in words},
+    **{str(k + 1): a for k, a in enumerate(ANSWERS)},
+}
+
+_TRAILING = re.compile(r"[\s.。!！,，;；]+$")
+_CODE_PREFIX = re.compile(r"^(\d+)\s*[-.、:：)）]\s*(.*)$")
+
+
+# ====================================================================== shared helpers (also used by
+# sampling.py and retention.py of this package)
+@dataclass(frozen=True)
+class _Input:
+    frame: pd.DataFrame
+    rows: np.ndarray  # sheet row numbers (header = row 1)
+    where: str
+
+
+def _input(table: RawTable | pd.DataFrame, what: str) -> _Input:
+    """A RawTable or DataFrame as (frame, sheet row numbers, location for messages)."""
+    if isinstance(table, RawTable):
+        frame = table.frame.reset_index(drop=True)
+        rows = np.asarray(table.row_numbers, dtype=np.int64)
+        if len(rows) != len(frame):
+            raise ValueError("RawTable.row_numbers must have one entry per frame row")
+        return _Input(frame, rows, table.location)
+    if isinstance(table, pd.DataFrame):
+        return _Input(table.reset_index(drop=True), np.arange(2, len(table) + 2, dtype=np.int64), "<DataFrame>")
+    raise TypeError(f"{what} needs a RawTable (csi_survey.ingest.read_table) or a pandas DataFrame, got {type(table).__name__}")
+
+
+def _find_columns(inp: _Input, wanted: Sequence[tuple[str, str]], fix: str) -> dict[str, Any]:
+    """Wanted column name → frame column label (exact match, else case/space-insensitive).
+
+    ``wanted`` holds ``(name, role)`` pairs; every missing column is reported in one
+    :class:`InputFileError`, with the closest names found.
+    """
+    columns = list(inp.frame.columns)
+    text = [str(c) for c in columns]
+    folded = {t.strip().casefold(): c for t, c in zip(text, columns)}
+    found: dict[str, Any] = {}
+    problems: list[str] = []
+    for name, role in dict.fromkeys(wanted):
+        if name in found:
+            continue
+        if name in text:
+            found[name] = columns[text.index(name)]
+            continue
+        key = str(name).strip().casefold()
+        if key in folded:
+            found[name] = folded[key]
+            continue
+        close = difflib.get_close_matches(key, list(folded), n=3, cutoff=0.5)
+        hint = "; closest: " + ", ".join(repr(str(folded[c])) for c in close) if close else "; no similar column"
+        problems.append(f"column {name!r} ({role}) not found{hint}")
+    if problems:
+        head = (problems[0] + f" in {inp.where}") if len(problems) == 1 else (
+            f"{len(problems)} columns are missing from {inp.where}:\n  " + "\n  ".join(problems)
+        )
+        shown = ", ".join(repr(t) for t in text[:40]) + (f", … ({len(text)} columns)" if len(text) > 40 else "")
+        raise InputFileError(head, hint=f"{fix} Columns found: {shown}")
+    return found
+
+
+def _is_blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip() == ""
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _cell_text(value: Any) -> str:
+    """A cell as text for keys and messages: whole floats without ``.0``, text stripped."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    return str(value).strip()
+
+
+def _ids(inp: _Input, column: Any | None) -> np.ndarray:
+    """Per row the respondent/customer id as text ('' for an empty cell), else the sheet row number."""
+    if column is None:
+        return inp.rows.astype(str).astype(object)
+    return np.array(["" if _is_blank(v) else _cell_text(v) for v in inp.frame[column]], dtype=object)
+
+
+def _read_yaml_file(path: str | Path, what: str) -> tuple[Any, dict[tuple, int], str]:
+    """Parse a small YAML spec file (UTF-8 or GBK) → (data, path → line, file name)."""
+    p = Path(path)
+    if not p.is_file():
+        raise SpecError(
+            f"The {what} cannot be read",
+            [{"location": str(path), "problem": "no such file" if not p.exists() else "not a file"}],
+        )
+    raw = p.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("gb18030")
+        except UnicodeDecodeError:
+            raise SpecError(
+                f"The {what} is not text",
+                [{"location": p.name, "problem": "neither UTF-8 nor GBK/GB18030 text"}],
+                hint="save the YAML file as UTF-8.",
+            ) from None
+    data, lines = _parse_yaml(text, p.name, what)
+    return data, lines, p.name
+
+
+def _parse_yaml(text: str, source: str, what: str) -> tuple[Any, dict[tuple, int]]:
+    from ..schema import _Loader  # YAML 1.2 booleans: "no", "on", "是" stay text
+
+    loader = _Loader(text)
+    lines: dict[tuple, int] = {}
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise SpecError(f"The {what} is empty", [{"location": source, "problem": "no YAML content"}])
+        _walk(node, (), lines)
+        data = loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
+        raise SpecError(
+            f"The {what} is not valid YAML",
+            [{"location": where, "problem": getattr(exc, "problem", None) or str(exc)}],
+            hint="check the indentation and the brackets at that line.",
+        ) from None
+    finally:
+        loader.dispose()
+    return data, lines
+
+
+def _walk(node: yaml.Node, path: tuple, lines: dict) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            _walk(value_node, path + (str(key_node.value),), lines)
+            lines[path + (str(key_node.value),)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for k, child in enumerate(node.value):
+            _walk(child, path + (k,), lines)
+
+
+def _loc(source: str, lines: Mapping[tuple, int], path: tuple) -> str:
+    line = None
+    for cut in range(len(path), -1, -1):
+        if tuple(path[:cut]) in lines:
+            line = lines[tuple(path[:cut])]
+            break
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    where = f"{source}:{line}" if line else source
+    return f"{where} {text}".strip()
+
+
+# ====================================================================== answers
+def _normalize(text: str) -> str:
+    text = re.sub(r"\s+", " ", str(text).replace("\u3000", " ")).strip().casefold()
+    return _TRAILING.sub("", text).replace("’", "'")
+
+
+def _mapping(answers: Mapping[Any, Any] | None, where: str = "answers") -> dict[str, str]:
+    """The default wordings updated with ``answers`` (normalized key → answer); SpecError if a value
+    of ``answers`` is not one of the five answers."""
+    table = dict(DEFAULT_ANSWERS)
+    if not answers:
+        return table
+    problems = []
+    extra: dict[str, str] = {}
+    for key, value in answers.items():
+        target = None if _is_blank(value) else DEFAULT_ANSWERS.get(_normalize(_cell_text(value)))
+        if target is None:
+            problems.append({"location": f"{where}.{_cell_text(key)}",
+                             "problem": f"{value!r} is not a Kano answer; use one of {', '.join(ANSWERS)}"})
+        else:
+            extra[_normalize(_cell_text(key))] = target
+    if problems:
+        raise SpecError("The Kano answer mapping is invalid", problems,
+                        hint="map each wording or code to like, must-be, neutral, live-with or dislike.")
+    table.update(extra)
+    return table
+
+
+def kano_answer(value: Any, answers: Mapping[Any, Any] | None = None) -> str | None:
+    """The Kano answer (``like``, ``must-be``, ``neutral``, ``live-with``, ``dislike``) of one cell.
+
+    ``None`` for an empty cell; :class:`~csi_survey.exceptions.SettingsError` (a ValueError) for a
+    value that is not an answer.
+
+    >>> kano_answer("我喜欢"), kano_answer(5), kano_answer("I can live with it")
+    ('like', 'dislike', 'live-with')
+    """
+    result = _answer(value, _mapping(answers))
+    if result is _UNKNOWN:
+        raise SettingsError(f"{value!r} is not a Kano answer",
+                            hint="use like, must-be, neutral, live-with, dislike, their codes 1–5 or wordings.")
+    return result  # type: ignore[return-value]
+
+
+_UNKNOWN = object()
+
+
+def _answer(value: Any, table: Mapping[str, str]) -> str | None | object:
+    if _is_blank(value):
+        return None
+    key = _normalize(_cell_text(value))
+    if key in table:
+        return table[key]
+    m = _CODE_PREFIX.match(key)
+    if m:
+        rest = _TRAILING.sub("", m.group(2))
+        if rest in table:
+            return table[rest]
+        if m.group(1) in table:
+            return table[m.group(1)]
+    return _UNKNOWN
+
+
+def kano_category(functional: Any, dysfunctional: Any, answers: Mapping[Any, Any] | None = None) -> str:
+    """The category of one pair of answers (wordings, codes or answer names), by the evaluation table.
+
+    >>> kano_category("like", "dislike"), kano_category(1, 4), kano_category("无所谓", "我不喜欢")
+    ('one_dimensional', 'attractive', 'must_be')
+    """
+    table = _mapping(answers)
+    f, d = _answer(functional, table), _answer(dysfunctional, table)
+    bad = [repr(v) for v, a in ((functional, f), (dysfunctional, d)) if a is None or a is _UNKNOWN]
+    if bad:
+        raise SettingsError(f"{' and '.join(bad)} {'is' if len(bad) == 1 else 'are'} not a Kano answer",
+                            hint="use like, must-be, neutral, live-with, dislike, their codes 1–5 or wordings.")
+    return EVALUATION_TABLE[(f, d)]  # type: ignore[index]
+
+
+def evaluation_table() -> pd.DataFrame:
+    """The Kano evaluation table as a tidy frame: ``functional, dysfunctional, category, code`` (25 rows)."""
+    code = {v: k for k, v in CATEGORY_CODES.items()}
+    rows = [{"functional": f, "dysfunctional": d, "category": c, "code": code[c]} for (f, d), c in EVALUATION_TABLE.items()]
+    return pd.DataFrame(rows)
+
+
+# ====================================================================== spec
+@dataclass(frozen=True)
+class KanoFeature:
+    """One feature: its name, display label and the columns of its two questions."""
+
+    id: str
+    functional: str
+    dysfunctional: str
+    label: str = ""
+
+    @property
+    def display(self) -> str:
+        return self.label or self.id
+
+
+@dataclass(frozen=True)
+class KanoSpec:
+    """The features of a Kano questionnaire (see the module docs for the YAML form).
+
+    ``answers`` maps extra wordings or codes to the five answers (overriding the defaults);
+    ``id_column`` names the respondent id column (optional).
+    """
+
+    features: tuple[KanoFeature, ...]
+    answers: Mapping[str, str] = field(default_factory=dict)
+    id_column: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str = "<dict>", lines: Mapping[tuple, int] | None = None) -> KanoSpec:
+        """Validate a parsed spec; every problem is listed in one :class:`SpecError`."""
+        lines = lines or {}
+        problems: list[dict] = []
+
+        def bad(path: tuple, problem: str) -> None:
+            problems.append({"location": _loc(source, lines, path), "problem": problem})
+
+        if not isinstance(data, Mapping):
+            raise SpecError("The Kano spec is not a mapping",
+                            [{"location": source, "problem": f"expected keys features: (and answers:), got {type(data).__name__}"}])
+        for key in data:
+            if key not in ("features", "answers", "id_column"):
+                bad((key,), f"unknown key {key!r}; allowed: features, answers, id_column")
+        raw = data.get("features")
+        entries: list[tuple[tuple, Any, Any]] = []
+        if isinstance(raw, Mapping):
+            entries = [(("features", str(k)), str(k), v) for k, v in raw.items()]
+        elif isinstance(raw, list):
+            entries = [(("features", k), None, v) for k, v in enumerate(raw)]
+        else:
+            bad(("features",), "features: is missing or not a list of {id, functional, dysfunctional}")
+        features: list[KanoFeature] = []
+        seen: dict[str, str] = {}
+        for path, key, entry in entries:
+            if not isinstance(entry, Mapping):
+                bad(path, "expected a mapping with id, label, functional and dysfunctional")
+                continue
+            for k in entry:
+                if k not in ("id", "label", "functional", "dysfunctional"):
+                    bad(path + (k,), f"unknown key {k!r}; allowed: id, label, functional, dysfunctional")
+            fid = key if key is not None else entry.get("id")
+            if _is_blank(fid):
+                bad(path, "the feature has no id")
+                fid = None
+            else:
+                fid = _cell_text(fid)
+                if fid in seen:
+                    bad(path, f"feature id {fid!r} is used twice")
+                seen[fid] = fid
+            cols = {}
+            for role in ("functional", "dysfunctional"):
+                v = entry.get(role)
+                if _is_blank(v):
+                    bad(path + (role,), f"the {role} column is missing")
+                else:
+                    cols[role] = _cell_text(v)
+            if cols.get("functional") is not None and cols.get("functional") == cols.get("dysfunctional"):
+                bad(path, "the functional and dysfunctional columns are the same column")
+            if fid is not None and len(cols) == 2:
+                label = entry.get("label")
+                features.append(KanoFeature(fid, cols["functional"], cols["dysfunctional"],
+                                            "" if _is_blank(label) else str(label)))
+        if isinstance(raw, (list, Mapping)) and not entries:
+            bad(("features",), "no feature is declared")
+        answers = data.get("answers") or {}
+        if not isinstance(answers, Mapping):
+            bad(("answers",), "answers: must map wordings or codes to like, must-be, neutral, live-with or dislike")
+            answers = {}
+        for k, v in answers.items():
+            if _is_blank(v) or _normalize(_cell_text(v)) not in DEFAULT_ANSWERS:
+                bad(("answers", str(k)), f"{v!r} is not a Kano answer; use one of {', '.join(ANSWERS)}")
+        id_column = data.get("id_column")
+        if problems:
+            raise SpecError(f"The Kano spec {source} is invalid", problems,
+                            hint="see the KANO page of the docs (docs/kano.md) for the spec format.")
+        return cls(
+            features=tuple(features),
+            answers={_cell_text(k): DEFAULT_ANSWERS[_normalize(_cell_text(v))] for k, v in answers.items()},
+            id_column=None if _is_blank(id_column) else _cell_text(id_column),
+        )
+
+    @classmethod
+    def from_yaml(cls, text: str, source: str = "<string>") -> KanoSpec:
+        data, lines = _parse_yaml(text, source, "Kano spec")
+        return cls.from_dict(data, source, lines)
+
+
+def load_kano_spec(path: str | Path) -> KanoSpec:
+    """Load and validate a Kano spec from a YAML file (UTF-8 or GBK); :class:`SpecError` lists every problem."""
+    data, lines, source = _read_yaml_file(path, "Kano spec")
+    return KanoSpec.from_dict(data, source, lines)
+
+
+# ====================================================================== classification
+@dataclass(frozen=True)
+class KanoResults:
+    """The Kano analysis (:func:`kano`).
+
+    Attributes
+    ----------
+    features:
+        One row per feature (in spec order): ``feature, label, n, attractive, one_dimensional,
+        must_be, indifferent, reverse, questionable`` (counts), ``category`` (the mode, ties by
+        :data:`TIE_PRIORITY`), ``better``, ``worse``, ``n_missing``.
+    shares:
+        Tidy: ``feature, label, category, count, share`` — six rows per feature, share = count / n
+        (NaN when n = 0).
+    pairs:
+        One row per respondent and feature: ``row`` (sheet row), ``respondent_id``, ``feature``,
+        ``functional``, ``dysfunctional`` (the answers, empty when missing) and ``category``
+        (empty when an answer is missing).
+    """
+
+    features: pd.DataFrame
+    shares: pd.DataFrame
+    pairs: pd.DataFrame
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The CSV tables by file name: ``kano_features.csv``, ``kano_shares.csv``, ``kano_pairs.csv``."""
+        return {"kano_features.csv": self.features, "kano_shares.csv": self.shares, "kano_pairs.csv": self.pairs}
+
+    def summary(self) -> Summary:
+        """A printable summary: the respondents and the per-feature table (counts, category, Better/Worse)."""
+        respondents = int(self.pairs["row"].nunique()) if len(self.pairs) else 0
+        cols = ["feature", "label", "n", *CATEGORIES, "category", "better", "worse"]
+        return Summary(title="KANO classification",
+                       info={"Features": len(self.features), "Respondents (rows)": respondents,
+                             "Ties": "M > O > A > I > R > Q (Berger et al. 1993)"},
+                       tables={"Features": self.features[cols]})
+
+    def __repr__(self) -> str:
+        return f"<KanoResults: {len(self.features)} features>"
+
+
+def _mode(counts: Mapping[str, int]) -> str | None:
+    best = max(counts.values()) if counts else 0
+    if best == 0:
+        return None
+    return next(c for c in TIE_PRIORITY if counts[c] == best)
+
+
+def kano(
+    responses: RawTable | pd.DataFrame,
+    spec: KanoSpec,
+    *,
+    answers: Mapping[Any, Any] | None = None,
+) -> KanoResults:
+    """Classify every feature of ``spec`` from the responses (formulas in the module docs).
+
+    Parameters
+    ----------
+    responses:
+        A :class:`~csi_survey.ingest.RawTable` (``read_table(path, sheet=...)``; errors then name
+        the sheet rows) or a DataFrame (rows numbered 2, 3, … as in a sheet).
+    spec:
+        The features (:func:`load_kano_spec` or :meth:`KanoSpec.from_dict`).
+    answers:
+        Extra wordings or codes → answer, on top of the defaults and of ``spec.answers``.
+
+    Raises
+    ------
+    InputFileError
+        A column of the spec is not in the table (all of them listed).
+    DataValidationError
+        Cells that are not one of the five answers (every such cell listed: row, respondent_id,
+        column, value, problem).
+    """
+    if not isinstance(spec, KanoSpec):
+        raise TypeError(f"kano() needs a KanoSpec (load_kano_spec), got {type(spec).__name__}")
+    inp = _input(responses, "kano()")
+    wanted = [(c, f"{role} question of {f.id}") for f in spec.features for c, role in
+              ((f.functional, "functional"), (f.dysfunctional, "dysfunctional"))]
+    if spec.id_column is not None:
+        wanted.append((spec.id_column, "id_column"))
+    found = _find_columns(inp, wanted, "rename the columns in the file or in the Kano spec so that they match.")
+    table = _mapping({**dict(spec.answers), **dict(answers or {})})
+    ids = _ids(inp, found.get(spec.id_column) if spec.id_column is not None else None)
+
+    parsed: dict[str, list] = {}
+    failures = []
+    for col in dict.fromkeys(c for f in spec.features for c in (f.functional, f.dysfunctional)):
+        values = inp.frame[found[col]].tolist()
+        cache: dict[Any, Any] = {}
+        out = []
+        for pos, v in enumerate(values):
+            key = (type(v), v) if isinstance(v, (str, int, float)) else (type(v), repr(v))
+            if key not in cache:
+                cache[key] = _answer(v, table)
+            a = cache[key]
+            if a is _UNKNOWN:
+                failures.append({"row": int(inp.rows[pos]), "respondent_id": ids[pos], "column": str(found[col]),
+                                 "value": _cell_text(v), "problem": "not a Kano answer"})
+                a = None
+            out.append(a)
+        parsed[col] = out
+    if failures:
+        known = "I like it / It must be that way / I am neutral / I can live with it / I dislike it, 我喜欢 / 理所当然 / 无所谓 / 能忍受 / 我不喜欢, or codes 1–5"
+        raise DataValidationError(
+            f"{inp.where}: answers that are not Kano answers",
+            pd.DataFrame(failures).sort_values(["row", "column"], kind="stable"),
+            hint=f"use {known}; or map the survey's own wordings to like, must-be, neutral, live-with or dislike "
+            "with answers: in the Kano spec.",
+        )
+
+    summary_rows, share_rows, pair_parts = [], [], []
+    for f in spec.features:
+        fa, da = parsed[f.functional], parsed[f.dysfunctional]
+        cats = [EVALUATION_TABLE[(a, b)] if a is not None and b is not None else None for a, b in zip(fa, da)]
+        counts = {c: 0 for c in CATEGORIES}
+        for c in cats:
+            if c is not None:
+                counts[c] += 1
+        n = sum(counts.values())
+        aomi = counts["attractive"] + counts["one_dimensional"] + counts["must_be"] + counts["indifferent"]
+        better = (counts["attractive"] + counts["one_dimensional"]) / aomi if aomi else np.nan
+        worse = -(counts["one_dimensional"] + counts["must_be"]) / aomi if aomi else np.nan
+        summary_rows.append({"feature": f.id, "label": f.display, "n": n, **counts, "category": _mode(counts),
+                             "better": better, "worse": worse, "n_missing": len(cats) - n})
+        for c in CATEGORIES:
+            share_rows.append({"feature": f.id, "label": f.display, "category": c, "count": counts[c],
+                               "share": counts[c] / n if n else np.nan})
+        pair_parts.append(pd.DataFrame({
+            "row": inp.rows, "respondent_id": pd.Series(ids, dtype=object), "feature": f.id,
+            "functional": pd.Series(fa, dtype=object), "dysfunctional": pd.Series(da, dtype=object),
+            "category": pd.Series(cats, dtype=object),
+        }))
+    features = pd.DataFrame(summary_rows, columns=["feature", "label", "n", *CATEGORIES, "category", "better", "worse", "n_missing"])
+    for c in ["n", *CATEGORIES, "n_missing"]:
+        features[c] = features[c].astype(np.int64)
+    features["better"] = features["better"].astype(np.float64)
+    features["worse"] = features["worse"].astype(np.float64)
+    shares = pd.DataFrame(share_rows, columns=["feature", "label", "category", "count", "share"])
+    shares["count"] = shares["count"].astype(np.int64)
+    shares["share"] = shares["share"].astype(np.float64)
+    pairs = pd.concat(pair_parts, ignore_index=True) if pair_parts else pd.DataFrame(
+        columns=["row", "respondent_id", "feature", "functional", "dysfunctional", "category"])
+    return KanoResults(features=features, shares=shares, pairs=pairs)
+
+
+def write_kano(results: KanoResults, out_dir: str | Path) -> list[Path]:
+    """Write ``kano_features.csv``, ``kano_shares.csv`` and ``kano_pairs.csv`` (UTF-8 with BOM,
+    formula-safe) atomically into ``out_dir``; returns the paths written."""
+    return _write_tables(results.tables(), out_dir)
+
+
+def _write_tables(tables: Mapping[str, pd.DataFrame], out_dir: str | Path) -> list[Path]:
+    from ..report.atomic import AtomicOutput
+    from ..report.csv import write_csv
+
+    with AtomicOutput(out_dir) as out:
+        for name, table in tables.items():
+            write_csv(table, out.path(name))
+    return [Path(out_dir) / name for name in tables]
