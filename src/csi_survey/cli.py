@@ -432,6 +432,83 @@ def compare(
     out.print(f"Wrote {len(written)} files to {out_dir}: " + ", ".join(p.name for p in written), markup=False)
 
 
+class _batch_progress:
+    """The batch's bar over wave × segment tasks with done / failed / skipped counts (stderr, terminals only)."""
+
+    def __enter__(self):
+        self.bar = Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("{task.fields[counts]}"), TimeRemainingColumn(),
+                            console=err, transient=True, disable=not err.is_terminal)
+        self.bar.__enter__()
+        self.task = None
+        return self.update
+
+    def update(self, p) -> None:
+        counts = f"{p.estimated:,} done, {p.failed:,} failed, {p.skipped:,} skipped" + (f" ({p.reused:,} from an earlier run)" if p.reused else "")
+        if self.task is None:
+            self.task = self.bar.add_task("Segments", total=p.total, counts=counts)
+        self.bar.update(self.task, completed=p.done, total=p.total, counts=counts)
+
+    def __exit__(self, *exc) -> None:
+        self.bar.__exit__(*exc)
+
+
+def _print_batch(result) -> None:
+    out.print(
+        f"Batch: {result.total:,} segments (wave × segment) in {len(result.manifest['waves'])} wave(s): "
+        f"{result.estimated:,} estimated, {result.failed:,} failed, {result.skipped:,} skipped (insufficient sample); "
+        f"{result.computed:,} computed now, {result.reused:,} reused from an earlier run ({result.backend}, {result.seconds:,.1f} s).",
+        markup=False,
+    )
+    for wave, error in result.wave_errors.items():
+        out.print(f"Wave {wave} could not be read: {error}", markup=False)
+    failures = result.failures
+    if len(failures):
+        table = Table(title="Failed segments", title_justify="left")
+        for col in ("wave", "segment", "n", "status"):
+            table.add_column(col, justify="right" if col == "n" else "left")
+        for r in failures.head(20).to_dict("records"):
+            table.add_row(str(r["wave"]), str(r["segment"]), f"{int(r['n']):,}", str(r["status"]))
+        out.print(table)
+        if len(failures) > 20:
+            out.print(f"… and {len(failures) - 20:,} more (see segments.csv).", markup=False)
+    if result.store_url is not None:
+        if result.store_error:
+            out.print(f"History store {result.store_url}: NOT written ({result.store_error}); waves written: "
+                      f"{', '.join(result.store_waves) or 'none'}.", markup=False)
+        else:
+            out.print(f"History store {result.store_url}: wrote wave(s) {', '.join(result.store_waves) or 'none'}.", markup=False)
+    out.print(f"Wrote index_history.csv, segments.csv, overview.xlsx, overview.html and manifest.json to {result.out}.", markup=False)
+
+
+@app.command()
+@_guarded
+def batch(
+    config: Annotated[Path, typer.Argument(help="The batch config (YAML): model, waves, segments, min_n, bootstrap, out, store …; paths relative to it.", show_default=False)],
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Run on a Dask cluster (tcp://HOST:PORT; needs `pip install 'csi-survey\\[dask]'`). Default: the config's dask:, else local processes.")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Local worker processes (default: all cores; 1: everything in this process).")] = None,
+    reports: Annotated[Optional[bool], typer.Option("--reports/--no-reports", help="Write report.xlsx and report.html into every segment folder (default: the config's reports:).")] = None,
+) -> None:
+    """Estimate every wave × segment of a batch config: tables per segment, index_history.csv, an overview report and the history store.
+
+    Resumable: run it again after an interruption and only the unfinished segments are computed. Exit code 0 when every segment was estimated or skipped for its sample size; 1 when a segment or a wave failed, the history store could not be written or the config is invalid.
+    """
+    from .batch import run_batch
+
+    result = None
+    with _batch_progress() as update:
+        try:
+            result = run_batch(config, scheduler=scheduler, workers=workers, reports=reports, progress=update)
+        except KeyboardInterrupt:
+            pass
+    if result is None:
+        err.print("Interrupted. The finished segments are saved: run the same command again to resume.", markup=False)
+        raise typer.Exit(130)
+    _print_batch(result)
+    if not result.ok:
+        raise typer.Exit(EXIT_ERROR)
+
+
 @app.command()
 @_guarded
 def validate(
@@ -458,6 +535,180 @@ def validate(
                           limits=_limits(max_file_mb, max_uncompressed_mb, max_compression_ratio, max_cells))
     _data_summary(data)
     out.print("The responses are valid for this model.", markup=False)
+
+
+def _print_frame(title: str, frame, digits: int = 3, max_rows: int = 40) -> None:
+    """A DataFrame as a rich table (numbers rounded for reading; the CSV keeps full precision)."""
+    import pandas as pd
+
+    table = Table(title=title, title_justify="left")
+    for col in frame.columns:
+        numeric = pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col])
+        table.add_column(str(col), justify="right" if numeric else "left")
+    for row in frame.head(max_rows).itertuples(index=False):
+        cells = []
+        for value in row:
+            if isinstance(value, float):
+                cells.append("–" if value != value else f"{value:.{digits}f}")
+            else:
+                cells.append(str(value))
+        table.add_row(*cells)
+    out.print(table)
+    if len(frame) > max_rows:
+        out.print(f"… {len(frame) - max_rows} more rows in the CSV file.", markup=False)
+
+
+def _written(paths, out_dir) -> None:
+    out.print(f"Wrote {len(paths)} files to {out_dir}: " + ", ".join(Path(p).name for p in paths), markup=False)
+
+
+OutDirOpt = Annotated[Path, typer.Option("--out", "-o", help="Folder for the CSV tables (created if missing).", show_default=False)]
+
+
+@app.command()
+@_guarded
+def scorecard(
+    config: Annotated[Path, typer.Argument(help="The scorecard config (YAML): indicators, mystery-shopper checklist, complaint deductions, roster.", show_default=False)],
+    out_dir: OutDirOpt,
+) -> None:
+    """Composite evaluation scorecard: staff, store and manager scores and the ranking per period."""
+    from .methods import load_scorecard_config, scorecard as run_scorecard, write_scorecard
+
+    result = run_scorecard(load_scorecard_config(config))
+    ranking = result.ranking
+    for period in result.periods:
+        rows = ranking[ranking["period"] == period] if "period" in ranking.columns else ranking
+        if "level" in rows.columns:  # the store ranking here; staff and managers are in ranking.csv
+            rows = rows[rows["level"] == "store"]
+        _print_frame(f"Store ranking {period}", rows.drop(columns=[c for c in ("period", "level") if c in rows.columns]), digits=2)
+    _print_frame("Managers", result.managers, digits=2)
+    _written(write_scorecard(result, out_dir), out_dir)
+
+
+@app.command()
+@_guarded
+def ahp(
+    file: Annotated[Path, typer.Argument(help="Pairwise-comparison matrices: YAML (criteria + matrix, optional children) or a sheet.", show_default=False)],
+    out_dir: OutDirOpt,
+    sheet: SheetOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Use the weights even when a consistency ratio exceeds 0.10.")] = False,
+) -> None:
+    """AHP weights from pairwise comparisons, with λmax, CI and the consistency ratio (CR ≤ 0.10)."""
+    from .methods import ahp as run_ahp, write_ahp
+
+    result = run_ahp(file, sheet=_sheet(sheet), allow_inconsistent=force)
+    _print_frame("Weights", result.weights, digits=3)
+    _print_frame("Consistency", result.consistency, digits=3)
+    for note in result.notes:
+        err.print("[yellow]Warning:[/yellow] ", end="", markup=True)
+        err.print(note, markup=False, soft_wrap=True)
+    _written(write_ahp(result, out_dir), out_dir)
+
+
+@app.command()
+@_guarded
+def kano(
+    responses: ResponsesArg,
+    spec: Annotated[Path, typer.Option("--spec", help="The KANO spec (YAML): each feature's functional and dysfunctional column.", show_default=False)],
+    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for kano_features.csv, kano_shares.csv and kano_pairs.csv.")] = None,
+    sheet: SheetOpt = None,
+    encoding: EncodingOpt = None,
+) -> None:
+    """KANO classification: evaluation table per feature, category shares, Better/Worse (Berger et al. 1993)."""
+    from .ingest import read_table
+    from .methods import kano as run_kano, load_kano_spec, write_kano
+
+    result = run_kano(read_table(responses, sheet=_sheet(sheet), encoding=encoding), load_kano_spec(spec))
+    out.print(str(result.summary()), markup=False)
+    if out_dir is not None:
+        _written(write_kano(result, out_dir), out_dir)
+
+
+@app.command()
+@_guarded
+def plan(
+    margin: Annotated[Optional[float], typer.Option("--margin", help="Target margin of error of the 0–100 index (points).")] = None,
+    sd: Annotated[Optional[float], typer.Option("--sd", help="Standard deviation of respondent scores on 0–100 (default 20, or from --pilot).")] = None,
+    nps_margin: Annotated[Optional[float], typer.Option("--nps-margin", help="Target margin of error of NPS (points).")] = None,
+    level: Annotated[float, typer.Option("--level", min=0.5, max=0.999, help="Confidence level.")] = 0.95,
+    population: Annotated[Optional[int], typer.Option("--population", min=1, help="Population size N (finite-population correction).")] = None,
+    n: Annotated[Optional[int], typer.Option("--n", min=1, help="Allocate this sample size instead of the computed one.")] = None,
+    pilot: Annotated[Optional[Path], typer.Option("--pilot", help="A pilot survey file: --pilot-column (0–100 scores) and/or --nps-column (0–10).")] = None,
+    pilot_column: Annotated[Optional[str], typer.Option("--pilot-column", help="The pilot's 0–100 score column (gives the sd).")] = None,
+    nps_column: Annotated[Optional[str], typer.Option("--nps-column", help="The pilot's 0–10 recommend column (gives the NPS variance).")] = None,
+    frame: Annotated[Optional[Path], typer.Option("--frame", help="The sampling frame (one row per customer) with --stratum-column: proportional allocation.")] = None,
+    quota: Annotated[Optional[list[str]], typer.Option("--quota", help="A quota cell and its share, LABEL=SHARE (repeatable): quota allocation.")] = None,
+    stratum_column: Annotated[Optional[str], typer.Option("--stratum-column", help="The stratum column of --frame and --achieved.")] = None,
+    minimum: Annotated[int, typer.Option("--minimum", min=0, help="At least this many interviews per stratum.")] = 0,
+    achieved: Annotated[Optional[Path], typer.Option("--achieved", help="Responses after fieldwork: achieved vs planned per stratum.")] = None,
+    tolerance: Annotated[int, typer.Option("--tolerance", min=0, help="Interviews short or over that still count as met.")] = 0,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for sample_size.csv, allocation.csv and fieldwork.csv.")] = None,
+) -> None:
+    """Sampling plan: sample size for a margin of error (index, NPS), allocation across strata, fieldwork check."""
+    from .exceptions import SettingsError
+    from .ingest import read_table
+    from .methods import fieldwork_status, pilot_values, sampling_plan, stratum_sizes, write_plan
+
+    pilot_scores = nps_pilot = None
+    if pilot is not None:
+        table = read_table(pilot)
+        pilot_scores = pilot_values(table, pilot_column) if pilot_column else None
+        nps_pilot = pilot_values(table, nps_column) if nps_column else None
+    strata = quotas = None
+    if frame is not None:
+        if not stratum_column:
+            raise SettingsError("--frame needs --stratum-column (the column that names each customer's stratum)")
+        strata = stratum_sizes(read_table(frame), stratum_column)
+    if quota:
+        quotas = {}
+        for entry in quota:
+            label, sep, share = entry.partition("=")
+            try:
+                quotas[label.strip()] = float(share)
+            except ValueError:
+                raise SettingsError(f"--quota must be LABEL=SHARE (e.g. chainA=0.95); got {entry!r}") from None
+            if not sep:
+                raise SettingsError(f"--quota must be LABEL=SHARE (e.g. chainA=0.95); got {entry!r}")
+    result = sampling_plan(margin, sd=sd, pilot=pilot_scores, nps_margin=nps_margin, nps_pilot=nps_pilot, level=level,
+                           population=population, strata=strata, quotas=quotas, minimum=minimum, n=n)
+    out.print(str(result.summary()), markup=False)
+    status = None
+    if achieved is not None:
+        if not stratum_column:
+            raise SettingsError("--achieved needs --stratum-column (the column that names each respondent's stratum)")
+        status = fieldwork_status(read_table(achieved), result.allocation, stratum_column, tolerance=tolerance)
+        _print_frame("Fieldwork: achieved vs planned", status, digits=2)
+    if out_dir is not None:
+        _written(write_plan(result, out_dir, fieldwork=status), out_dir)
+
+
+@app.command()
+@_guarded
+def retention(
+    activity: Annotated[Path, typer.Argument(help="Customer activity: one row per customer and period in which the customer was active.", show_default=False)],
+    customer: Annotated[str, typer.Option("--customer", help="The customer id column.")] = "customer_id",
+    period: Annotated[str, typer.Option("--period", help="The period column (e.g. 2026-Q1; sorted naturally).")] = "period",
+    k: Annotated[int, typer.Option("--k", min=1, help="Loyalty: active in every one of the last k periods.")] = 3,
+    sheet: SheetOpt = None,
+    care: Annotated[Optional[Path], typer.Option("--care", help="Before/after satisfaction of customers reached or not by a care programme.")] = None,
+    reached: Annotated[str, typer.Option("--reached", help="The care file's column saying whether the customer was reached.")] = "reached",
+    before: Annotated[str, typer.Option("--before", help="The care file's satisfaction-before column.")] = "before",
+    after: Annotated[str, typer.Option("--after", help="The care file's satisfaction-after column.")] = "after",
+    level: Annotated[float, typer.Option("--level", min=0.5, max=0.999, help="Confidence level of the care effect's interval.")] = 0.95,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for retention.csv and the care-effect tables.")] = None,
+) -> None:
+    """Retention, churn and k-period loyalty per period; the care programme's effect on satisfaction."""
+    from .ingest import read_table
+    from .methods import care_effect, retention_rates, write_retention
+
+    rates = retention_rates(read_table(activity, sheet=_sheet(sheet)), customer=customer, period=period, k=k)
+    _print_frame("Retention and loyalty", rates, digits=3)
+    effect = None
+    if care is not None:
+        effect = care_effect(read_table(care), reached=reached, before=before, after=after, level=level)
+        out.print(str(effect.summary()), markup=False)
+    if out_dir is not None:
+        _written(write_retention(out_dir, rates=rates, care=effect), out_dir)
 
 
 @app.command()
