@@ -58,6 +58,8 @@ __all__ = [
     "TEMPLATES",
     "construct",
     "paths",
+    "parse_yaml",
+    "yaml_location",
 ]
 
 MissingCode = float | str
@@ -516,12 +518,20 @@ _Loader.add_implicit_resolver(
 )
 
 
-def _parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int], list[tuple[tuple, str]]]:
+def parse_yaml(text: str, source: str, what: str = "model file") -> tuple[Any, dict[tuple, int], list[tuple[tuple, str]]]:
+    """Parse YAML (YAML 1.2 booleans, safe) and keep the line of every entry, for messages.
+
+    Returns ``(data, lines, duplicates)``: ``lines`` maps a path in the document (``("constructs",
+    "PQ", "items", 1)``) to its line; ``duplicates`` lists keys given twice as ``(path, message)``.
+    Raises :class:`SpecError` (naming ``what`` and the line) for invalid or empty YAML, or when the
+    document is not a mapping. Every YAML file of csi-survey (specs, batch and method configs) is
+    read with this function.
+    """
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
-            raise SpecError("The model file is empty", [{"location": source, "problem": "no YAML content"}])
+            raise SpecError(f"The {what} is empty", [{"location": source, "problem": "no YAML content"}])
         lines: dict[tuple, int] = {}
         dups: list[tuple[tuple, str]] = []
         _walk(node, (), lines, dups)
@@ -531,7 +541,7 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int], list[tup
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
         problem = getattr(exc, "problem", None) or str(exc)
         raise SpecError(
-            "The model file is not valid YAML",
+            f"The {what} is not valid YAML",
             [{"location": where, "problem": problem}],
             hint="check the indentation and the brackets at that line.",
         ) from None
@@ -539,10 +549,26 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int], list[tup
         loader.dispose()
     if not isinstance(data, dict):
         raise SpecError(
-            "The model file is not a mapping",
-            [{"location": source, "problem": f"expected keys such as constructs: and paths:, got {type(data).__name__}"}],
+            f"The {what} is not a mapping",
+            [{"location": source, "problem": f"expected a mapping of keys and values, got {type(data).__name__}"}],
         )
     return _stringify_keys(data), lines, dups
+
+
+def yaml_location(source: str, lines: dict[tuple, int], path: Sequence[Any]) -> str:
+    """``"file.yaml:12 constructs.PQ.items[1]"``: the file, the line of the nearest entry, the path."""
+    path = tuple(path)
+    line = None
+    for cut in range(len(path), -1, -1):
+        if path[:cut] in lines:
+            line = lines[path[:cut]]
+            break
+    where = f"{source}:{line}" if (source and line) else source
+    return f"{where} {_fmt_path(path)}".strip()
+
+
+def _parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int], list[tuple[tuple, str]]]:
+    return parse_yaml(text, source, "model file")
 
 
 def _walk(node: yaml.Node, path: tuple, lines: dict, dups: list) -> None:
@@ -584,15 +610,7 @@ def _fmt_path(path: Sequence[Any]) -> str:
 def _fmt_loc(loc: tuple) -> str:
     """Render ``(path_tuple,)`` with the file and line from the current validation context."""
     path = loc[0] if loc and isinstance(loc[0], tuple) else loc
-    source = _LOC_CONTEXT.get("source", "")
-    lines = _LOC_CONTEXT.get("lines", {})
-    line = None
-    for cut in range(len(path), -1, -1):
-        if tuple(path[:cut]) in lines:
-            line = lines[tuple(path[:cut])]
-            break
-    where = f"{source}:{line}" if (source and line) else source
-    return f"{where} {_fmt_path(path)}".strip()
+    return yaml_location(_LOC_CONTEXT.get("source", ""), _LOC_CONTEXT.get("lines", {}), path)
 
 
 def _validate(data: Mapping[str, Any], source: str, lines: dict, early_problems: list) -> Questionnaire:

@@ -86,6 +86,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from ..schema import parse_yaml, yaml_location
 from ..exceptions import DataValidationError, InputFileError, SettingsError, SpecError
 from ..ingest.readers import RawTable
 from ..results import Summary
@@ -283,54 +284,14 @@ def _read_yaml_file(path: str | Path, what: str) -> tuple[Any, dict[tuple, int],
 
 
 def _parse_yaml(text: str, source: str, what: str) -> tuple[Any, dict[tuple, int]]:
-    from ..schema import _Loader  # YAML 1.2 booleans: "no", "on", "是" stay text
-
-    loader = _Loader(text)
-    lines: dict[tuple, int] = {}
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            raise SpecError(f"The {what} is empty", [{"location": source, "problem": "no YAML content"}])
-        _walk(node, (), lines)
-        data = loader.construct_document(node)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
-        raise SpecError(
-            f"The {what} is not valid YAML",
-            [{"location": where, "problem": getattr(exc, "problem", None) or str(exc)}],
-            hint="check the indentation and the brackets at that line.",
-        ) from None
-    finally:
-        loader.dispose()
+    """The YAML reader of the questionnaire spec (safe, YAML 1.2 booleans, lines for messages)."""
+    data, lines, _duplicates = parse_yaml(text, source, what)
     return data, lines
 
 
-def _walk(node: yaml.Node, path: tuple, lines: dict) -> None:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            _walk(value_node, path + (str(key_node.value),), lines)
-            lines[path + (str(key_node.value),)] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for k, child in enumerate(node.value):
-            _walk(child, path + (k,), lines)
+_loc = yaml_location
 
 
-def _loc(source: str, lines: Mapping[tuple, int], path: tuple) -> str:
-    line = None
-    for cut in range(len(path), -1, -1):
-        if tuple(path[:cut]) in lines:
-            line = lines[tuple(path[:cut])]
-            break
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    where = f"{source}:{line}" if line else source
-    return f"{where} {text}".strip()
-
-
-# ====================================================================== answers
 def _normalize(text: str) -> str:
     text = re.sub(r"\s+", " ", str(text).replace("\u3000", " ")).strip().casefold()
     return _TRAILING.sub("", text).replace("’", "'")
