@@ -27,6 +27,7 @@ from csi_survey.batch import (
     unit_seed,
 )
 from csi_survey.cli import app
+from csi_survey.segments import subset
 from csi_survey.store import HistoryStore
 
 from .conftest import EXAMPLES
@@ -134,10 +135,11 @@ def test_small_batch_statuses_values_folders_and_store(reference):
     history = pd.read_csv(out / "index_history.csv", encoding="utf-8-sig", keep_default_na=False, na_values=[""])
     assert list(history.columns) == HISTORY_COLUMNS
     assert len(history) == 16 * 6
-    assert history["segment"].drop_duplicates().tolist()[:4] == ["(total)", "company=Acme", "company=Kite/Line", "company=Tiny"] \
-        or history["segment"].drop_duplicates().tolist()[0] == "(total)"
-    assert set(history["segment"]) == {"(total)", "company=Acme", "company=Kite/Line", "company=星河通信", "company=Tiny",
-                                       "company=Flat", "region=North", "region=South"}
+    assert history["wave"].drop_duplicates().tolist() == ["w1", "w2"]
+    assert history.loc[history["wave"] == "w1", "segment"].drop_duplicates().tolist() == [  # total, then natural order
+        "(total)", "company=Acme", "company=Flat", "company=Kite/Line", "company=Tiny", "company=星河通信",
+        "region=North", "region=South"]
+    assert history.loc[history["segment"] == "(total)", "construct"].tolist()[:6] == ["EXP", "PQ", "PV", "SAT", "COMP", "LOY"]
     not_estimated = history[history["status"] != "estimated"]
     assert not_estimated["index"].isna().all() and len(not_estimated) == 4 * 6
     est = history[history["status"] == "estimated"]
@@ -147,7 +149,7 @@ def test_small_batch_statuses_values_folders_and_store(reference):
 
     # a segment's numbers are those of `analyze` on the segment's respondents with the derived seed
     data = csi.read_responses(small.parent / "data" / "w2.csv", csi.load_model(small.parent / "model.yaml"))
-    acme = csi.segments.subset(data, (data.other["company"] == "Acme").to_numpy())
+    acme = subset(data, (data.other["company"] == "Acme").to_numpy())
     seed = unit_seed(7, "w2", "company", "Acme")
     expected = csi.analyze(acme, csi.AnalysisSettings(resamples=20, seed=seed, permutations=0, n_jobs=1)).tables["index"]
     got = history[(history["wave"] == "w2") & (history["segment"] == "company=Acme")]
@@ -256,7 +258,6 @@ def test_a_killed_batch_resumes_without_recomputing_and_gives_the_same_outputs(s
     finished = len(list((out / ".cache").glob("*.json")))
     assert 5 <= finished < 14
     assert not (out / "index_history.csv").exists()  # the combined outputs are written at the end only
-    assert not list(out.rglob(".csi-survey-tmp-*"))  # no half-written folder left behind (workers stopped)
 
     seen = []
     resumed = run_batch(small, workers=workers, progress=seen.append)
@@ -264,6 +265,7 @@ def test_a_killed_batch_resumes_without_recomputing_and_gives_the_same_outputs(s
     assert seen[0].done == 2 + finished and seen[0].reused == finished  # the bar starts where the killed run stopped
     assert seen[-1].done == 16 and (seen[-1].estimated, seen[-1].failed, seen[-1].skipped) == (12, 2, 2)
     assert _files(out) == expected
+    assert not list(out.rglob(".csi-survey-tmp-*"))  # what a killed worker left half-written is gone
 
     again = run_batch(small, workers=1)
     assert (again.computed, again.reused) == (0, 14)
@@ -388,17 +390,17 @@ def test_folder_names_are_safe_readable_and_distinct():
     assert folder_names(["index_history.csv"], reserved=["index_history.csv"])["index_history.csv"].startswith("index_history.csv~")
 
 
-def test_the_command_line_reports_counts_and_the_exit_code(small):
+def test_the_command_line_reports_counts_and_the_exit_code(small, reference):
     def text(result) -> str:
         return " ".join(result.stdout.split())
 
+    _copy_outputs(reference, small)  # computed already: the command reports the same counts
     result = runner.invoke(app, ["batch", str(small), "--workers", "1"])
     assert result.exit_code == 1, result.output  # a segment failed
     assert "16 segments (wave × segment) in 2 wave(s): 12 estimated, 2 failed, 2 skipped" in text(result)
+    assert "0 computed now, 14 reused" in text(result)
     assert "company=Flat" in result.stdout and "zero variance" in result.stdout
     assert "wrote wave(s) w1, w2" in text(result)
-    again = runner.invoke(app, ["batch", str(small), "--workers", "1"])
-    assert "0 computed now, 14 reused" in text(again)
     regions = _config(small.parent, "regions.yaml", segments="[region]", out="out_regions", store="sqlite:///out_regions/h.db")
     ok = runner.invoke(app, ["batch", str(regions), "--workers", "1"])
     assert ok.exit_code == 0, ok.output
@@ -417,6 +419,18 @@ def test_chinese_labels_and_no_bootstrap(tmp_path):
     assert result.history["ci_lower"].isna().all() and result.history["index"].notna().all()
     html = (tmp_path / "out" / "overview.html").read_text(encoding="utf-8")
     assert "2026-Q3 排名" in html and "按 区域" in html and 'lang="zh-CN"' in html
+
+
+def test_ctrl_c_says_how_to_resume(small, monkeypatch):
+    import csi_survey.batch as batch
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "run_batch", interrupted)
+    result = runner.invoke(app, ["batch", str(small)])
+    assert result.exit_code == 130
+    assert "finished segments are saved: run the same command again to resume" in " ".join(result.stderr.split())
 
 
 # ---------------------------------------------------------------------------------------------- the example

@@ -27,7 +27,8 @@ once (:class:`BatchConfigError`, with file and line)::
     on_invalid: error                  # error | exclude | flag (as `csi-survey run --on-invalid`)
     missing: mean                      # mean | listwise | model
     reports: false                     # true: report.xlsx and report.html in every segment folder
-    # optional: scheme (path), max_iter (300), lang (en|zh), sheet, encoding, format (auto)
+    # optional: scheme (path), max_iter (300), lang (en|zh), sheet (workbooks: name or number from 1),
+    #           encoding (CSV), format (auto)
 
 Waves are processed in natural order of their labels ("2026-Q2" before "2026-Q10"). Rows of
 concatenated files are numbered as if the files were stacked under one header: the first file keeps
@@ -72,6 +73,14 @@ unexpected error …). A failing segment never stops the batch. A wave whose fil
 False when any segment or wave failed or the store could not be written; the CLI then exits with
 code 1 (0 when every segment was estimated or skipped for its sample size).
 
+History store
+-------------
+:class:`csi_survey.store.HistoryStore` (``store:``; SQLite by default, any SQLAlchemy URL): once every
+task has finished, each wave's rows of ``index_history`` are written in one transaction that
+replaces exactly that wave's rows. A wave that could not be read, or in which a segment failed
+unexpectedly (an error that is retried by the next run), is not written: the store keeps that
+wave's earlier rows, and :attr:`BatchResult.store_error` says so.
+
 Resuming
 --------
 Each wave × segment is a *task* keyed by a SHA-256 hash of its data (the segment's respondents:
@@ -92,9 +101,11 @@ Parallelism and reproducibility
 Tasks run in a local process pool (all cores by default, ``workers``), serially with ``workers=1``,
 or on a Dask distributed cluster (``scheduler="tcp://host:8786"`` or ``dask:`` in the config;
 optional dependency ``pip install 'csi-survey[dask]'``; the workers need the same csi-survey
-version). Small segments are packed together into work units of similar size (a few dozen per unit
-at most) so that scheduling costs little. Outputs are written by the calling process only, so
-cluster workers need no access to the output folder. Each task's bootstrap seed is derived from the
+version; the estimation is Python-bound: run several single-threaded worker processes,
+``dask worker tcp://… --nworkers N --nthreads 1``). Small segments are packed together into work units of similar size (a
+few dozen at most per unit) so that scheduling costs little. Local workers write the segment folders
+themselves; with Dask the calling process writes them, so cluster workers need no access to the
+output folder. Each task's bootstrap seed is derived from the
 ``bootstrap.seed`` and a hash of (wave, column, value), and every task runs with single-threaded
 BLAS, so the numbers are identical whatever the backend, the number of workers, the packing, or the
 other segments of the batch.
@@ -1796,150 +1807,160 @@ def run_batch(
     spec_hash = hashlib.sha256(spec.model_dump_json().encode("utf-8")).hexdigest()
     settings_hash = hashlib.sha256(json.dumps(settings.fingerprint(), sort_keys=True).encode()).hexdigest()
 
-    with _locked(out):
-        _sweep(out)
-        # ---- read the waves
-        waves = [_Wave(label, files[label]) for label in labels]
-        for wave in waves:
-            _read_wave(wave, config, spec)
-        # ---- plan: one unit per wave × segment
-        reserved = [CACHE_DIR, LOCK_FILE, HISTORY_FILE, SEGMENTS_FILE, MANIFEST_FILE, OVERVIEW_XLSX, OVERVIEW_HTML]
-        wave_dirs = folder_names(labels, reserved=reserved)
-        units: list[_Unit] = []
-        for wave in waves:
-            if wave.error:
-                continue
-            data = wave.data
-            units.append(_Unit(len(units), wave.label, "", TOTAL, f"{wave_dirs[wave.label]}/{TOTAL}", data.n_used,
-                               unit_seed(settings.seed, wave.label, "", TOTAL)))
-            seg_labels: list[tuple[str, str]] = []
-            positions: dict[tuple[str, str], tuple[np.ndarray, np.ndarray | None]] = {}
-            for column in config.segments:
-                used = _positions(wave.labels[column])
-                raw = wave.raw_labels[column]
-                read = _positions(raw) if raw is not None else {}
-                present = [v for v in used if v != MISSING]
-                try:
-                    ordered = sorted(present, key=float)
-                except ValueError:
-                    ordered = sorted(present, key=natural_key)
-                ordered += [MISSING] if MISSING in used else []
-                seg_labels += [(column, v) for v in ordered]
-                for v in ordered:
-                    positions[column, v] = (used[v], read.get(v, np.empty(0, dtype=np.int64)) if raw is not None else None)
-            names = folder_names(seg_labels, reserved=[TOTAL])
-            for column, value in seg_labels:
-                pos, raw_pos = positions[column, value]
-                units.append(_Unit(len(units), wave.label, column, value,
-                                   f"{wave_dirs[wave.label]}/{names[column, value]}", len(pos),
-                                   unit_seed(settings.seed, wave.label, column, value), pos=pos, raw_pos=raw_pos))
-        waves_by_label = {w.label: w for w in waves}
-        for unit in units:
-            wave = waves_by_label[unit.wave]
-            unit.key = _unit_key(wave, unit, spec_hash, settings_hash)
-            if unit.n < settings.min_n:
-                unit.status = f"insufficient sample (n = {unit.n} < {settings.min_n})"
+    # the backend first: a wrong scheduler address or a missing dask fails before any work
+    backend = _backend(scheduler if scheduler is not None else config.dask, workers, 2)
+    try:
+        with _locked(out):
+            return _run(config, spec, out, labels, files, settings, spec_hash, settings_hash, backend, progress, started)
+    finally:
+        backend.close()
 
-        # ---- what is done already
-        counts = {"estimated": 0, "failed": 0, "skipped": 0, "reused": 0, "computed": 0}
-        records: dict[str, dict] = {}
-        todo: list[_Unit] = []
-        for unit in units:
-            if unit.status is not None:  # skipped: nothing to compute
-                _clear_folder(out / unit.folder)
-                records[unit.key] = _record(unit, _JobResult(unit.key, unit.status), spec, {})
-                counts["skipped"] += 1
-                continue
-            record = _load_record(out, unit, config.reports)
-            if record is not None:
-                records[unit.key] = record
-                counts["reused"] += 1
-                counts["estimated" if record["status"] == ESTIMATED else "failed"] += 1
-            else:
-                todo.append(unit)
-        total = len(units)
 
-        def report(unit: _Unit | None = None) -> None:
-            if progress is not None:
-                progress(BatchProgress(total, counts["estimated"] + counts["failed"] + counts["skipped"], counts["estimated"],
-                                       counts["failed"], counts["skipped"], counts["reused"],
-                                       None if unit is None else unit.wave, None if unit is None else unit.segment))
+def _run(config: BatchConfig, spec: Any, out: Path, labels: list[str], files: dict[str, list[Path]], settings: _Settings,
+         spec_hash: str, settings_hash: str, backend: _Backend, progress: Progress | None, started: float) -> BatchResult:
+    """The batch, with the output folder locked (see :func:`run_batch`)."""
+    from .drivers import natural_key
 
-        # ---- compute what is left
-        internal_failures: set[str] = set()
-        backend = _backend(scheduler if scheduler is not None else config.dask, workers, len(todo)) if todo else _Backend()
-        if not todo:
-            backend.name = "none (every segment reused)"
-        try:
-            jobs = {u.key: _Job(u.key, u.wave, u.column, u.value, u.seed, _segment_data(waves_by_label[u.wave], u), u.folder)
-                    for u in todo}
-            slots = backend.slots if isinstance(backend, _Dask) else getattr(backend, "workers", 1)
-            # local workers write the segment folders themselves (in parallel); Dask workers may
-            # not see the output folder, so their results are written here
-            tasks = _pack(todo, settings, slots, jobs, out=None if isinstance(backend, _Dask) else str(out))
-            if isinstance(backend, _Processes) and len(tasks) <= 1:
-                backend = _Backend()
-            del jobs
-            by_key = {u.key: u for u in todo}
-            report()
+    _sweep(out)
+    # ---- read the waves
+    waves = [_Wave(label, files[label]) for label in labels]
+    for wave in waves:
+        _read_wave(wave, config, spec)
+    # ---- plan: one unit per wave × segment
+    reserved = [CACHE_DIR, LOCK_FILE, HISTORY_FILE, SEGMENTS_FILE, MANIFEST_FILE, OVERVIEW_XLSX, OVERVIEW_HTML]
+    wave_dirs = folder_names(labels, reserved=reserved)
+    units: list[_Unit] = []
+    for wave in waves:
+        if wave.error:
+            continue
+        data = wave.data
+        units.append(_Unit(len(units), wave.label, "", TOTAL, f"{wave_dirs[wave.label]}/{TOTAL}", data.n_used,
+                           unit_seed(settings.seed, wave.label, "", TOTAL)))
+        seg_labels: list[tuple[str, str]] = []
+        positions: dict[tuple[str, str], tuple[np.ndarray, np.ndarray | None]] = {}
+        for column in config.segments:
+            used = _positions(wave.labels[column])
+            raw = wave.raw_labels[column]
+            read = _positions(raw) if raw is not None else {}
+            present = [v for v in used if v != MISSING]
+            try:
+                ordered = sorted(present, key=float)
+            except ValueError:
+                ordered = sorted(present, key=natural_key)
+            ordered += [MISSING] if MISSING in used else []
+            seg_labels += [(column, v) for v in ordered]
+            for v in ordered:
+                positions[column, v] = (used[v], read.get(v, np.empty(0, dtype=np.int64)) if raw is not None else None)
+        names = folder_names(seg_labels, reserved=[TOTAL])
+        for column, value in seg_labels:
+            pos, raw_pos = positions[column, value]
+            units.append(_Unit(len(units), wave.label, column, value,
+                               f"{wave_dirs[wave.label]}/{names[column, value]}", len(pos),
+                               unit_seed(settings.seed, wave.label, column, value), pos=pos, raw_pos=raw_pos))
+    waves_by_label = {w.label: w for w in waves}
+    for unit in units:
+        wave = waves_by_label[unit.wave]
+        unit.key = _unit_key(wave, unit, spec_hash, settings_hash)
+        if unit.n < settings.min_n:
+            unit.status = f"insufficient sample (n = {unit.n} < {settings.min_n})"
 
-            def finished(task: _Task, results: list[_JobResult]) -> None:
-                for result in results:
-                    unit = by_key[result.key]
-                    try:
-                        records[unit.key] = _write_unit(out, unit, result, spec)
-                    except (CsiSurveyError, OSError) as error:  # e.g. disk full: this segment fails, is retried next time
-                        result = _JobResult(unit.key, f"failed: cannot write the segment folder: {_one_line(str(error))}",
-                                            deterministic=False)
-                        records[unit.key] = _record(unit, result, spec, {})
-                    counts["computed"] += 1
-                    counts["estimated" if result.status == ESTIMATED else "failed"] += 1
-                    if not result.deterministic:
-                        internal_failures.add(unit.wave)
-                    report(unit)
+    # ---- what is done already
+    counts = {"estimated": 0, "failed": 0, "skipped": 0, "reused": 0, "computed": 0}
+    records: dict[str, dict] = {}
+    todo: list[_Unit] = []
+    for unit in units:
+        if unit.status is not None:  # skipped: nothing to compute
+            _clear_folder(out / unit.folder)
+            records[unit.key] = _record(unit, _JobResult(unit.key, unit.status), spec, {})
+            counts["skipped"] += 1
+            continue
+        record = _load_record(out, unit, config.reports)
+        if record is not None:
+            records[unit.key] = record
+            counts["reused"] += 1
+            counts["estimated" if record["status"] == ESTIMATED else "failed"] += 1
+        else:
+            todo.append(unit)
+    total = len(units)
 
-            # BLAS limited to one thread from this (main) thread too: OpenBLAS ignores a limit set
-            # from another thread, and threads of an in-process Dask cluster run here
-            with _single_threaded_blas():
-                backend.run(tasks, finished)
-        finally:
-            backend.close()
+    def report(unit: _Unit | None = None) -> None:
+        if progress is not None:
+            progress(BatchProgress(total, counts["estimated"] + counts["failed"] + counts["skipped"], counts["estimated"],
+                                   counts["failed"], counts["skipped"], counts["reused"],
+                                   None if unit is None else unit.wave, None if unit is None else unit.segment))
 
-        # ---- combined outputs
-        wave_errors = {w.label: w.error for w in waves if w.error}
-        ordered = []
-        for wave in waves:
-            if wave.error:  # one row for the wave, so the tables say what happened
-                status = f"failed: cannot read the wave: {_one_line(wave.error.splitlines()[0])}"
-                fake = _Unit(-1, wave.label, "", TOTAL, f"{wave_dirs[wave.label]}/{TOTAL}", 0,
-                             unit_seed(settings.seed, wave.label, "", TOTAL))
-                ordered.append(_record(fake, _JobResult("", status), spec, {}))
-            else:
-                ordered += [records[u.key] for u in units if u.wave == wave.label]
-        history = _history_table(ordered)
-        segments = _segments_table(ordered)
+    # ---- compute what is left
+    internal_failures: set[str] = set()
+    if not todo:
+        backend = _Backend()
+        backend.name = "none (every segment reused)"
+    jobs = {u.key: _Job(u.key, u.wave, u.column, u.value, u.seed, _segment_data(waves_by_label[u.wave], u), u.folder)
+            for u in todo}
+    slots = backend.slots if isinstance(backend, _Dask) else getattr(backend, "workers", 1)
+    # local workers write the segment folders themselves (in parallel); Dask workers may
+    # not see the output folder, so their results are written here
+    tasks = _pack(todo, settings, slots, jobs, out=None if isinstance(backend, _Dask) else str(out))
+    if isinstance(backend, _Processes) and len(tasks) <= 1:
+        backend = _Backend()
+    del jobs
+    by_key = {u.key: u for u in todo}
+    report()
 
-        # ---- the history store
-        store_url = config.store_url
-        store_waves: list[str] = []
-        store_error = None
-        if store_url is not None:
-            good = [w.label for w in waves if not w.error and w.label not in internal_failures]
-            store_waves, store_error = _write_store(store_url, history, good)
-            held = [w.label for w in waves if not w.error and w.label in internal_failures]
-            if held and store_error is None:  # keep the wave's earlier rows rather than rows of a failed run
-                store_error = (f"wave(s) {', '.join(held)} not written: a segment failed unexpectedly (see segments.csv); "
-                               "run the batch again")
+    def finished(task: _Task, results: list[_JobResult]) -> None:
+        for result in results:
+            unit = by_key[result.key]
+            try:
+                records[unit.key] = _write_unit(out, unit, result, spec)
+            except (CsiSurveyError, OSError) as error:  # e.g. disk full: this segment fails, is retried next time
+                result = _JobResult(unit.key, f"failed: cannot write the segment folder: {_one_line(str(error))}",
+                                    deterministic=False)
+                records[unit.key] = _record(unit, result, spec, {})
+            counts["computed"] += 1
+            counts["estimated" if result.status == ESTIMATED else "failed"] += 1
+            if not result.deterministic:
+                internal_failures.add(unit.wave)
+            report(unit)
 
-        counts["failed_waves"] = len(wave_errors)
-        manifest = _manifest(config, spec, settings, waves, units, records, counts, backend, store_url, store_waves, store_error,
-                             time.perf_counter() - started)
-        written = _write_combined(out, spec, config, history, segments, manifest, labels, counts)
+    # BLAS limited to one thread from this (main) thread too: OpenBLAS ignores a limit set
+    # from another thread, and threads of an in-process Dask cluster run here
+    with _single_threaded_blas():
+        backend.run(tasks, finished)
+
+    # ---- combined outputs
+    wave_errors = {w.label: w.error for w in waves if w.error}
+    ordered = []
+    for wave in waves:
+        if wave.error:  # one row for the wave, so the tables say what happened
+            status = f"failed: cannot read the wave: {_one_line(wave.error.splitlines()[0])}"
+            fake = _Unit(-1, wave.label, "", TOTAL, f"{wave_dirs[wave.label]}/{TOTAL}", 0,
+                         unit_seed(settings.seed, wave.label, "", TOTAL))
+            ordered.append(_record(fake, _JobResult("", status), spec, {}))
+        else:
+            ordered += [records[u.key] for u in units if u.wave == wave.label]
+    history = _history_table(ordered)
+    segments = _segments_table(ordered)
+
+    # ---- the history store
+    store_url = config.store_url
+    store_waves: list[str] = []
+    store_error = None
+    if store_url is not None:
+        good = [w.label for w in waves if not w.error and w.label not in internal_failures]
+        store_waves, store_error = _write_store(store_url, history, good)
+        held = [w.label for w in waves if not w.error and w.label in internal_failures]
+        if held and store_error is None:  # keep the wave's earlier rows rather than rows of a failed run
+            store_error = (f"wave(s) {', '.join(held)} not written: a segment failed unexpectedly (see segments.csv); "
+                           "run the batch again")
+
+    counts["failed_waves"] = len(wave_errors)
+    manifest = _manifest(config, spec, settings, waves, units, records, counts, backend, store_url, store_waves, store_error,
+                         time.perf_counter() - started)
+    written = _write_combined(out, spec, config, history, segments, manifest, labels, counts)
     return BatchResult(
-        out=out, history=history, segments=segments, total=total, estimated=counts["estimated"], failed=counts["failed"],
-        skipped=counts["skipped"], computed=counts["computed"], reused=counts["reused"], wave_errors=wave_errors,
-        store_url=_redact(store_url), store_waves=tuple(store_waves), store_error=store_error, manifest=manifest,
-        written=tuple(written), seconds=time.perf_counter() - started, backend=backend.name,
+    out=out, history=history, segments=segments, total=total, estimated=counts["estimated"], failed=counts["failed"],
+    skipped=counts["skipped"], computed=counts["computed"], reused=counts["reused"], wave_errors=wave_errors,
+    store_url=_redact(store_url), store_waves=tuple(store_waves), store_error=store_error, manifest=manifest,
+    written=tuple(written), seconds=time.perf_counter() - started, backend=backend.name,
     )
 
 

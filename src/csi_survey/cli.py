@@ -496,11 +496,11 @@ def batch(
     from .batch import run_batch
 
     result = None
-    with _batch_progress() as update:
-        try:
+    try:
+        with _batch_progress() as update:
             result = run_batch(config, scheduler=scheduler, workers=workers, reports=reports, progress=update)
-        except KeyboardInterrupt:
-            pass
+    except KeyboardInterrupt:
+        pass
     if result is None:
         err.print("Interrupted. The finished segments are saved: run the same command again to resume.", markup=False)
         raise typer.Exit(130)
