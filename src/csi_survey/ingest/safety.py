@@ -267,7 +267,7 @@ def open_xlsx(path: Path, name: str, limits: Limits) -> XlsxPackage:
             f"{name} cannot be opened: permission denied",
             hint="close the file if it is open in Excel or another program, and check that you may read it.",
         ) from None
-    except Exception as exc:  # BadZipFile, ValueError, struct.error, NotImplementedError, …
+    except Exception as exc:  # BadZipFile, ValueError, struct.error, unsupported compression methods, …
         raise _not_a_workbook(name, exc) from None
     try:
         seen: set[str] = set()
