@@ -59,6 +59,7 @@ __all__ = [
     "construct",
     "paths",
     "parse_yaml",
+    "read_yaml_text",
     "yaml_location",
 ]
 
@@ -469,19 +470,23 @@ def load_model(path: str | Path) -> Questionnaire:
             [{"location": str(path), "problem": "no such file" if not path.exists() else "not a file"}],
             hint="pass the path of the questionnaire YAML with --model (csi-survey template acsi prints one).",
         )
-    raw = path.read_bytes()
+    return Questionnaire.from_yaml(read_yaml_text(path, "model file"), source=path.name)
+
+
+def read_yaml_text(path: Path, what: str) -> str:
+    """The text of a YAML file: UTF-8 (with or without BOM), else GBK/GB18030 (Chinese Windows)."""
+    raw = Path(path).read_bytes()
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         try:
-            text = raw.decode("gb18030")
+            return raw.decode("gb18030")
         except UnicodeDecodeError:
             raise SpecError(
-                "The model file is not text",
-                [{"location": str(path), "problem": "neither UTF-8 nor GBK/GB18030 text"}],
+                f"The {what} is not text",
+                [{"location": Path(path).name, "problem": "neither UTF-8 nor GBK/GB18030 text"}],
                 hint="save the YAML file as UTF-8.",
             ) from None
-    return Questionnaire.from_yaml(text, source=path.name)
 
 
 def template_yaml(name: str) -> str:

@@ -112,7 +112,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..schema import parse_yaml
+from ..schema import parse_yaml, read_yaml_text
 from ..schema import yaml_location as _yaml_loc
 from ..exceptions import DataValidationError, SettingsError, SpecError
 from ..ingest.readers import RawTable, read_table
@@ -157,18 +157,7 @@ _TOP_KEYS = ("name", *_NODE_KEYS)
 
 # ====================================================================== YAML with line numbers
 def _read_yaml(path: Path, what: str) -> tuple[Any, dict[tuple, int]]:
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = raw.decode("gb18030")
-        except UnicodeDecodeError:
-            raise SpecError(
-                f"The {what} is not text",
-                [{"location": path.name, "problem": "neither UTF-8 nor GBK/GB18030 text"}],
-                hint="save the YAML file as UTF-8.",
-            ) from None
+    text = read_yaml_text(path, what)
     return _parse_yaml(text, path.name, what)
 
 

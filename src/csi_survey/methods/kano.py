@@ -86,7 +86,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..schema import parse_yaml, yaml_location
+from ..schema import parse_yaml, read_yaml_text, yaml_location
 from ..exceptions import DataValidationError, InputFileError, SettingsError, SpecError
 from ..ingest.readers import RawTable
 from ..results import Summary
@@ -267,18 +267,7 @@ def _read_yaml_file(path: str | Path, what: str) -> tuple[Any, dict[tuple, int],
             f"The {what} cannot be read",
             [{"location": str(path), "problem": "no such file" if not p.exists() else "not a file"}],
         )
-    raw = p.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = raw.decode("gb18030")
-        except UnicodeDecodeError:
-            raise SpecError(
-                f"The {what} is not text",
-                [{"location": p.name, "problem": "neither UTF-8 nor GBK/GB18030 text"}],
-                hint="save the YAML file as UTF-8.",
-            ) from None
+    text = read_yaml_text(p, what)
     data, lines = _parse_yaml(text, p.name, what)
     return data, lines, p.name
 

@@ -117,7 +117,7 @@ import pandas as pd
 from ..exceptions import DataValidationError, SettingsError, SpecError
 from ..ingest.readers import RawTable, read_table
 from ..results import Summary
-from .ahp import _parse_yaml, _read_yaml, _yaml_loc
+from .ahp import _blank, _parse_yaml, _read_yaml, _yaml_loc
 
 __all__ = [
     "ScorecardConfig",
@@ -527,15 +527,6 @@ class _Table:
     cols: dict[str, Any]     # declared column name → frame column label
 
 
-def _blank(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return value.strip() == ""
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 def _as_table(value: Any, key: str, spec: _Sheet, config: ScorecardConfig) -> tuple[pd.DataFrame, np.ndarray, str]:
