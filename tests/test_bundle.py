@@ -18,7 +18,7 @@ import csi_survey as csi
 from csi_survey.exceptions import ReportError
 from csi_survey.report.atomic import AtomicOutput
 from csi_survey.report.bundle import RunBundle, bundle_from_tables, load_bundle, save_bundle
-from csi_survey.report.run_report import run_tables
+from csi_survey.run_tables import run_tables
 from csi_survey.report.xlsx_charts import write_report_workbook
 
 from .conftest import EXAMPLES

@@ -20,7 +20,7 @@ from csi_survey.engine.bootstrap import _estimate, _labels, bootstrap, moment_st
 from csi_survey.engine.pls import item_matrix
 from csi_survey.exceptions import ConvergenceError, DataValidationError, EstimationError, SettingsError, SpecError
 from csi_survey.segments import _group_estimates, _group_state, segment_analysis, segment_differences, subset
-from csi_survey.weights import (
+from csi_survey.ingest.weights import (
     WEIGHT_SUMMARY_COLUMNS,
     apply_weights,
     design_effect,

@@ -23,7 +23,7 @@ from .ingest import RawTable, SurveyData, prepare, read_responses, read_table
 from .results import CBSEMResults, ModelResults, PLSResults, Summary
 from .schema import Construct, Item, PathSpec, Questionnaire, Scale, construct, load_model, paths, template
 
-__version__ = "0.1.0"
+from .version import __version__  # noqa: E402
 
 __all__ = [
     "Questionnaire", "Construct", "Item", "Scale", "PathSpec", "construct", "paths", "load_model", "template",
@@ -38,7 +38,7 @@ __all__ = [
 
 
 from .analysis import Analysis, AnalysisSettings, analyze  # noqa: E402
-from .weights import apply_weights, effective_n, weight_summary  # noqa: E402
+from .ingest.weights import apply_weights, effective_n, weight_summary  # noqa: E402
 from .compare import compare_fits  # noqa: E402
 
 

@@ -23,8 +23,16 @@ from typing import Any
 
 import pandas as pd
 
-from . import __version__
+from .version import __version__
 from .exceptions import SettingsError, check_choice
+from .assess import assess
+from .drivers import csat, frequencies, gaps, impacts, ipma, item_summary, nps
+from .engine import PLS
+from .engine.bootstrap import bootstrap
+from .engine.cbsem import CBSEM
+from .ingest.weights import design_effect, effective_n
+from .run_tables import run_tables
+from .segments import segment_analysis, segment_differences, wave_analysis
 
 __all__ = ["AnalysisSettings", "Analysis", "analyze"]
 
@@ -89,12 +97,6 @@ def analyze(data: Any, settings: AnalysisSettings | None = None, progress: Progr
     ``progress(stage, done, total)`` is called during the long stages ("bootstrap",
     "segments", "permutations", "waves"); silent by default.
     """
-    from .assess import assess
-    from .drivers import csat, frequencies, gaps, impacts, ipma, item_summary, nps
-    from .engine import PLS
-    from .engine.bootstrap import bootstrap
-    from .report.run_report import run_tables
-
     settings = settings or AnalysisSettings()
     if settings.seed is None:  # one seed for every random step, recorded in run.json
         import numpy as np
@@ -107,8 +109,6 @@ def analyze(data: Any, settings: AnalysisSettings | None = None, progress: Progr
         return None if progress is None else (lambda done, total: progress(name, done, total))
 
     if settings.engine == "cbsem":
-        from .engine.cbsem import CBSEM
-
         if getattr(data, "weight", None) is not None:
             raise SettingsError(
                 "the covariance-based engine does not use survey weights, and these data are weighted",
@@ -138,8 +138,6 @@ def analyze(data: Any, settings: AnalysisSettings | None = None, progress: Progr
         tables["csat"] = csat(data, segments=settings.segments, level=settings.level)
 
     if settings.segments:
-        from .segments import segment_analysis, segment_differences
-
         seg = segment_analysis(engine, data, settings.segments, min_n=settings.min_n, resamples=min(settings.resamples, 1000),
                                seed=settings.seed, level=settings.level, progress=stage("segments"))
         tables["segment_index"] = _total_from_fit(seg.index, fit.index, ["construct"], "index")
@@ -150,8 +148,6 @@ def analyze(data: Any, settings: AnalysisSettings | None = None, progress: Progr
                                          min_n=settings.min_n, progress=stage("permutations")) for column in settings.segments]
             tables["segment_differences"] = pd.concat(diffs, ignore_index=True)
     if settings.wave:
-        from .segments import wave_analysis
-
         waves = wave_analysis(engine, data, settings.wave, min_n=settings.min_n, resamples=max(settings.resamples, 200) if settings.resamples else 200,
                               seed=settings.seed, level=settings.level, progress=stage("waves"))
         tables["wave_index"], tables["wave_changes"] = waves.index, waves.changes
@@ -223,8 +219,6 @@ def _weights_meta(data: Any) -> dict[str, Any] | None:
     weight = getattr(data, "weight", None)
     if weight is None:
         return None
-    from .weights import design_effect, effective_n
-
     spec = data.questionnaire.weights
     return {
         "method": "raking" if spec is not None and spec.raking is not None else "column",

@@ -138,7 +138,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from . import __version__
+from .version import __version__
 from .exceptions import CsiSurveyError, CsiSurveyWarning, SettingsError, SpecError
 
 __all__ = [
@@ -397,7 +397,7 @@ def load_config(path: str | os.PathLike, overrides: Mapping[str, Any] | None = N
     """
     import yaml
 
-    from .schema import _Loader, _stringify_keys, _walk
+    from .config import SafeYamlLoader, stringify_keys, yaml_lines
 
     path = Path(path)
     source = path.name
@@ -408,13 +408,13 @@ def load_config(path: str | os.PathLike, overrides: Mapping[str, Any] | None = N
             hint="pass the path of the batch config (YAML); examples/batch/config.yaml is an example.",
         )
     text = path.read_bytes().decode("utf-8-sig", errors="replace")
-    loader = _Loader(text)
+    loader = SafeYamlLoader(text)
     lines: dict[tuple, int] = {}
     repeated: list[tuple[tuple, str]] = []
     try:
         node = loader.get_single_node()
         if node is not None:
-            _walk(node, (), lines, repeated)
+            yaml_lines(node, (), lines, repeated)
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -431,9 +431,9 @@ def load_config(path: str | os.PathLike, overrides: Mapping[str, Any] | None = N
             "The batch config is not a mapping",
             [{"location": source, "problem": "expected keys such as model:, waves:, segments:, out:"}],
         )
-    data = _stringify_keys(data)
+    data = stringify_keys(data)
     if overrides:
-        data = _merge(data, _stringify_keys(dict(overrides)))
+        data = _merge(data, stringify_keys(dict(overrides)))
     base = path.resolve().parent
     problems: list[tuple[tuple, str]] = [(loc, msg.replace("; ids must be unique", "")) for loc, msg in repeated]
     problems += [((key,), f"unknown key {key!r}") for key in ("base_dir", "source") if key in data]
@@ -713,7 +713,7 @@ def _read_wave(wave: _Wave, config: BatchConfig, spec: Any) -> None:
             raw, wave.file_rows = _concat_raw(raws, wave.files, config.base_dir)
         data = prepare(raw, spec, on_invalid=config.on_invalid, missing=config.missing)
         if spec.weights is not None:
-            from .weights import apply_weights
+            from .ingest.weights import apply_weights
 
             data = apply_weights(data)
         labels, raw_labels = {}, {}

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from . import __version__
+from .version import __version__
 from .exceptions import CsiSurveyError
 
 app = typer.Typer(
@@ -243,7 +243,7 @@ def _data_summary(data) -> None:
                 out.print(f"  data quality: {r['flag']}: {r.get('n_flagged', 0):,} flagged, {r.get('n_excluded', 0):,} excluded "
                           f"(policy {r['policy']}; see flags.csv)", markup=False)
     if getattr(data, "weight", None) is not None:
-        from .weights import design_effect, effective_n
+        from .ingest.weights import design_effect, effective_n
 
         out.print(f"Weighted: effective sample size {effective_n(data.weight):,.0f} of {data.n_used:,} "
                   f"(design effect {design_effect(data.weight):.2f}; see weight_summary.csv).", markup=False)

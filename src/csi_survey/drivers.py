@@ -29,7 +29,20 @@ from pandas.api import types as ptypes
 from scipy import stats
 
 from .exceptions import InputFileError, SettingsError, check_choice
-from .ingest.prepare import SurveyData, _code_set  # one reading of missing codes for items and other columns
+from .ingest.columns import (
+    MISSING_SEGMENT,
+    TOTAL_SEGMENT,
+    check_survey_data,
+    data_location,
+    item_answers,
+    natural_key,
+    resolve_column,
+    segment_order,
+    segment_values,
+)
+from .ingest.prepare import SurveyData, code_set  # one reading of missing codes for items and other columns
+from .ingest.weights import effective_n, estimation_weight
+from .index import weighted_mean
 from .results import ModelResults
 
 __all__ = [
@@ -54,8 +67,6 @@ IMPACT_STEP = 5.0
 
 def _score_sd(fit: ModelResults) -> pd.Series:
     """Standard deviations of the 0–100 scores (n − 1), weighted with the fit's survey weights."""
-    from .weights import estimation_weight
-
     ew = estimation_weight(getattr(fit, "weight", None))
     if ew is None:
         return fit.scores_100.std(ddof=1)
@@ -104,8 +115,6 @@ def impacts(fit: ModelResults, targets: Sequence[str] | None = None, step: float
     targets = list(targets) if targets is not None else fit.model.driver_targets
     unknown = [t for t in targets if t not in fit.model.construct_ids]
     if unknown:
-        from .exceptions import SettingsError
-
         raise SettingsError(f"targets must be constructs of the model; unknown: {', '.join(unknown)}")
     te = total_effects_100(fit)
     rows = te[te["target"].isin(targets)].rename(columns={"source": "driver"})
@@ -119,9 +128,7 @@ def impacts(fit: ModelResults, targets: Sequence[str] | None = None, step: float
 #: IPMA quadrants (Martilla & James 1977), in the order importance high/low × performance low/high.
 QUADRANTS = ("fix first", "keep up", "possible overkill", "low priority")
 #: Label of respondents whose segment value is missing.
-MISSING_SEGMENT = "(missing)"
 #: ``segment`` of the total row of the NPS/CSAT tables (its ``segment_column`` is "").
-TOTAL_SEGMENT = "(total)"
 
 _NPS_COLUMNS = ["segment_column", "segment", "n", "promoters", "passives", "detractors", "nps",
                 "std_err", "ci_lower", "ci_upper", "n_invalid"]
@@ -138,79 +145,14 @@ def _check_level(level: float) -> None:
         )
 
 
-def _check_survey(data: Any, function: str) -> SurveyData:
-    if not all(hasattr(data, a) for a in ("questionnaire", "answers", "other", "items")):
-        raise SettingsError(
-            f"{function}() needs the prepared survey data (a SurveyData); got {type(data).__name__}",
-            hint="read the responses with csi_survey.read_responses(path, questionnaire) and pass the result.",
-        )
-    return data
-
-
-def _location(data: SurveyData) -> str:
-    return getattr(data, "location", "the data")
-
-
-def _resolve_column(data: SurveyData, name: str, role: str) -> tuple[str, Any]:
-    """Where a named column lives: ``("item", item_id)`` or ``("other", column of data.other)``.
-
-    Item ids match exactly; other columns exactly, else ignoring case and surrounding spaces
-    (as the item matching of :func:`~csi_survey.ingest.prepare`).
-    """
-    q = data.questionnaire
-    if name in q.items:
-        return "item", name
-    columns = list(data.other.columns)
-    if name in columns:
-        return "other", name
-    key = str(name).strip().casefold()
-    cands = [c for c in columns if str(c).strip().casefold() == key]
-    if len(cands) == 1:
-        return "other", cands[0]
-    where = _location(data)
-    if len(cands) > 1:
-        raise InputFileError(
-            f"{role} column {name!r} is ambiguous in {where}: " + ", ".join(repr(str(c)) for c in cands)
-            + " differ only by case or spaces",
-            hint="rename one of these columns in the file.",
-        )
-    names = list(q.item_ids) + [str(c) for c in columns]
-    folded = {n.strip().casefold(): n for n in names}
-    close = difflib.get_close_matches(key, list(folded), n=3, cutoff=0.5)
-    closest = "; closest: " + ", ".join(repr(folded[c]) for c in close) if close else "; no similar column"
-    shown = ", ".join(repr(n) for n in names[:40]) + (f", … ({len(names)} columns)" if len(names) > 40 else "")
-    raise InputFileError(
-        f"{role} column {name!r} is not in {where}{closest}",
-        hint=f"correct the name in the questionnaire spec or the call (it must be a column of the export). "
-        f"Columns available: {shown}",
-    )
-
-
-def _item_answers(data: SurveyData, item: str, *, favourable: bool) -> np.ndarray:
-    """One item's answers, NaN where missing (before the item-mean replacement): as given
-    (``favourable=False``, the column of ``data.answers``) or after reverse coding (``True``).
-
-    Works on the one column, so that it does not copy the whole item matrix as ``data.answers`` does.
-    """
-    q = data.questionnaire
-    j = q.item_ids.index(item)
-    values = data.items[item].to_numpy(dtype=np.float64, copy=True)  # after reverse coding
-    if data.imputed is not None:
-        values[np.asarray(data.imputed)[:, j]] = np.nan
-    if not favourable and q.items[item].reverse:
-        scale = q.item_scale(item)
-        values = (scale.min + scale.max) - values
-    return values
-
-
 def _parse_numbers(s: pd.Series, codes: Sequence[float | str]) -> tuple[np.ndarray, np.ndarray]:
     """A raw column as numbers: ``(values, invalid)``.
 
     ``values`` is NaN where the cell is empty, a missing code or not a number; ``invalid`` marks
     the non-empty cells that are not a missing code and not a number (``pd.to_numeric(errors="coerce")``).
     """
-    code_set = _code_set(codes, (), s.name, "the questionnaire")
-    num_codes, str_codes = code_set.numbers, list(code_set.texts)
+    declared = code_set(codes, (), s.name, "the questionnaire")
+    num_codes, str_codes = declared.numbers, list(declared.texts)
     if ptypes.is_numeric_dtype(s.dtype) and not ptypes.is_bool_dtype(s.dtype):
         num = s.to_numpy(dtype=np.float64, na_value=np.nan)
         blank = np.isnan(num)
@@ -231,71 +173,12 @@ def _column_values(data: SurveyData, name: str, role: str) -> tuple[str, Any, np
     """``(kind, column, values, invalid)`` of a named column: a construct item's answers after reverse
     coding (never invalid: :func:`~csi_survey.ingest.prepare` checked them), else the raw column
     parsed with the spec's missing codes."""
-    kind, col = _resolve_column(data, name, role)
+    kind, col = resolve_column(data, name, role)
     if kind == "item":
-        values = _item_answers(data, col, favourable=True)
+        values = item_answers(data, col, favourable=True)
         return kind, col, values, np.zeros(len(values), dtype=bool)
     values, invalid = _parse_numbers(data.other[col], data.questionnaire.missing_codes)
     return kind, col, values, invalid
-
-
-def _cell_text(v: Any) -> str:
-    if v is None:
-        return MISSING_SEGMENT
-    if isinstance(v, str):
-        return v.strip() or MISSING_SEGMENT
-    if isinstance(v, (bool, np.bool_)):
-        return "TRUE" if v else "FALSE"
-    if isinstance(v, (int, np.integer)):
-        return str(int(v))
-    if isinstance(v, (float, np.floating)):
-        if np.isnan(v):
-            return MISSING_SEGMENT
-        return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else repr(float(v))
-    if isinstance(v, pd.Timestamp):
-        return v.date().isoformat() if v == v.normalize() else v.isoformat()
-    if v is pd.NaT or v is pd.NA:
-        return MISSING_SEGMENT
-    return str(v).strip() or MISSING_SEGMENT
-
-
-def segment_values(data: SurveyData, column: str) -> pd.Series:
-    """The segment of every used respondent as text: a Series named after the column, one entry per
-    row of ``data.items``.
-
-    The values come from the raw cells of ``data.other`` (non-item columns; the name matches
-    exactly, else ignoring case and surrounding spaces) or, for a construct item, its answers as
-    given. Numbers are written without a trailing ``.0`` (``1.0`` → ``"1"``), dates as
-    ``YYYY-MM-DD``, text is stripped; empty cells become ``"(missing)"``. Vectorised: each
-    distinct value is converted once.
-
-    Raises :class:`~csi_survey.exceptions.InputFileError` naming the column and the closest
-    column names when it does not exist. R equivalent: ``as.character(df[[column]])`` with
-    ``NA`` → ``"(missing)"``.
-    """
-    data = _check_survey(data, "segment_values")
-    kind, col = _resolve_column(data, column, "segment")
-    s = pd.Series(_item_answers(data, col, favourable=False)) if kind == "item" else data.other[col]
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    texts = np.asarray([_cell_text(v) for v in np.asarray(uniques, dtype=object)] + [MISSING_SEGMENT], dtype=object)
-    labels = texts[np.where(codes < 0, len(texts) - 1, codes)]
-    return pd.Series(labels, name=str(col), dtype=str)
-
-
-def natural_key(text: str) -> tuple:
-    """Sort key that orders the digit runs of a text by value: "Q2" < "Q10" (case-insensitive)."""
-    parts = re.split(r"(\d+)", text.casefold())
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts if p != "") + ((2, 0, text),)
-
-
-def _segment_order(labels: Sequence[str]) -> list[str]:
-    """Distinct segment labels in natural order (as the segment tables); "(missing)" last."""
-    present = [v for v in dict.fromkeys(labels) if v != MISSING_SEGMENT]
-    try:
-        order = sorted(present, key=float)
-    except ValueError:
-        order = sorted(present, key=natural_key)
-    return order + ([MISSING_SEGMENT] if MISSING_SEGMENT in labels else [])
 
 
 def _segment_counts(data: SurveyData, segments: str | Sequence[str], counts: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -312,7 +195,7 @@ def _segment_counts(data: SurveyData, segments: str | Sequence[str], counts: dic
     for column in segments:
         labels = segment_values(data, column)
         sums = base.groupby(labels.to_numpy(), sort=False).sum()
-        sums = sums.loc[_segment_order(list(sums.index))]
+        sums = sums.loc[segment_order(list(sums.index))]
         sums = sums.rename_axis("segment").reset_index()
         sums.insert(0, "segment_column", labels.name)
         parts.append(sums)
@@ -363,8 +246,6 @@ def _item_performance(fit: ModelResults, data: Any) -> pd.Series:
     if weight is None:
         means = frame[model.item_ids].mean(axis=0).to_numpy(dtype=np.float64)
     else:
-        from .index import weighted_mean
-
         means = weighted_mean(frame[model.item_ids].to_numpy(dtype=np.float64), weight)
     lo = np.array([s.min if s else np.nan for s in map(model.item_scale, model.item_ids)])
     width = np.array([s.width if s else np.nan for s in map(model.item_scale, model.item_ids)])
@@ -380,7 +261,6 @@ def ipma(
     """Importance–performance map analysis: where raising performance pays off most.
 
     Columns ``target, level, driver, item, label, importance, performance, quadrant``:
-
     * ``level == "construct"`` — one row per driver with a directed route to the target.
       **importance** = the driver's unstandardized total effect on the target in 0–100 units,
       t₁₀₀ = t · sd(score₁₀₀,target)/sd(score₁₀₀,driver) (:func:`total_effects_100`: target
@@ -495,7 +375,6 @@ def gaps(data: SurveyData, level: float = 0.95) -> pd.DataFrame:
     ci_lower, ci_upper``, one row per pair in spec order (an empty table when the spec declares
     none). Over the n respondents who answered both columns (missing codes and empty cells are
     missing; the item-mean replacement is not used):
-
         dₙ = experiencedₙ − expectedₙ,   gap = mean(d) = experienced_mean − expected_mean
         std_err = sd(d)/√n  (sd with n − 1),   interval = gap ± t₍₁₊level₎/₂,ₙ₋₁ · std_err
 
@@ -508,7 +387,6 @@ def gaps(data: SurveyData, level: float = 0.95) -> pd.DataFrame:
 
     With survey weights wₙ (``data.weight``) over the same n respondents, with W = Σw and
     n_eff = W²/Σw² (Kish):
-
         gap = Σ wₙ dₙ / W   (and the weighted means of both columns),
         std_err = √( Σ wₙ (dₙ − gap)² / W / (n_eff − 1) ),   t with n_eff − 1 degrees of freedom,
 
@@ -520,7 +398,7 @@ def gaps(data: SurveyData, level: float = 0.95) -> pd.DataFrame:
     ``t.test(experienced, expected, paired = TRUE, conf.level = level)``; SPSS "Paired-Samples T
     Test"; no SmartPLS equivalent.
     """
-    data = _check_survey(data, "gaps")
+    data = check_survey_data(data, "gaps")
     _check_level(level)
     weight = _weight(data)
     rows = []
@@ -557,8 +435,6 @@ def gaps(data: SurveyData, level: float = 0.95) -> pd.DataFrame:
 
 def _weighted_gap(spec: Any, a: np.ndarray, b: np.ndarray, w: np.ndarray, level: float) -> dict[str, Any]:
     """One row of the gaps table with survey weights (see :func:`gaps`)."""
-    from .weights import effective_n
-
     n = int(a.size)
     diff = b - a
     total = float(w.sum()) if n else 0.0
@@ -627,7 +503,7 @@ def frequencies(data: SurveyData) -> pd.DataFrame:
     column ``n`` (int) holds the unweighted number of respondents who gave the answer.
     R equivalent: ``survey::svytable(~x, design)``.
     """
-    data = _check_survey(data, "frequencies")
+    data = check_survey_data(data, "frequencies")
     q = data.questionnaire
     answers = data.answers.to_numpy(dtype=np.float64)
     weight = _weight(data)
@@ -709,7 +585,7 @@ def item_summary(data: SurveyData) -> pd.DataFrame:
     With survey weights (``data.weight``) ``mean`` and ``top_box_share`` are weighted over the
     respondents who answered (Σ wₙ xₙ / Σ wₙ); ``n_answered`` and ``n_missing`` stay counts.
     """
-    data = _check_survey(data, "item_summary")
+    data = check_survey_data(data, "item_summary")
     q = data.questionnaire
     answers = data.answers.to_numpy(dtype=np.float64)
     answered = np.isfinite(answers)
@@ -776,7 +652,7 @@ def nps(data: SurveyData, segments: str | Sequence[str] = (), level: float = 0.9
     81(12), 46–54. R equivalent: ``NPS::nps()`` and ``NPS::nps.se()`` (×100); no SmartPLS
     equivalent.
     """
-    data = _check_survey(data, "nps")
+    data = check_survey_data(data, "nps")
     _check_level(level)
     q = data.questionnaire
     if q.nps_item is None:
@@ -837,7 +713,6 @@ def csat(data: SurveyData, segments: str | Sequence[str] = (), level: float = 0.
     Over the n valid answers, with s the proportion in the top ``top_box`` values of the scale
     (x ≥ max − top_box + 1; for a reverse-coded item after reverse coding, i.e. the lowest
     values as given):
-
         top_box_share = 100 s,   std_err = 100 √(s (1 − s)/n),
         interval = top_box_share ± z₍₁₊level₎/₂ · std_err, clipped to [0, 100]   (Wald)
 
@@ -855,7 +730,7 @@ def csat(data: SurveyData, segments: str | Sequence[str] = (), level: float = 0.
     scale for it. R equivalent: ``mean(x >= max - top_box + 1)`` with
     ``binom::binom.confint(method = "asymptotic")``; no SmartPLS equivalent.
     """
-    data = _check_survey(data, "csat")
+    data = check_survey_data(data, "csat")
     _check_level(level)
     q = data.questionnaire
     if q.csat_item is None:
@@ -864,7 +739,7 @@ def csat(data: SurveyData, segments: str | Sequence[str] = (), level: float = 0.
             hint="add `csat_item: <column>` to the spec (an item or a column of the export; top_box: sets how many "
             "top answers count as satisfied, default 2).",
         )
-    kind, col = _resolve_column(data, q.csat_item, "csat_item")
+    kind, col = resolve_column(data, q.csat_item, "csat_item")
     scale = q.item_scale(col) if kind == "item" else q.scale
     if scale is None:
         where = f"item {col!r} has no declared scale" if kind == "item" else (

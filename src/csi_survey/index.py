@@ -30,6 +30,7 @@ import pandas as pd
 
 from .exceptions import IndexWarning
 from .schema import Questionnaire
+from .ingest.weights import effective_n, estimation_weight
 
 __all__ = ["IndexWeights", "index_weights", "respondent_indices", "index_table", "weighted_mean"]
 
@@ -149,8 +150,6 @@ def respondent_indices(XT: np.ndarray, weights: IndexWeights) -> np.ndarray:
 def weighted_mean(values: np.ndarray, weight: np.ndarray | None) -> np.ndarray:
     """Column means of an n × k array: plain (``weight`` None or all equal: bit-identical to
     ``values.mean(axis=0)``) or weighted, Σ wₙ xₙ / Σ w."""
-    from .weights import estimation_weight
-
     ew = estimation_weight(weight)
     if ew is None:
         return values.mean(axis=0)
@@ -177,7 +176,5 @@ def index_table(model: Questionnaire, scores_100: np.ndarray, has_index: np.ndar
         }
     )
     if weight is not None:
-        from .weights import effective_n
-
         table["n_effective"] = effective_n(weight)
     return table

@@ -16,6 +16,7 @@ import pandas as pd
 
 from .index import index_table, index_weights, respondent_indices
 from .schema import Questionnaire
+from .ingest.weights import effective_n
 
 __all__ = ["ModelResults", "PLSResults", "CBSEMResults", "Summary"]
 
@@ -119,8 +120,6 @@ class ModelResults:
             "Iterations": self.iterations,
         }
         if self.weight is not None:
-            from .weights import effective_n
-
             info["Respondents"] = f"{self.n} (weighted; effective sample size {effective_n(self.weight):.1f})"
         if self.headline is not None:
             info["Satisfaction index"] = f"{self.headline:.1f} ({self.model.label(self.model.index)})"

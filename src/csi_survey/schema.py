@@ -41,6 +41,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .config import format_path, parse_yaml, read_yaml_text, yaml_location
 from .exceptions import SpecError
 
 __all__ = [
@@ -58,9 +59,6 @@ __all__ = [
     "TEMPLATES",
     "construct",
     "paths",
-    "parse_yaml",
-    "read_yaml_text",
-    "yaml_location",
 ]
 
 MissingCode = float | str
@@ -313,7 +311,7 @@ class Questionnaire(_Base):
     @classmethod
     def from_yaml(cls, text: str, source: str = "<string>") -> Questionnaire:
         """Parse and validate YAML text (``source`` names it in error messages)."""
-        data, lines, dups = _parse_yaml(text, source)
+        data, lines, dups = parse_yaml(text, source, "model file")
         return _validate(data, source=source, lines=lines, early_problems=dups)
 
     @classmethod
@@ -473,22 +471,6 @@ def load_model(path: str | Path) -> Questionnaire:
     return Questionnaire.from_yaml(read_yaml_text(path, "model file"), source=path.name)
 
 
-def read_yaml_text(path: Path, what: str) -> str:
-    """The text of a YAML file: UTF-8 (with or without BOM), else GBK/GB18030 (Chinese Windows)."""
-    raw = Path(path).read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            return raw.decode("gb18030")
-        except UnicodeDecodeError:
-            raise SpecError(
-                f"The {what} is not text",
-                [{"location": Path(path).name, "problem": "neither UTF-8 nor GBK/GB18030 text"}],
-                hint="save the YAML file as UTF-8.",
-            ) from None
-
-
 def template_yaml(name: str) -> str:
     """The YAML text of a built-in template (``acsi`` or ``ecsi``)."""
     key = name.lower()
@@ -509,107 +491,8 @@ def template(name: str) -> Questionnaire:
     return Questionnaire.from_yaml(template_yaml(name), source=f"template {name}")
 
 
-# ---------------------------------------------------------------------- YAML with line numbers
-class _Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans (``NO``, ``on``, ``y`` stay strings) and string keys."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
-
-def parse_yaml(text: str, source: str, what: str = "model file") -> tuple[Any, dict[tuple, int], list[tuple[tuple, str]]]:
-    """Parse YAML (YAML 1.2 booleans, safe) and keep the line of every entry, for messages.
-
-    Returns ``(data, lines, duplicates)``: ``lines`` maps a path in the document (``("constructs",
-    "PQ", "items", 1)``) to its line; ``duplicates`` lists keys given twice as ``(path, message)``.
-    Raises :class:`SpecError` (naming ``what`` and the line) for invalid or empty YAML, or when the
-    document is not a mapping. Every YAML file of csi-survey (specs, batch and method configs) is
-    read with this function.
-    """
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            raise SpecError(f"The {what} is empty", [{"location": source, "problem": "no YAML content"}])
-        lines: dict[tuple, int] = {}
-        dups: list[tuple[tuple, str]] = []
-        _walk(node, (), lines, dups)
-        data = loader.construct_document(node)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise SpecError(
-            f"The {what} is not valid YAML",
-            [{"location": where, "problem": problem}],
-            hint="check the indentation and the brackets at that line.",
-        ) from None
-    finally:
-        loader.dispose()
-    if not isinstance(data, dict):
-        raise SpecError(
-            f"The {what} is not a mapping",
-            [{"location": source, "problem": f"expected a mapping of keys and values, got {type(data).__name__}"}],
-        )
-    return _stringify_keys(data), lines, dups
-
-
-def yaml_location(source: str, lines: dict[tuple, int], path: Sequence[Any]) -> str:
-    """``"file.yaml:12 constructs.PQ.items[1]"``: the file, the line of the nearest entry, the path."""
-    path = tuple(path)
-    line = None
-    for cut in range(len(path), -1, -1):
-        if path[:cut] in lines:
-            line = lines[path[:cut]]
-            break
-    where = f"{source}:{line}" if (source and line) else source
-    return f"{where} {_fmt_path(path)}".strip()
-
-
-def _parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int], list[tuple[tuple, str]]]:
-    return parse_yaml(text, source, "model file")
-
-
-def _walk(node: yaml.Node, path: tuple, lines: dict, dups: list) -> None:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                dups.append((path + (key,), f"key {key!r} appears twice (lines {seen[key]} and {line}); ids must be unique"))
-            seen[key] = line
-            _walk(value_node, path + (key,), lines, dups)
-            lines[path + (key,)] = line
-    elif isinstance(node, yaml.SequenceNode):
-        for k, child in enumerate(node.value):
-            _walk(child, path + (k,), lines, dups)
-
-
-def _stringify_keys(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _stringify_keys(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_stringify_keys(v) for v in value]
-    return value
-
-
 # ---------------------------------------------------------------------- validation
 _LOC_CONTEXT: dict[str, Any] = {}
-
-
-def _fmt_path(path: Sequence[Any]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
 
 
 def _fmt_loc(loc: tuple) -> str:

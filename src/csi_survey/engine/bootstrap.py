@@ -53,6 +53,8 @@ from scipy import stats as sps
 from ..exceptions import EstimationError, SettingsError, check_choice
 from ..index import indices_from_means
 from .pls import OK, NOT_CONVERGED, pls_core_batch, item_matrix
+from ..assess import htmt_matrix
+from ..ingest.weights import check_weight_array, estimation_weight
 
 __all__ = ["bootstrap", "BootstrapInfo", "METHODS", "CHUNK_SIZE"]
 
@@ -170,8 +172,6 @@ def _blocks(model: Any) -> list[np.ndarray]:
 
 
 def _htmt(R: np.ndarray, blocks: list[np.ndarray]) -> np.ndarray:
-    from ..assess import htmt_matrix
-
     return htmt_matrix(R, blocks)
 
 
@@ -239,8 +239,6 @@ def _estimate(state: _State, K: np.ndarray) -> tuple[np.ndarray, np.ndarray, dic
 
 def moment_state(model: Any, X: np.ndarray, settings: Any, layout: Any, weight: np.ndarray | None = None) -> _State:
     """The batched-estimation state for the n × p items X (and survey weights, one per row of X)."""
-    from ..weights import estimation_weight
-
     ew = estimation_weight(weight)  # None for equal weights: bit-identical to the unweighted bootstrap
     means = X.mean(axis=0) if ew is None else (ew @ X) / ew.sum()
     return _State(
@@ -253,8 +251,6 @@ def moment_state(model: Any, X: np.ndarray, settings: Any, layout: Any, weight: 
 
 def _fit_weight(fit: Any, data: Any, n: int) -> np.ndarray | None:
     """The survey weights of the fit, checked against those of the data (when it carries any)."""
-    from ..weights import check_weight_array
-
     fitted = getattr(fit, "weight", None)
     given = None if isinstance(data, pd.DataFrame) else getattr(data, "weight", None)
     if given is not None:

@@ -152,6 +152,7 @@ from ..exceptions import (
 from ..index import index_table, index_weights, respondent_indices
 from ..schema import Questionnaire
 from .pls import item_matrix
+from ..results import CBSEMResults
 
 __all__ = ["CBSEM", "model_description", "SOLVER"]
 
@@ -949,8 +950,6 @@ def _rmsea_ci(chi2: float, df: int, n: int, level: float = 0.90) -> tuple[float,
 def _build_results(engine: CBSEM, tr: _Translation, X: np.ndarray, ids: pd.Series | None, sd1: np.ndarray,
                    mats: _Matrices, table: _ParameterTable, params: pd.DataFrame, fit_measures: pd.DataFrame, iterations: int,
                    notes: tuple[str, ...]):
-    from ..results import CBSEMResults
-
     model = engine.model
     cids, items = model.construct_ids, model.item_ids
     n, p = X.shape

@@ -58,6 +58,8 @@ from ..exceptions import (
     check_choice,
 )
 from ..schema import Questionnaire
+from ..ingest.weights import check_weight_array, estimation_weight
+from ..results import build_pls_results
 
 __all__ = ["PLS", "SCHEMES", "PLSCore", "BatchCore", "pls_core", "pls_core_batch", "inner_model", "item_matrix"]
 
@@ -410,9 +412,6 @@ class PLS:
         number per respondent) overrides it, e.g. for a DataFrame. Weights are rescaled to mean 1;
         see the module docstring for the weighted moments. The fit keeps them in ``weight``.
         """
-        from ..results import build_pls_results
-        from ..weights import check_weight_array, estimation_weight
-
         model = self.model
         X, ids = item_matrix(model, data)
         n, p = X.shape

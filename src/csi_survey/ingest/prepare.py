@@ -76,7 +76,8 @@ from ..exceptions import DataValidationError, InputFileError, SettingsError, che
 from ..schema import Questionnaire
 from . import quality as _quality
 from .quality import FLAG_COLUMNS, RULES, SUMMARY_COLUMNS
-from .readers import RawTable, _location, read_table
+from .readers import RawTable, read_table, source_location
+from .weights import apply_weights
 
 __all__ = [
     "SurveyData",
@@ -185,7 +186,7 @@ class SurveyData:
 
     @property
     def location(self) -> str:
-        return _location(self.source, self.sheet)
+        return source_location(self.source, self.sheet)
 
     def __repr__(self) -> str:
         n_flags = 0 if self.flags is None else len(self.flags)
@@ -219,8 +220,6 @@ def read_responses(
     data = prepare(raw, questionnaire, on_invalid=on_invalid, missing=missing)
     if questionnaire.weights is None:
         return data
-    from ..weights import apply_weights
-
     return apply_weights(data)
 
 
@@ -268,7 +267,7 @@ def prepare(
         raise TypeError(f"prepare() needs a RawTable or a pandas DataFrame, got {type(raw).__name__}")
     if len(row_numbers) != len(frame):
         raise ValueError("RawTable.row_numbers must have one entry per frame row")
-    where = _location(source, sheet)
+    where = source_location(source, sheet)
     n = len(frame)
     rules = q.quality
     speed_rule = rules.speeders if rules.speeders is not None and rules.speeders.policy != "off" else None
@@ -297,7 +296,7 @@ def prepare(
         col = item_cols[item]
         s = frame[col]
         scale = q.item_scale(item)
-        codes = _code_set(q.item_missing_codes(item), vendor_all + list(vendor.get(str(col), ())), col, where)
+        codes = code_set(q.item_missing_codes(item), vendor_all + list(vendor.get(str(col), ())), col, where)
         labels = _LabelMap.of(q, item)
         cell = _parse_column(s, codes, scale, labels)
         blank_items &= cell.blank
@@ -519,7 +518,7 @@ def _construct_name(q: Questionnaire, cid: str) -> str:
 def _durations(frame: pd.DataFrame, column: object, vendor, vendor_all: list, where: str) -> np.ndarray:
     """The speeders rule's duration column in seconds; only the export's missing codes apply to it
     (the spec's missing codes are answer codes: 98 seconds is a duration)."""
-    codes = _code_set([], vendor_all + list(vendor.get(str(column), ())), column, where)
+    codes = code_set([], vendor_all + list(vendor.get(str(column), ())), column, where)
     return _quality.parse_durations(frame[column], codes.is_missing, codes.texts)
 
 
@@ -643,7 +642,7 @@ def _match_columns(
 
 # ====================================================================== cells
 @dataclass(frozen=True)
-class _CodeSet:
+class CodeSet:
     """The missing codes of one column: numbers, texts (stripped) and inclusive ranges."""
 
     numbers: np.ndarray
@@ -662,7 +661,7 @@ def _is_real(v: object) -> bool:
     return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
 
 
-def _code_set(spec_codes: Sequence[float | str], vendor_codes: Sequence[object], column: object, where: str) -> _CodeSet:
+def code_set(spec_codes: Sequence[float | str], vendor_codes: Sequence[object], column: object, where: str) -> CodeSet:
     """The spec's codes of an item plus the export's (``RawTable.missing_values``) for its column.
 
     Export entries: a number, a text, or a ``(lo, hi)`` pair of numbers = the inclusive range."""
@@ -699,7 +698,7 @@ def _code_set(spec_codes: Sequence[float | str], vendor_codes: Sequence[object],
                 f"a code (number or text) nor a (low, high) range of numbers",
                 hint="correct RawTable.missing_values: each entry is a code such as -99 or 'DK', or a pair (low, high).",
             )
-    return _CodeSet(np.asarray(numeric, dtype=np.float64), tuple(dict.fromkeys(text)), tuple(ranges))
+    return CodeSet(np.asarray(numeric, dtype=np.float64), tuple(dict.fromkeys(text)), tuple(ranges))
 
 
 @dataclass(frozen=True)
@@ -764,7 +763,7 @@ def _blank_mask(s: pd.Series) -> np.ndarray:
     return blank | stripped.eq("").to_numpy(dtype=bool, na_value=False)
 
 
-def _parse_column(s: pd.Series, codes: _CodeSet, scale, labels: _LabelMap | None = None) -> _Cells:
+def _parse_column(s: pd.Series, codes: CodeSet, scale, labels: _LabelMap | None = None) -> _Cells:
     n = len(s)
     dtype = s.dtype
     no = np.zeros(n, dtype=bool)
@@ -804,7 +803,7 @@ def _parse_column(s: pd.Series, codes: _CodeSet, scale, labels: _LabelMap | None
                   out_of_range=out_of_range, labelled=labelled & valid, num=num)
 
 
-def _parse_text(s: pd.Series, codes: _CodeSet, labels: _LabelMap | None):
+def _parse_text(s: pd.Series, codes: CodeSet, labels: _LabelMap | None):
     """A column holding text: parsed once per distinct value, then spread to the rows.
 
     Returns numbers (labels mapped to their codes), blank, text-code, labelled and unmapped masks.

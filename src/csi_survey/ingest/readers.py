@@ -129,14 +129,15 @@ class RawTable:
     @property
     def location(self) -> str:
         """``"file.xlsx, sheet 'Responses'"`` or ``"file.csv"``, for messages."""
-        return _location(self.source, self.sheet)
+        return source_location(self.source, self.sheet)
 
     def __repr__(self) -> str:
         where = self.location + (f", encoding {self.encoding}" if self.encoding else "")
         return f"RawTable({where}, {self.format}: {len(self.frame)} rows × {self.frame.shape[1]} columns)"
 
 
-def _location(source: str, sheet: str | None) -> str:
+def source_location(source: str, sheet: str | None) -> str:
+    """Where a table came from, for messages: ``"export.xlsx, sheet 'Responses'"`` or the file name."""
     return f"{source}, sheet {sheet!r}" if sheet is not None else source
 
 
@@ -287,7 +288,7 @@ class _Grid:
 
 
 def _assemble(grid: _Grid, fmt: str, name: str) -> RawTable:
-    where = _location(name, grid.sheet)
+    where = source_location(name, grid.sheet)
     explicit = fmt != "auto"
     if not explicit:
         fmt = vendors.detect(grid.head) or ("xlsx" if grid.excel else "csv")

@@ -97,7 +97,8 @@ class Limits:
                 )
 
 
-def _raise_hint(limit: str, value: float | None = None) -> str:
+def limit_hint(limit: str, value: float | None = None) -> str:
+    """The fix to name when a safety limit refused a file: how to raise ``limit`` from Python and on the command line."""
     unit = " (in MB)" if limit.endswith("_bytes") else ""
     example = f"Limits({limit}=...)"
     return (
@@ -116,7 +117,7 @@ def check_file_size(size: int, name: str, limits: Limits) -> None:
         raise InputFileError(
             f"{name} is {_mb(size)}, more than the limit of {_mb(limits.max_file_bytes)} for a responses file "
             f"(max_file_bytes)",
-            hint=_raise_hint("max_file_bytes") + ".",
+            hint=limit_hint("max_file_bytes") + ".",
         )
 
 
@@ -296,7 +297,7 @@ def open_xlsx(path: Path, name: str, limits: Limits) -> XlsxPackage:
                     f"({_mb(info.compress_size)} → {_mb(size)}), more than the limit of "
                     f"{limits.max_compression_ratio:g} (max_compression_ratio). Real worksheets compress 5–30 times; "
                     f"this looks like a 'zip bomb'",
-                    hint=_raise_hint("max_compression_ratio") + ", or export the responses as CSV.",
+                    hint=limit_hint("max_compression_ratio") + ", or export the responses as CSV.",
                 )
         pkg = XlsxPackage(path=path, name=name, limits=limits, zf=zf)
         with open(path, "rb") as fh:
@@ -330,7 +331,7 @@ def _too_big(name: str, size: int, limits: Limits, *, lying: bool, member: str |
     return InputFileError(
         f"{name} was not read: {what} expand to {amount} once decompressed, more than the limit of "
         f"{_mb(limits.max_uncompressed_bytes)} for a workbook (max_uncompressed_bytes)",
-        hint=_raise_hint("max_uncompressed_bytes") + ", or export the responses as CSV (read without this limit).",
+        hint=limit_hint("max_uncompressed_bytes") + ", or export the responses as CSV (read without this limit).",
     )
 
 
@@ -590,7 +591,7 @@ class _SheetScan:
             raise InputFileError(
                 f"{self.where} was not read: it declares a used range of {ref}, {rows:,} rows × {cols:,} columns = "
                 f"{rows * cols:,} cells, more than the limit of {self.limits.max_cells:,} cells (max_cells)",
-                hint=_raise_hint("max_cells") + ", or export the responses as CSV.",
+                hint=limit_hint("max_cells") + ", or export the responses as CSV.",
             )
 
     def _scan(self, data: bytes) -> None:
@@ -660,6 +661,6 @@ class _SheetScan:
                 f"{self.where} was not read: its cells reach {cell_ref(rows, cols) if cols <= 16_384 and rows <= 10**9 else 'beyond XFD1048576'}, "
                 f"{rows:,} rows × {cols:,} columns = {rows * cols:,} cells counted from A1, more than the limit of "
                 f"{self.limits.max_cells:,} cells (max_cells)",
-                hint=_raise_hint("max_cells") + "; if the sheet holds stray cells far below or right of the table, "
+                hint=limit_hint("max_cells") + "; if the sheet holds stray cells far below or right of the table, "
                 "delete those rows/columns in Excel and save again.",
             )

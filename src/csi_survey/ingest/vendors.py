@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputFileError
+from .safety import limit_hint
 
 __all__ = [
     "FORMATS",
@@ -363,12 +364,10 @@ def read_spss(path: Path, name: str, encoding: str | None, max_cells: int):
     n_rows = meta.number_rows if isinstance(meta.number_rows, int) and meta.number_rows > 0 else 0
     n_cols = int(meta.number_columns or 0)
     if n_rows * n_cols > max_cells:
-        from .safety import _raise_hint
-
         raise InputFileError(
             f"{name} was not read: it holds {n_rows:,} cases × {n_cols:,} variables = {n_rows * n_cols:,} cells, "
             f"more than the limit of {max_cells:,} cells (max_cells)",
-            hint=_raise_hint("max_cells") + ".",
+            hint=limit_hint("max_cells") + ".",
         )
     try:
         frame, meta = pyreadstat.read_sav(str(path), user_missing=True, **kw)

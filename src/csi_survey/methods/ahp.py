@@ -112,8 +112,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..schema import parse_yaml, read_yaml_text
-from ..schema import yaml_location as _yaml_loc
+from ..config import parse_yaml, read_yaml_text
+from ..config import yaml_location as _yaml_loc
 from ..exceptions import DataValidationError, SettingsError, SpecError
 from ..ingest.readers import RawTable, read_table
 from ..results import Summary

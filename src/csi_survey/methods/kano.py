@@ -86,7 +86,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..schema import parse_yaml, read_yaml_text, yaml_location
+from ..config import parse_yaml, read_yaml_text, yaml_location
 from ..exceptions import DataValidationError, InputFileError, SettingsError, SpecError
 from ..ingest.readers import RawTable
 from ..results import Summary

@@ -200,8 +200,8 @@ def _table_name(name: Any) -> str:
 def bundle_from_tables(meta: Mapping[str, Any], tables: Mapping[str, pd.DataFrame], model: Questionnaire) -> RunBundle:
     """A :class:`RunBundle` from a run's meta data, tables and model.
 
-    ``tables`` may be keyed ``"index"`` or ``"index.csv"`` (as :func:`~csi_survey.report.
-    run_report.run_tables` returns them); the keys are stored without ``.csv``. ``meta`` is copied
+    ``tables`` may be keyed ``"index"`` or ``"index.csv"`` (as
+    :func:`~csi_survey.run_tables.run_tables` returns them); the keys are stored without ``.csv``. ``meta`` is copied
     with JSON types only (numpy numbers → Python numbers, NaN → ``None``, tuples → lists), so
     that it equals the meta of the bundle read back by :func:`load_bundle`.
     """

@@ -57,7 +57,8 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from .exceptions import ConvergenceError, DataValidationError, SettingsError, SpecError
+from ..exceptions import ConvergenceError, DataValidationError, SettingsError, SpecError
+from .columns import MISSING_SEGMENT, cell_text, resolve_column, segment_values
 
 __all__ = [
     "apply_weights",
@@ -187,23 +188,8 @@ def _ids(data: Any, pos: np.ndarray) -> list[str]:
     return [str(v) for v in np.asarray(data.respondent_id)[pos]]
 
 
-def _cell_text(v: Any) -> str:
-    """A cell as the user sees it in the file ("" for an empty cell)."""
-    if v is None or v is pd.NA or v is pd.NaT:
-        return ""
-    if isinstance(v, (float, np.floating)):
-        if np.isnan(v):
-            return ""
-        return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else repr(float(v))
-    if isinstance(v, (bool, np.bool_)):
-        return "TRUE" if v else "FALSE"
-    return str(v)
-
-
 def _column_weights(data: Any, name: str) -> np.ndarray:
-    from .drivers import _resolve_column
-
-    kind, col = _resolve_column(data, name, "weights")
+    kind, col = resolve_column(data, name, "weights")
     q = data.questionnaire
     if kind == "item":
         raise SettingsError(
@@ -235,7 +221,7 @@ def _column_weights(data: Any, name: str) -> np.ndarray:
             "row": np.asarray(data.row)[pos].astype(np.int64),
             "respondent_id": _ids(data, pos),
             "column": str(col),
-            "value": [_cell_text(v) for v in raw],
+            "value": [cell_text(v) for v in raw],
             "problem": problem[pos].astype(str),
         })
         raise DataValidationError(
@@ -254,8 +240,6 @@ def _where(data: Any) -> str:
 # ====================================================================== raking
 def _margin_labels(data: Any, raking: Any) -> dict[str, tuple[str, np.ndarray]]:
     """Per margin column: the resolved column name and every respondent's category label."""
-    from .drivers import MISSING_SEGMENT, segment_values
-
     out = {}
     missing_rows = []
     for column in raking.margins:
