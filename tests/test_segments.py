@@ -13,6 +13,7 @@ import csi_survey as csi
 from csi_survey.drivers import impacts
 from csi_survey.engine.pls import item_matrix
 from csi_survey.exceptions import CsiSurveyWarning, IndexWarning, SettingsError
+from csi_survey.ingest.columns import natural_key
 from csi_survey.segments import (
     SEGMENT_DIFFERENCES_COLUMNS,
     SEGMENT_IMPACTS_COLUMNS,
@@ -23,7 +24,6 @@ from csi_survey.segments import (
     _derived_seed,
     _group_estimates,
     _group_state,
-    natural_key,
     _permutation_masks,
     segment_analysis,
     segment_differences,
@@ -230,9 +230,9 @@ def test_batched_permutation_estimates_equal_direct_refits(engine, data, by_regi
     assert (masks.sum(axis=1) == a_mask.sum()).all()
     va, vb, ok = _group_estimates(state, masks)
     assert ok.all()
-    from csi_survey.engine.bootstrap import _labels
+    from csi_survey.engine.resample import statistic_labels
 
-    labels, _, _ = _labels(by_region.fits[("region", "East")])
+    labels, _, _ = statistic_labels(by_region.fits[("region", "East")])
     key = pd.MultiIndex.from_frame(labels[["statistic", "source", "target"]])
     positions = np.flatnonzero(both)
     for r in (0, 2):

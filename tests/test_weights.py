@@ -16,7 +16,8 @@ import pytest
 
 import csi_survey as csi
 from csi_survey import drivers as dr
-from csi_survey.engine.bootstrap import _estimate, _labels, bootstrap, moment_state
+from csi_survey.engine.bootstrap import bootstrap
+from csi_survey.engine.resample import estimate_batch, moment_state, statistic_labels
 from csi_survey.engine.pls import item_matrix
 from csi_survey.exceptions import ConvergenceError, DataValidationError, EstimationError, SettingsError, SpecError
 from csi_survey.segments import _group_estimates, _group_state, segment_analysis, segment_differences, subset
@@ -182,15 +183,15 @@ def test_bootstrap_moments_with_counts_of_one_reproduce_the_weighted_fit(mobi, c
     the 0–100 index (from weighted item means) included."""
     engine = csi.PLS(csi.template("ecsi"))
     fit = engine.fit(mobi, weight=counts)
-    labels, estimate, layout = _labels(fit)
+    labels, estimate, layout = statistic_labels(fit)
     X, _ = item_matrix(fit.model, mobi)
     state = moment_state(fit.model, X, fit.settings, layout, fit.weight)
-    values, status, _ = _estimate(state, np.ones((1, len(mobi))))
+    values, status, _ = estimate_batch(state, np.ones((1, len(mobi))))
     assert status[0] == 0
     np.testing.assert_allclose(values[0], estimate, rtol=0, atol=1e-9)
     # and a K row of counts on unweighted data is the same model again
     plain = moment_state(fit.model, X, fit.settings, layout, None)
-    values2, _, _ = _estimate(plain, counts[None].astype(float))
+    values2, _, _ = estimate_batch(plain, counts[None].astype(float))
     np.testing.assert_allclose(values2[0], estimate, rtol=0, atol=1e-9)
 
 
@@ -419,7 +420,7 @@ def test_permutation_groups_carry_their_weights(raked):
     state = _group_state(engine, seg.fits[("channel", "in-store")], X, raked.weight)
     va, vb, ok = _group_estimates(state, a_mask[None])
     assert ok.all()
-    labels, _, _ = _labels(seg.fits[("channel", "in-store")])
+    labels, _, _ = statistic_labels(seg.fits[("channel", "in-store")])
     for values, label in ((va[0], "in-store"), (vb[0], "online")):
         fit = seg.fits[("channel", label)]
         got = pd.Series(values, index=pd.MultiIndex.from_frame(labels[["statistic", "source", "target"]]))

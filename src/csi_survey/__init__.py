@@ -22,8 +22,7 @@ from .engine.cbsem import CBSEM
 from .ingest import RawTable, SurveyData, prepare, read_responses, read_table
 from .results import CBSEMResults, ModelResults, PLSResults, Summary
 from .schema import Construct, Item, PathSpec, Questionnaire, Scale, construct, load_model, paths, template
-
-from .version import __version__  # noqa: E402
+from .version import __version__
 
 __all__ = [
     "Questionnaire", "Construct", "Item", "Scale", "PathSpec", "construct", "paths", "load_model", "template",
@@ -47,6 +46,6 @@ def write_report(fit, data, out_dir, **kwargs):
 
     Pass ``quality=assess(fit)`` to add the quality tables; a bootstrapped fit adds its intervals.
     See :func:`csi_survey.report.run_report.write_report`."""
-    from .report.run_report import write_report as _write
+    from .report.run_report import write_report as _write  # lazy: the report writers load xlsxwriter and jinja2
 
     return _write(fit, data, out_dir, **kwargs)

@@ -6,7 +6,7 @@ Everything here is computed from a fit (any engine: the tables of
 a tidy DataFrame with the columns of the run-bundle contract (``impacts``, ``ipma``, ``gaps``,
 ``frequencies``, ``item_summary``, ``nps``, ``csat``) and never prints.
 
-Survey weights (``SurveyData.weight``, :func:`csi_survey.weights.apply_weights`; for the
+Survey weights (``SurveyData.weight``, :func:`csi_survey.ingest.weights.apply_weights`; for the
 fit-based functions ``fit.weight``) are used by every function: counts become sums of weights,
 shares and means weighted shares and means, and standard errors use Kish's effective sample size
 n_eff = (Σw)²/Σw² of the respondents concerned in place of n (the usual design-effect

@@ -74,7 +74,7 @@ class ModelResults:
 
     ``weight`` holds the survey weights the fit used (one per respondent, rescaled to mean 1), or
     None for an unweighted fit. A weighted fit's ``index`` table gains the column
-    ``n_effective`` (Kish's effective sample size, :func:`csi_survey.weights.effective_n`); its
+    ``n_effective`` (Kish's effective sample size, :func:`csi_survey.ingest.weights.effective_n`); its
     ``n`` stays the number of respondents, and so does the ``n`` of ``r2_adj``.
     """
 

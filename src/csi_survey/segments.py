@@ -54,7 +54,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import re
 import warnings
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -62,11 +61,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pandas.api import types as ptypes
 
 from .drivers import impacts as _impacts
-from .drivers import natural_key, segment_values
-from .engine.bootstrap import _State, _estimate, _labels, bootstrap, moment_state
+from .ingest.columns import MISSING_SEGMENT, TOTAL_SEGMENT, ordered_labels, segment_labels
+from .engine.bootstrap import bootstrap
+from .engine.resample import ResampleState, estimate_batch, moment_state, statistic_labels
 from .engine.pls import OK, PLS, item_matrix
 from .exceptions import CsiSurveyWarning, EstimationError, SettingsError
 from .ingest.prepare import SurveyData
@@ -89,9 +88,9 @@ __all__ = [
 ]
 
 #: Label of the all-respondents row of the segment tables (its ``segment_column`` is "").
-TOTAL = "(total)"
+TOTAL = TOTAL_SEGMENT
 #: Label of the respondents whose segment cell is empty.
-MISSING = "(missing)"
+MISSING = MISSING_SEGMENT
 ESTIMATED = "estimated"
 
 SEGMENT_INDEX_COLUMNS = ["segment_column", "segment", "construct", "label", "index", "ci_lower", "ci_upper", "n", "status"]
@@ -188,35 +187,6 @@ def _mask(mask: Any, n: int) -> np.ndarray:
     if values.dtype != bool:
         raise SettingsError(f"mask must be boolean (True = keep the respondent); got dtype {values.dtype}")
     return values
-
-
-# ====================================================================== segment labels
-def _segment_values(data: SurveyData, column: str) -> tuple[np.ndarray, pd.Series | None]:
-    """Per used respondent, the segment label as text ("(missing)" for an empty cell), and the raw
-    values behind the labels (for ordering numbers and dates by value; None when not available)."""
-    labels = segment_values(data, column)  # resolves the column (clear error naming close columns)
-    name = labels.name
-    if name in data.other.columns:
-        raw = data.other[name]
-    elif name in data.questionnaire.items:
-        raw = data.answers[name]
-    else:
-        raw = None
-    return np.asarray(labels.to_numpy(dtype=object), dtype=object), raw
-
-
-def _ordered(labels: np.ndarray, raw: pd.Series | None) -> list[str]:
-    """The distinct labels in natural order (numbers and dates by value); "(missing)" last."""
-    present = [lab for lab in pd.unique(labels) if lab != MISSING]
-    if raw is not None and len(raw) == len(labels) and (
-        (ptypes.is_numeric_dtype(raw.dtype) and not ptypes.is_bool_dtype(raw.dtype))
-        or ptypes.is_datetime64_any_dtype(raw.dtype)
-    ):
-        first = pd.Series(raw.to_numpy()).groupby(pd.Series(labels, dtype=object), sort=False).min()
-        order = sorted(present, key=lambda lab: (first.get(lab), natural_key(lab)))
-    else:
-        order = sorted(present, key=natural_key)
-    return order + ([MISSING] if MISSING in set(labels) else [])
 
 
 def _check_data(data: Any) -> None:
@@ -402,7 +372,7 @@ def segment_analysis(
         The :class:`~csi_survey.PLS` engine (model and settings) used for every fit.
     data:
         The prepared :class:`~csi_survey.SurveyData`. Segment labels are those of
-        :func:`csi_survey.drivers.segment_values`: one per distinct value of a non-item column
+        :func:`csi_survey.ingest.columns.segment_values`: one per distinct value of a non-item column
         (``data.other``; or a construct item's answers as given), as text, ``"(missing)"`` for
         empty cells.
     columns:
@@ -434,8 +404,8 @@ def segment_analysis(
     resamples = _check_resamples(resamples)
     level = _check_level(level)
     seed = _check_seed(seed) if resamples else None
-    labels = {c: _segment_values(data, c) for c in cols}  # check every column before estimating anything
-    orders = {c: _ordered(*labels[c]) for c in cols}
+    labels = {c: segment_labels(data, c) for c in cols}  # check every column before estimating anything
+    orders = {c: ordered_labels(*labels[c]) for c in cols}
     total_work = 1 + sum(len(o) for o in orders.values())
     done = 0
 
@@ -464,34 +434,34 @@ def segment_analysis(
 
 
 # ====================================================================== permutation machinery
-def _group_state(engine: PLS, fit: Any, X: np.ndarray, weight: np.ndarray | None = None) -> _State:
+def _group_state(engine: PLS, fit: Any, X: np.ndarray, weight: np.ndarray | None = None) -> ResampleState:
     """The batched-estimation state (as :func:`~csi_survey.engine.bootstrap.bootstrap` builds it) for the
     rows X and their survey weights (each group's moments are then weighted: weights travel with the
     respondents when the labels are permuted)."""
-    _, _, layout = _labels(fit)
+    _, _, layout = statistic_labels(fit)
     return moment_state(engine.model, X, engine.settings, layout, weight)
 
 
 def _selection(fit: Any) -> tuple[pd.DataFrame, np.ndarray]:
     """The index and path rows of the bootstrap statistics vector: (statistic, source, target) and positions."""
-    labels, _, _ = _labels(fit)
+    labels, _, _ = statistic_labels(fit)
     idx = np.flatnonzero(labels["statistic"].to_numpy() == "index")
     pth = np.flatnonzero(labels["statistic"].to_numpy() == "path")
     pos = np.concatenate([idx, pth])
     return labels.iloc[pos].reset_index(drop=True), pos
 
 
-def _group_estimates(state: _State, masks: np.ndarray, chunk: int = PERMUTATION_CHUNK) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _group_estimates(state: ResampleState, masks: np.ndarray, chunk: int = PERMUTATION_CHUNK) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Estimate group A (rows of ``masks``) and group B (their complements) for every row.
 
-    Returns the statistics of A and B (m × k, the order of ``bootstrap._labels``) and a mask of
+    Returns the statistics of A and B (m × k, the order of ``resample.statistic_labels``) and a mask of
     the rows where both groups were estimated.
     """
     m = masks.shape[0]
     va = vb = ok = None
     for start in range(0, m, chunk):
         A = masks[start:start + chunk].astype(float)
-        values, status, _ = _estimate(state, np.vstack([A, 1.0 - A]))
+        values, status, _ = estimate_batch(state, np.vstack([A, 1.0 - A]))
         h = A.shape[0]
         if va is None:
             va, vb, ok = np.empty((m, values.shape[1])), np.empty((m, values.shape[1])), np.empty(m, dtype=bool)
@@ -616,8 +586,8 @@ def segment_differences(
     permutations = _check_int("permutations", permutations, 1)
     min_n = _check_int("min_n", min_n, 1)
     seed = _check_seed(seed)
-    labels, raw = _segment_values(data, column)
-    order = _ordered(labels, raw)
+    labels, raw = segment_labels(data, column)
+    order = ordered_labels(labels, raw)
     if pairs is not None:
         wanted = [(str(p[0]), str(p[1])) for p in pairs]
         unknown = sorted({s for pr in wanted for s in pr} - set(order))
@@ -721,13 +691,13 @@ def wave_analysis(
     resamples = _check_resamples(resamples)
     level = _check_level(level)
     seed = _check_seed(seed) if resamples else None
-    labels, raw = _segment_values(data, column)
+    labels, raw = segment_labels(data, column)
     if order is None:
-        waves = [w for w in _ordered(labels, raw) if w != MISSING]
+        waves = [w for w in ordered_labels(labels, raw) if w != MISSING]
     else:
         waves = list(dict.fromkeys(str(w) for w in order))
         present = set(pd.unique(labels)) - {MISSING}
-        unlisted = [w for w in _ordered(labels, raw) if w in present and w not in waves]
+        unlisted = [w for w in ordered_labels(labels, raw) if w in present and w not in waves]
         if unlisted:
             raise SettingsError(
                 f"order does not list wave(s) {', '.join(map(repr, unlisted))} of column {column!r}",

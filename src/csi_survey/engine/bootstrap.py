@@ -7,7 +7,7 @@ drawn), ``Σᵦ = (Xcᵀ diag(kᵦ) Xc − n m̄ᵦ m̄ᵦᵀ)/(n − 1)``. The 
 are one matrix product ``K · [xᵢ xⱼ]``, and the PLS iterations then run on the stacked matrices
 (:func:`~csi_survey.engine.pls.pls_core_batch`) — no loop over the full estimator.
 
-Survey weights: a weighted fit (``fit.weight``, see :mod:`csi_survey.weights`) is bootstrapped by
+Survey weights: a weighted fit (``fit.weight``, see :mod:`csi_survey.ingest.weights`) is bootstrapped by
 resampling respondents with replacement, each carrying its weight: the moments of resample b use
 the weights ``kᵦ,ₙ · wₙ`` (count × weight), so its means are weighted means, its covariance divisor
 is ``Σₙ kᵦ,ₙ wₙ − 1`` and its 0–100 indices are weighted as in the fit. The weights are held fixed
@@ -51,10 +51,9 @@ import pandas as pd
 from scipy import stats as sps
 
 from ..exceptions import EstimationError, SettingsError, check_choice
-from ..index import indices_from_means
-from .pls import OK, NOT_CONVERGED, pls_core_batch, item_matrix
-from ..assess import htmt_matrix
-from ..ingest.weights import check_weight_array, estimation_weight
+from .pls import OK, NOT_CONVERGED, item_matrix
+from .resample import ResampleState, estimate_batch, moment_state, statistic_labels
+from ..ingest.weights import check_weight_array
 
 __all__ = ["bootstrap", "BootstrapInfo", "METHODS", "CHUNK_SIZE"]
 
@@ -65,7 +64,6 @@ CHUNK_SIZE = 50
 #: spawning workers would cost more than it saves (numpy's products already use every core).
 PARALLEL_THRESHOLD = 2e9
 #: Rows of data per block when forming moments (bounds memory for very large surveys).
-_ROW_BLOCK = 20_000
 _JACKKNIFE_GROUPS = 2_000
 
 
@@ -94,161 +92,6 @@ class BootstrapInfo:
                 f"{self.method} {self.level:.0%} intervals>")
 
 
-@dataclass(frozen=True)
-class _State:
-    """What a worker needs to estimate resamples (sent once per worker)."""
-
-    Xc: np.ndarray          # n × p, centred at the full-sample means
-    means: np.ndarray       # p, full-sample item means
-    blocks: list
-    modes: list
-    adj: np.ndarray
-    scheme: str
-    scaled: bool
-    tol: float
-    max_iter: int
-    names: list
-    item_names: list
-    model: Any
-    layout: Any             # positions of the statistics in the fitted matrices
-    weight: np.ndarray | None = None  # n survey weights (mean 1); None: unweighted (or equal weights)
-
-
-@dataclass(frozen=True)
-class _Layout:
-    path_src: np.ndarray
-    path_tgt: np.ndarray
-    eff_src: np.ndarray
-    eff_tgt: np.ndarray
-    item_pos: np.ndarray
-    item_construct: np.ndarray
-    endo: np.ndarray
-    htmt_i: np.ndarray
-    htmt_j: np.ndarray
-
-
-def _labels(fit: Any) -> tuple[pd.DataFrame, np.ndarray, _Layout]:
-    """Rows (statistic, source, target), their full-sample estimates, and where to find them."""
-    model = fit.model
-    cids = model.construct_ids
-    pos = {c: j for j, c in enumerate(cids)}
-    rows: list[tuple[str, str, str]] = []
-    est: list[np.ndarray] = []
-
-    rows += [("path", s, t) for s, t in zip(fit.paths["source"], fit.paths["target"])]
-    est.append(fit.paths["estimate"].to_numpy())
-    rows += [("total_effect", s, t) for s, t in zip(fit.effects["source"], fit.effects["target"])]
-    est.append(fit.effects["total_effect"].to_numpy())
-    rows += [("weight", c, i) for c, i in zip(fit.weights["construct"], fit.weights["item"])]
-    est.append(fit.weights["weight"].to_numpy())
-    rows += [("loading", c, i) for c, i in zip(fit.weights["construct"], fit.weights["item"])]
-    est.append(fit.weights["loading"].to_numpy())
-    rows += [("r2", c, "") for c in fit.r2["construct"]]
-    est.append(fit.r2["r2"].to_numpy())
-    rows += [("index", c, "") for c in fit.index["construct"]]
-    est.append(fit.index["index"].to_numpy())
-    hi, hj = np.tril_indices(len(cids), -1)
-    rows += [("htmt", cids[i], cids[j]) for i, j in zip(hi, hj)]
-    est.append(_htmt(fit.item_correlations.to_numpy()[None], _blocks(model))[0, hi, hj])
-
-    layout = _Layout(
-        path_src=np.array([pos[s] for s in fit.paths["source"]], dtype=int),
-        path_tgt=np.array([pos[t] for t in fit.paths["target"]], dtype=int),
-        eff_src=np.array([pos[s] for s in fit.effects["source"]], dtype=int),
-        eff_tgt=np.array([pos[t] for t in fit.effects["target"]], dtype=int),
-        item_pos=np.arange(len(model.item_ids)),
-        item_construct=np.array([pos[model.construct_of[i]] for i in model.item_ids], dtype=int),
-        endo=np.array([pos[c] for c in fit.r2["construct"]], dtype=int),
-        htmt_i=hi,
-        htmt_j=hj,
-    )
-    labels = pd.DataFrame(rows, columns=["statistic", "source", "target"])
-    return labels, np.concatenate(est), layout
-
-
-def _blocks(model: Any) -> list[np.ndarray]:
-    pos = {item: k for k, item in enumerate(model.item_ids)}
-    return [np.array([pos[i] for i in c.item_ids]) for c in model.constructs.values()]
-
-
-def _htmt(R: np.ndarray, blocks: list[np.ndarray]) -> np.ndarray:
-    return htmt_matrix(R, blocks)
-
-
-def _moments(Xc: np.ndarray, K: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Count-weighted totals: N (m), first moments (m × p) and second moments (m × p × p)."""
-    n, p = Xc.shape
-    iu, ju = np.triu_indices(p)
-    N = K.sum(axis=1)
-    S1 = K @ Xc
-    S2 = np.zeros((K.shape[0], len(iu)))
-    for r0 in range(0, n, _ROW_BLOCK):
-        Xb = Xc[r0:r0 + _ROW_BLOCK]
-        S2 += K[:, r0:r0 + _ROW_BLOCK] @ (Xb[:, iu] * Xb[:, ju])
-    full = np.empty((K.shape[0], p, p))
-    full[:, iu, ju] = S2
-    full[:, ju, iu] = S2
-    return N, S1, full
-
-
-def _estimate(state: _State, K: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
-    """Re-estimate the model for each row of counts K (m × n): statistics (m × k), status, problems.
-
-    With survey weights the moments are taken with the weights ``K · w`` (each respondent's count
-    times its weight), so a 0/1 row of K estimates the weighted model on that group."""
-    if state.weight is not None:
-        K = K * state.weight
-    N, S1, S2 = _moments(state.Xc, K)
-    mean = S1 / N[:, None]
-    scatter = S2 - N[:, None, None] * mean[:, :, None] * mean[:, None, :]
-    ddof = 1 if state.scaled else 0
-    cov = scatter / (N - ddof)[:, None, None]
-    var = np.einsum("bii->bi", cov)
-    sd = np.sqrt(np.clip(var, 0, None))
-    flat = (sd <= 1e-12 * np.maximum(1.0, np.abs(state.means + mean))).any(axis=1)
-    safe_sd = np.where(sd > 0, sd, 1.0)
-    C = cov / (safe_sd[:, :, None] * safe_sd[:, None, :]) if state.scaled else cov
-    C[flat] = np.eye(C.shape[1])
-    core = pls_core_batch(C, state.blocks, state.modes, state.adj, state.scheme, state.tol, state.max_iter,
-                          state.names, state.item_names)
-    status = core.status.copy()
-    problems = dict(core.problems)
-    for b in np.flatnonzero(flat):
-        status[b] = 2
-        problems[int(b)] = "an item has the same answer for every respondent of this resample"
-
-    lay: _Layout = state.layout
-    if state.scaled:
-        raw = core.weights / safe_sd[:, :, None]
-    else:
-        raw = core.weights * np.sqrt((N - 1) / N)[:, None, None]  # as PLS.fit (unit n − 1 variance)
-    index = indices_from_means(state.model, raw, state.means + mean)
-    R = cov / (safe_sd[:, :, None] * safe_sd[:, None, :])
-    htmt = _htmt(R, state.blocks)
-    parts = [
-        core.paths[:, lay.path_src, lay.path_tgt],
-        core.total_effects[:, lay.eff_src, lay.eff_tgt],
-        core.weights[:, lay.item_pos, lay.item_construct],
-        core.cross_loadings[:, lay.item_pos, lay.item_construct],
-        core.r2[:, lay.endo],
-        index,
-        htmt[:, lay.htmt_i, lay.htmt_j],
-    ]
-    return np.concatenate(parts, axis=1), status, problems
-
-
-def moment_state(model: Any, X: np.ndarray, settings: Any, layout: Any, weight: np.ndarray | None = None) -> _State:
-    """The batched-estimation state for the n × p items X (and survey weights, one per row of X)."""
-    ew = estimation_weight(weight)  # None for equal weights: bit-identical to the unweighted bootstrap
-    means = X.mean(axis=0) if ew is None else (ew @ X) / ew.sum()
-    return _State(
-        Xc=X - means, means=means, blocks=_blocks(model), modes=[c.mode for c in model.constructs.values()],
-        adj=model.adjacency, scheme=settings["scheme"], scaled=settings.get("scaled", True), tol=settings["tol"],
-        max_iter=settings["max_iter"], names=model.construct_ids, item_names=model.item_ids, model=model, layout=layout,
-        weight=ew,
-    )
-
-
 def _fit_weight(fit: Any, data: Any, n: int) -> np.ndarray | None:
     """The survey weights of the fit, checked against those of the data (when it carries any)."""
     fitted = getattr(fit, "weight", None)
@@ -264,10 +107,10 @@ def _fit_weight(fit: Any, data: Any, n: int) -> np.ndarray | None:
     return fitted
 
 
-_WORKER_STATE: _State | None = None
+_WORKER_STATE: ResampleState | None = None
 
 
-def _init_worker(state: _State) -> None:
+def _init_worker(state: ResampleState) -> None:
     global _WORKER_STATE
     _WORKER_STATE = state
 
@@ -279,11 +122,11 @@ def _counts(seeds: Sequence[np.random.SeedSequence], n: int) -> np.ndarray:
     return K
 
 
-def _run_chunk(task: tuple[int, Sequence[np.random.SeedSequence]], state: _State | None = None):
+def _run_chunk(task: tuple[int, Sequence[np.random.SeedSequence]], state: ResampleState | None = None):
     start, seeds = task
     state = state or _WORKER_STATE
     assert state is not None
-    values, status, problems = _estimate(state, _counts(seeds, state.Xc.shape[0]))
+    values, status, problems = estimate_batch(state, _counts(seeds, state.Xc.shape[0]))
     return start, values, status, {start + b: msg for b, msg in problems.items()}
 
 
@@ -358,7 +201,7 @@ def bootstrap(
         )
     weight = _fit_weight(fit, data, n)
     settings = fit.settings
-    labels, estimate, layout = _labels(fit)
+    labels, estimate, layout = statistic_labels(fit)
     state = moment_state(model, X, settings, layout, weight)
 
     if seed is None:
@@ -413,7 +256,7 @@ def bootstrap(
 
 
 def _summarize(labels: pd.DataFrame, estimate: np.ndarray, draws: np.ndarray, level: float, method: str,
-               state: _State | None) -> pd.DataFrame:
+               state: ResampleState | None) -> pd.DataFrame:
     B = draws.shape[0]
     with np.errstate(divide="ignore", invalid="ignore"):
         se = draws.std(axis=0, ddof=1)
@@ -435,7 +278,7 @@ def _summarize(labels: pd.DataFrame, estimate: np.ndarray, draws: np.ndarray, le
     return table
 
 
-def _jackknife(state: _State) -> np.ndarray:
+def _jackknife(state: ResampleState) -> np.ndarray:
     """Leave-one-out (or leave-one-group-out) estimates, for the BCa acceleration."""
     n = state.Xc.shape[0]
     groups = min(n, _JACKKNIFE_GROUPS)
@@ -444,7 +287,7 @@ def _jackknife(state: _State) -> np.ndarray:
     for g0 in range(0, groups, CHUNK_SIZE):
         g = np.arange(g0, min(g0 + CHUNK_SIZE, groups))
         K = (member[None, :] != g[:, None]).astype(float)
-        values, status, _ = _estimate(state, K)
+        values, status, _ = estimate_batch(state, K)
         out.append(values[status == OK])
     return np.concatenate(out)
 

@@ -21,7 +21,7 @@ Lohmöller's (1989) algorithm as implemented in SmartPLS, R seminr and R plspm:
 Because every step after (1) uses only ``C`` (p × p), an iteration costs O(p²) whatever the
 number of respondents; the data are touched twice: once for ``C`` and once for the scores.
 
-Survey weights (``SurveyData.weight``, see :mod:`csi_survey.weights`; or ``fit(frame, weight=w)``)
+Survey weights (``SurveyData.weight``, see :mod:`csi_survey.ingest.weights`; or ``fit(frame, weight=w)``)
 enter only through step 1, as in weighted PLS (SmartPLS's weighting vector, R cSEM's
 ``.id``/weights): with the weights wₙ rescaled to mean 1 (Σw = n),
 
@@ -408,7 +408,7 @@ class PLS:
         """Estimate the model on ``data`` (SurveyData or DataFrame) and return :class:`PLSResults`.
 
         Survey weights: ``data.weight`` of a weighted :class:`~csi_survey.ingest.SurveyData`
-        (:func:`csi_survey.weights.apply_weights`) is used automatically; ``weight`` (one positive
+        (:func:`csi_survey.ingest.weights.apply_weights`) is used automatically; ``weight`` (one positive
         number per respondent) overrides it, e.g. for a DataFrame. Weights are rescaled to mean 1;
         see the module docstring for the weighted moments. The fit keeps them in ``weight``.
         """

@@ -210,7 +210,7 @@ def read_responses(
     limits: Any = None,
 ) -> SurveyData:
     """Read a responses file (:func:`~csi_survey.ingest.readers.read_table`), :func:`prepare` it and
-    apply the spec's survey weights (:func:`~csi_survey.weights.apply_weights`), if it declares any.
+    apply the spec's survey weights (:func:`~csi_survey.ingest.weights.apply_weights`), if it declares any.
 
     ``format`` (auto-detected by default: csv, xlsx, qualtrics, surveymonkey, spss, googleforms) and
     ``limits`` (:class:`~csi_survey.ingest.safety.Limits`) are passed to the reader."""

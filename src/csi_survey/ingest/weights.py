@@ -107,7 +107,7 @@ def check_weight_array(weight: Any, n: int, what: str = "weight") -> np.ndarray:
     except (TypeError, ValueError):
         raise SettingsError(
             f"{what} must be numbers, one per respondent; got {type(weight).__name__} that is not numeric",
-            hint="pass a numeric array (e.g. data.weight from csi_survey.weights.apply_weights).",
+            hint="pass a numeric array (e.g. data.weight from csi_survey.apply_weights).",
         ) from None
     if w.ndim != 1 or w.shape[0] != n:
         raise SettingsError(
@@ -391,7 +391,7 @@ def weight_summary(data: Any) -> pd.DataFrame:
     if getattr(data, "weight", None) is None:
         raise SettingsError(
             "weight_summary() needs weighted data, but data.weight is None",
-            hint="declare weights in the questionnaire and call csi_survey.weights.apply_weights(data) first.",
+            hint="declare weights in the questionnaire and call csi_survey.apply_weights(data) first.",
         )
     w = np.asarray(data.weight, dtype=np.float64)
     n = w.size
