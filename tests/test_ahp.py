@@ -9,7 +9,8 @@ import pytest
 
 import csi_survey as csi
 from csi_survey.exceptions import DataValidationError, InputFileError, SettingsError, SpecError
-from csi_survey.methods import ahp, ahp_satisfaction, expert_index, write_ahp
+from csi_survey.methods import ahp, ahp_satisfaction, expert_index
+from csi_survey.report import write_ahp
 from csi_survey.methods.ahp import LEVELS, RANDOM_INDEX, answer_level, principal_weights
 
 from .conftest import EXAMPLES

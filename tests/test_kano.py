@@ -236,7 +236,7 @@ def test_the_example():
 
 
 def test_summary_tables_and_writing(tmp_path):
-    from csi_survey.methods import write_kano
+    from csi_survey.report import write_kano
 
     frame = pd.DataFrame({"f": ["like", "=HYPERLINK(1)"], "d": ["dislike", None]})
     spec = KanoSpec.from_dict({"features": [{"id": "x", "label": "=1+1", "functional": "f", "dysfunctional": "d"}],

@@ -214,7 +214,7 @@ def test_the_care_example():
 
 
 def test_care_summary_and_writing(tmp_path):
-    from csi_survey.methods import write_retention
+    from csi_survey.report import write_retention
 
     care = care_effect(_care([4, 6, 3, 7], [0, 2, -2, 4]))
     text = str(care.summary())

@@ -255,7 +255,7 @@ def test_sampling_plan_options():
 
 
 def test_plan_summary_and_writing(tmp_path):
-    from csi_survey.methods import write_plan
+    from csi_survey.report import write_plan
 
     plan = sampling_plan(2.0, strata={"A": 105, "B": 5})
     text = str(plan.summary())

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from csi_survey.exceptions import DataValidationError, InputFileError, SettingsError, SpecError
-from csi_survey.methods import ScorecardConfig, load_scorecard_config, scorecard, write_scorecard
+from csi_survey.methods import ScorecardConfig, load_scorecard_config, scorecard
+from csi_survey.report import write_scorecard
 
 from .conftest import EXAMPLES
 

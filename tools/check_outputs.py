@@ -35,7 +35,7 @@ JOBS: dict[str, list[str]] = {
     "run_zh_wave": ["run", str(EX / "acsi_retail_zh.csv"), "--model", str(EX / "acsi_retail_zh.yaml"), "--out", "{out}",
                     "--on-invalid", "exclude", "--segment", "区域", "--wave", "渠道", "--seed", "2", "--lang", "zh"],
     "run_cbsem": ["run", str(EX / "acsi_retail.xlsx"), "--model", str(EX / "acsi_retail.yaml"), "--out", "{out}",
-                  "--on-invalid", "exclude", "--engine", "cbsem", "--bootstrap", "0"],
+                  "--on-invalid", "exclude", "--engine", "cbsem", "--bootstrap", "0", "--seed", "1"],
     "compare": ["compare", str(EX / "acsi_retail.xlsx"), "--model", str(EX / "acsi_retail.yaml"), "--out", "{out}",
                 "--on-invalid", "exclude"],
     "batch": ["batch", "{batch}/config.yaml", "--workers", "1", "--reports"],
@@ -89,6 +89,7 @@ _STAMPS = [
     (re.compile(rb"csi-survey \d+\.\d+\.\d+\S*"), b"csi-survey VERSION"),
     (re.compile(rb"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?([+-]\d\d:\d\d|Z)?"), b"DATETIME"),
     (re.compile(rb"\b\d+(\.\d+)? ?s\b"), b"SECONDS"),
+    (re.compile(rb"'[0-9a-f]{32}'"), b"'RUN_ID'"),  # the history store's run id
 ]
 
 
@@ -119,8 +120,11 @@ def _first_diff(a: bytes, b: bytes) -> str:
     return f"lengths {len(la)} != {len(lb)} lines"
 
 
-def _compare_file(a: Path, b: Path) -> tuple[str, str]:
+def _compare_file(a: Path, b: Path, roots: tuple[Path, Path]) -> tuple[str, str]:
     da, db = a.read_bytes(), b.read_bytes()
+    if a.suffix in {".txt", ".json"}:  # what a command printed and the manifest name the output folder
+        da = da.replace(str(roots[0]).encode(), b"OUT")
+        db = db.replace(str(roots[1]).encode(), b"OUT")
     if da == db:
         return "identical", ""
     if a.suffix in {".xlsx", ".zip"}:
@@ -151,7 +155,7 @@ def compare(old: Path, new: Path) -> int:
         if rel not in files_a or rel not in files_b:
             status, detail = "MISSING", f"only in {'old' if rel in files_a else 'new'}"
         else:
-            status, detail = _compare_file(old / rel, new / rel)
+            status, detail = _compare_file(old / rel, new / rel, (old.resolve(), new.resolve()))
         counts[status] = counts.get(status, 0) + 1
         if status not in {"identical"}:
             print(f"{status:28} {rel} {detail}")

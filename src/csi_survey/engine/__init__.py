@@ -1,4 +1,4 @@
-"""Estimation engines: PLS path modeling (and, later, covariance-based SEM)."""
+"""Estimation engines: PLS path modeling, covariance-based SEM, and the resampling under the bootstrap."""
 
 from .cbsem import CBSEM
 from .pls import PLS, SCHEMES

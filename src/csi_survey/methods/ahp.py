@@ -79,14 +79,8 @@ Chinese evaluation schemes score the five levels 100/80/60/40/20 instead: pass
 ``level_scores=(100, 80, 60, 40, 20)``. Inner criteria of a hierarchy get the weighted mean of
 their children's scores (local weights), so the goal's score equals S.
 
-**Expert weights** (:func:`expert_index`): AHP weights replace the PLS weights of the 0–100 index.
-For a construct j with items i on scales [minᵢ, maxᵢ]::
-
-    expert_index_j = Σᵢ vᵢ · (x̄ᵢ − minᵢ) / (maxᵢ − minᵢ) · 100       vᵢ = AHP item weights (Σ = 1)
-
-the ACSI formula (:mod:`csi_survey.index`) with the AHP weights in place of the normalized PLS
-weights, on the same respondents and (survey-weighted) item means as the fit. With AHP construct
-weights ``W_c`` an overall index is ``Σ_c W_c · index_c``, reported for both sets of indices.
+**Expert weights** in place of the PLS weights of the 0–100 index
+(:func:`~csi_survey.methods.expert_weights.expert_index`): see :mod:`csi_survey.methods.expert_weights`.
 
 References: Saaty, T. L. (1977), "A scaling method for priorities in hierarchical structures",
 *Journal of Mathematical Psychology* 15(3), 234–281; Saaty, T. L. (1980), *The Analytic Hierarchy
@@ -110,13 +104,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from ..config import parse_yaml, read_yaml_text
-from ..config import yaml_location as _yaml_loc
+from ..config import read_yaml_file, yaml_location
 from ..exceptions import DataValidationError, SettingsError, SpecError
 from ..ingest.readers import RawTable, read_table
 from ..results import Summary
+from .common import is_blank
 
 __all__ = [
     "RANDOM_INDEX",
@@ -126,13 +119,11 @@ __all__ = [
     "LEVEL_SCORES",
     "AHPResults",
     "AHPSatisfaction",
-    "ExpertIndex",
     "ahp",
     "principal_weights",
     "ahp_satisfaction",
     "answer_level",
-    "expert_index",
-    "write_ahp",
+    "normalize_weights",
 ]
 
 #: Saaty's (1980, p. 21) random index RI(n) for n = 1…15.
@@ -155,33 +146,10 @@ _NODE_KEYS = ("criteria", "matrix", "children")
 _TOP_KEYS = ("name", *_NODE_KEYS)
 
 
-# ====================================================================== YAML with line numbers
-def _read_yaml(path: Path, what: str) -> tuple[Any, dict[tuple, int]]:
-    text = read_yaml_text(path, what)
-    return _parse_yaml(text, path.name, what)
-
-
-def _parse_yaml(text: str, source: str, what: str) -> tuple[Any, dict[tuple, int]]:
-    """The YAML reader of the questionnaire spec (safe, YAML 1.2 booleans, lines for messages)."""
-    data, lines, _duplicates = parse_yaml(text, source, what)
-    return data, lines
-
-
 # ====================================================================== numbers
-def _blank(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return value.strip() == ""
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
 def _judgment(value: Any) -> float | str:
     """A matrix entry as a float, or the reason it is not one (a str)."""
-    if _blank(value):
+    if is_blank(value):
         return "empty entry"
     if isinstance(value, (bool, np.bool_)):
         return f"{value!r} is not a number"
@@ -232,12 +200,12 @@ class _Node:
 def _nodes_from_mapping(data: Any, source: str, lines: Mapping[tuple, int]) -> tuple[str, list[_Node], list[dict]]:
     """Walk the YAML-like mapping → goal name, nodes (top first, depth-first) and problems."""
     problems: list[dict] = []
-    loc = lambda path: _yaml_loc(source, lines, path)  # noqa: E731
+    loc = lambda path: yaml_location(source, lines, path)  # noqa: E731
     if not isinstance(data, Mapping):
         problems.append({"location": source, "problem": f"expected a mapping with criteria: and matrix:, got {type(data).__name__}"})
         return "goal", [], problems
     name = data.get("name", "goal")
-    if _blank(name) or isinstance(name, (Mapping, list)):
+    if is_blank(name) or isinstance(name, (Mapping, list)):
         problems.append({"location": loc(("name",)), "problem": "name must be a text (the goal's name)"})
         name = "goal"
     name = str(name).strip()
@@ -259,7 +227,7 @@ def _nodes_from_mapping(data: Any, source: str, lines: Mapping[tuple, int]) -> t
             problems.append({"location": loc(path + ("criteria",)), "problem": "criteria must be a non-empty list of names"})
             ok = False
         else:
-            bad = [k for k, c in enumerate(crit) if _blank(c) or isinstance(c, (Mapping, list))]
+            bad = [k for k, c in enumerate(crit) if is_blank(c) or isinstance(c, (Mapping, list))]
             for k in bad:
                 problems.append({"location": loc(path + ("criteria", k)), "problem": f"criterion {k + 1} is not a name: {crit[k]!r}"})
             ok = ok and not bad
@@ -319,7 +287,7 @@ def _nodes_from_table(table: RawTable | pd.DataFrame) -> tuple[str, list[_Node],
             table = table.rename_axis("criterion").reset_index()
         frame, rows, where = table.reset_index(drop=True), np.arange(2, len(table) + 2), "<DataFrame>"
     problems: list[dict] = []
-    keep = ~frame.apply(lambda r: all(_blank(v) for v in r), axis=1).to_numpy(dtype=bool) if len(frame) else np.zeros(0, bool)
+    keep = ~frame.apply(lambda r: all(is_blank(v) for v in r), axis=1).to_numpy(dtype=bool) if len(frame) else np.zeros(0, bool)
     frame, rows = frame.loc[keep].reset_index(drop=True), rows[keep]
     if frame.shape[1] < 2 or frame.empty:
         return "goal", [], [{"location": where, "problem": "expected a criterion column and one column per criterion, with at least one row"}]
@@ -330,10 +298,10 @@ def _nodes_from_table(table: RawTable | pd.DataFrame) -> tuple[str, list[_Node],
     columns = {str(c).strip(): c for c in frame.columns if c not in (crit_col, mat_col)}
     blocks: dict[str, list[int]] = {}
     for k in range(len(frame)):
-        label = "" if mat_col is None or _blank(frame.at[k, mat_col]) else _fmt(frame.at[k, mat_col]).strip()
+        label = "" if mat_col is None or is_blank(frame.at[k, mat_col]) else _fmt(frame.at[k, mat_col]).strip()
         blocks.setdefault(label, []).append(k)
     names = list(blocks)
-    all_criteria = {_fmt(frame.at[k, crit_col]).strip() for k in range(len(frame)) if not _blank(frame.at[k, crit_col])}
+    all_criteria = {_fmt(frame.at[k, crit_col]).strip() for k in range(len(frame)) if not is_blank(frame.at[k, crit_col])}
     tops = [n for n in names if n == "" or n.casefold() == "goal" or n not in all_criteria]
     goal = "goal"
     if len(tops) != 1:
@@ -351,7 +319,7 @@ def _nodes_from_table(table: RawTable | pd.DataFrame) -> tuple[str, list[_Node],
     for label, idx in blocks.items():
         crit = []
         for k in idx:
-            if _blank(frame.at[k, crit_col]):
+            if is_blank(frame.at[k, crit_col]):
                 problems.append({"location": f"{where}, row {rows[k]}, column {crit_col}", "problem": "empty criterion name"})
             crit.append(_fmt(frame.at[k, crit_col]).strip())
         missing = [c for c in crit if c and c not in columns]
@@ -360,7 +328,7 @@ def _nodes_from_table(table: RawTable | pd.DataFrame) -> tuple[str, list[_Node],
         used = [columns[c] for c in crit if c in columns]
         for k in idx:
             for col in columns.values():
-                if col not in used and not _blank(frame.at[k, col]):
+                if col not in used and not is_blank(frame.at[k, col]):
                     problems.append({"location": f"{where}, row {rows[k]}, column {col}",
                                      "problem": f"a judgment outside the block {label or goal!r}, whose criteria are {', '.join(crit)}; leave it empty"})
         if missing or any(not c for c in crit):
@@ -572,7 +540,7 @@ def _load(source: Any, sheet: str | int | None) -> tuple[str, list[_Node], list[
             )
         suffix = path.suffix.lower()
         if suffix in _YAML_SUFFIXES:
-            data, lines = _read_yaml(path, "AHP file")
+            data, lines, _duplicates, _name = read_yaml_file(path, "AHP file")
             return (*_nodes_from_mapping(data, path.name, lines), path.name)
         if suffix in _TABLE_SUFFIXES:
             return (*_nodes_from_table(read_table(path, sheet=sheet)), path.name)
@@ -739,19 +707,6 @@ def ahp(
                       matrices=labelled, hierarchy=hierarchy, cr_limit=float(cr_limit), notes=tuple(notes))
 
 
-def write_ahp(results: AHPResults, out_dir: str | Path) -> list[Path]:
-    """Write ``weights.csv`` and ``consistency.csv`` (UTF-8 with BOM, formula-safe) atomically
-    into ``out_dir``; returns the paths written."""
-    from ..report.atomic import AtomicOutput
-    from ..report.csv import write_csv
-
-    tables = results.tables()
-    with AtomicOutput(out_dir) as out:
-        for name, table in tables.items():
-            write_csv(table, out.path(name))
-    return [Path(out_dir) / name for name in tables]
-
-
 # ====================================================================== five-level answers
 _LEVEL_WORDS: Mapping[str, tuple[str, ...]] = {
     "very_satisfied": ("very satisfied", "extremely satisfied", "completely satisfied", "非常满意", "很满意", "十分满意", "特别满意"),
@@ -816,7 +771,7 @@ _INVALID = object()
 
 
 def _level(value: Any, table: Mapping[str, str]) -> str | None | object:
-    if _blank(value):
+    if is_blank(value):
         return None
     key = _norm(value)
     if key in table:
@@ -860,10 +815,15 @@ def _factor_weights(weights: Any) -> tuple[pd.Series, AHPResults | None]:
             f"weights must be AHP results (csi_survey.methods.ahp) or a mapping factor → weight; got {type(weights).__name__}",
             hint="pass ahp('judgments.yaml') or e.g. {'quality': 0.6, 'price': 0.4}.",
         )
-    return _normalized(weights, "weights"), None
+    return normalize_weights(weights, "weights"), None
 
 
-def _normalized(weights: Mapping[Any, Any], what: str) -> pd.Series:
+def normalize_weights(weights: Mapping[Any, Any], what: str) -> pd.Series:
+    """Positive weights by name (name → number) as a float Series named ``weight`` summing to 1.
+
+    Raises :class:`~csi_survey.exceptions.SettingsError`, naming ``what`` and every entry that is
+    not a positive finite number.
+    """
     values, bad = {}, []
     for k, v in weights.items():
         try:
@@ -975,7 +935,7 @@ def ahp_satisfaction(
                             hint="e.g. ahp_satisfaction(weights, read_table('answers.csv')).")
     if responses is not None:
         frame, rows = _frame_rows(responses, "responses")
-        ids = (frame[id_column].map(lambda v: "" if _blank(v) else _fmt(v).strip()).to_numpy()
+        ids = (frame[id_column].map(lambda v: "" if is_blank(v) else _fmt(v).strip()).to_numpy()
                if id_column is not None and id_column in frame.columns else rows.astype(str))
         if id_column is not None and id_column not in frame.columns:
             problems.append({"row": "", "respondent_id": "", "column": id_column, "value": "", "problem": "id column not found"})
@@ -1024,7 +984,7 @@ def ahp_satisfaction(
                 for lv, c in level_cols.items():
                     v = frame.at[k, c]
                     try:
-                        x = 0.0 if _blank(v) else float(v)
+                        x = 0.0 if is_blank(v) else float(v)
                     except (TypeError, ValueError):
                         x = float("nan")
                     if not (math.isfinite(x) and x >= 0):
@@ -1074,165 +1034,3 @@ def ahp_satisfaction(
                                "n": n.to_numpy(), "score": leaf_score})
         scores["contribution"] = scores["global_weight"] * scores["score"]
     return AHPSatisfaction(score=S, scores=scores.reset_index(drop=True), distribution=distribution_table, level_scores=scores_map)
-
-
-# ====================================================================== expert weights
-@dataclass(frozen=True)
-class ExpertIndex:
-    """0–100 indices with AHP ("expert") weights beside the PLS ones (:func:`expert_index`).
-
-    Attributes
-    ----------
-    index:
-        ``construct, label, weights, pls_index, expert_index, difference`` (difference = expert −
-        PLS). ``weights`` is ``ahp`` for constructs given AHP item weights, ``pls`` for the
-        others (their expert index is the PLS index). With construct weights a last row
-        ``construct = overall`` holds ``Σ_c W_c · index_c`` for both columns.
-    items:
-        ``construct, item, mean_100, pls_weight, ahp_weight`` — each item's mean on 0–100 and its
-        two normalized weights.
-    construct_weights:
-        ``construct, weight`` (the AHP construct weights) or None.
-    """
-
-    index: pd.DataFrame
-    items: pd.DataFrame
-    construct_weights: pd.DataFrame | None
-
-    @property
-    def overall(self) -> tuple[float, float] | None:
-        """(PLS-based, expert) overall index, or None without construct weights."""
-        row = self.index.loc[self.index["construct"] == "overall"]
-        if row.empty:
-            return None
-        return float(row["pls_index"].iloc[0]), float(row["expert_index"].iloc[0])
-
-    def summary(self) -> Summary:
-        constructs = self.index.loc[self.index["construct"] != "overall"]
-        info: dict[str, Any] = {"Constructs with AHP item weights": int((constructs["weights"] == "ahp").sum())}
-        if self.overall is not None:
-            info["Overall index (PLS / expert)"] = f"{self.overall[0]:.1f} / {self.overall[1]:.1f}"
-        return Summary(title="Expert (AHP) weights vs PLS weights", info=info,
-                       tables={"Indices (0–100)": self.index, "Items": self.items})
-
-    def tables(self) -> dict[str, pd.DataFrame]:
-        out = {"expert_index.csv": self.index, "expert_items.csv": self.items}
-        if self.construct_weights is not None:
-            out["expert_construct_weights.csv"] = self.construct_weights
-        return out
-
-
-def _weights_of(value: Any, what: str) -> pd.Series:
-    if isinstance(value, AHPResults):
-        return value.leaf_weights()
-    if isinstance(value, pd.Series):
-        value = value.to_dict()
-    if not isinstance(value, Mapping) or not value:
-        raise SettingsError(f"{what} must be AHP results or a mapping name → weight; got {type(value).__name__}",
-                            hint="pass ahp(...) or e.g. {'q1': 0.5, 'q2': 0.5}.")
-    return _normalized(value, what)
-
-
-def expert_index(
-    fit: Any,
-    data: Any,
-    item_weights: Mapping[str, AHPResults | Mapping[str, float]] | None = None,
-    construct_weights: AHPResults | Mapping[str, float] | None = None,
-) -> ExpertIndex:
-    """Replace the PLS weights of the 0–100 indices by AHP ("expert") weights and compare.
-
-    Parameters
-    ----------
-    fit:
-        A fit (:class:`~csi_survey.results.ModelResults`, e.g. ``csi_survey.PLS(model).fit(data)``).
-    data:
-        The data the fit was estimated on (:class:`~csi_survey.ingest.SurveyData` or DataFrame):
-        the item means come from it, survey-weighted with the fit's weights if it has any.
-    item_weights:
-        construct → AHP results (their leaf weights) or a mapping item → weight, covering exactly
-        the construct's items. Constructs left out keep their PLS weights.
-    construct_weights:
-        AHP results or a mapping construct → weight, for the overall index (optional).
-
-    Raises
-    ------
-    SpecError
-        Unknown constructs, items that do not match the construct's items (every mismatch
-        listed), constructs without a 0–100 scale.
-    SettingsError
-        Weights that are not positive numbers, or data of another length than the fit.
-
-    >>> import csi_survey as csi                                           # doctest: +SKIP
-    >>> expert_index(fit, data, {"SAT": {"sat_overall": .5, "sat_confirm": .3, "sat_ideal": .2}})  # doctest: +SKIP
-    """
-    from ..engine.pls import item_matrix
-    from ..index import weighted_mean
-
-    model = fit.model
-    X, _ = item_matrix(model, data)
-    if X.shape[0] != fit.n:
-        raise SettingsError(f"data has {X.shape[0]} respondents but the fit was estimated on {fit.n}",
-                            hint="pass the same data that was given to fit().")
-    item_weights = dict(item_weights or {})
-    problems: list[dict] = []
-    parsed: dict[str, pd.Series] = {}
-    for c, value in item_weights.items():
-        c = str(c)
-        if c not in model.constructs:
-            problems.append({"location": f"item_weights[{c!r}]", "problem": f"no construct {c!r} in the model ({', '.join(model.construct_ids)})"})
-            continue
-        wts = _weights_of(value, f"item_weights[{c!r}]")
-        items = list(model.constructs[c].item_ids)
-        extra = [i for i in wts.index if i not in items]
-        missing = [i for i in items if i not in wts.index]
-        for i in extra:
-            problems.append({"location": f"item_weights[{c!r}]", "problem": f"{i!r} is not an item of {c} ({', '.join(items)})"})
-        for i in missing:
-            problems.append({"location": f"item_weights[{c!r}]", "problem": f"item {i!r} of {c} has no AHP weight"})
-        if not model.has_scale(c):
-            problems.append({"location": f"item_weights[{c!r}]", "problem": f"construct {c} has no scale, so no 0–100 index"})
-        parsed[c] = wts.reindex(items)
-    cw = None
-    if construct_weights is not None:
-        cw = _weights_of(construct_weights, "construct_weights")
-        for c in cw.index:
-            if c not in model.constructs:
-                problems.append({"location": "construct_weights", "problem": f"no construct {c!r} in the model ({', '.join(model.construct_ids)})"})
-            elif not model.has_scale(c):
-                problems.append({"location": "construct_weights", "problem": f"construct {c} has no scale, so no 0–100 index"})
-    if problems:
-        raise SpecError("The expert weights do not match the model", problems,
-                        hint="give each construct's AHP weights for exactly its items (the item ids of the spec).")
-
-    means = weighted_mean(X, fit.weight)
-    item_rows = []
-    pls_weight = dict(zip(fit.weights["item"], fit.weights["index_weight"]))
-    for k, i in enumerate(model.item_ids):
-        scale = model.item_scale(i)
-        m100 = (means[k] - scale.min) / scale.width * 100.0 if scale else np.nan
-        c = model.construct_of[i]
-        item_rows.append({"construct": c, "item": i, "mean_100": m100, "pls_weight": pls_weight.get(i, np.nan),
-                          "ahp_weight": float(parsed[c][i]) if c in parsed else np.nan})
-    items = pd.DataFrame(item_rows)
-    index = fit.index[["construct", "label", "index"]].rename(columns={"index": "pls_index"}).copy()
-    expert = []
-    for c, pls in zip(index["construct"], index["pls_index"]):
-        if c in parsed:
-            sub = items.loc[items["construct"] == c]
-            expert.append(float((sub["ahp_weight"] * sub["mean_100"]).sum()))
-        else:
-            expert.append(float(pls))
-    index.insert(2, "weights", ["ahp" if c in parsed else "pls" for c in index["construct"]])
-    index["expert_index"] = expert
-    index["difference"] = index["expert_index"] - index["pls_index"]
-    cw_table = None
-    if cw is not None:
-        by = index.set_index("construct")
-        pls_overall = float(sum(cw[c] * by.at[c, "pls_index"] for c in cw.index))
-        exp_overall = float(sum(cw[c] * by.at[c, "expert_index"] for c in cw.index))
-        index = pd.concat([index, pd.DataFrame([{
-            "construct": "overall", "label": "Overall (AHP construct weights)", "weights": "ahp",
-            "pls_index": pls_overall, "expert_index": exp_overall, "difference": exp_overall - pls_overall,
-        }])], ignore_index=True)
-        cw_table = pd.DataFrame({"construct": list(cw.index), "weight": cw.to_numpy()})
-    return ExpertIndex(index=index, items=items, construct_weights=cw_table)

@@ -75,21 +75,20 @@ customer-defined quality", *Center for Quality of Management Journal* 2(4), 3–
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from ..config import parse_yaml, read_yaml_text, yaml_location
-from ..exceptions import DataValidationError, InputFileError, SettingsError, SpecError
+from ..config import parse_yaml, read_yaml_file, yaml_location
+from ..exceptions import DataValidationError, SettingsError, SpecError
 from ..ingest.readers import RawTable
 from ..results import Summary
+from .common import find_columns, is_blank, key_text, row_ids, table_input
 
 __all__ = [
     "ANSWERS",
@@ -107,7 +106,6 @@ __all__ = [
     "kano_category",
     "evaluation_table",
     "kano",
-    "write_kano",
 ]
 
 #: The five answers, in the order of their codes 1–5.
@@ -175,112 +173,6 @@ _TRAILING = re.compile(r"[\s.。!！,，;；]+$")
 _CODE_PREFIX = re.compile(r"^(\d+)\s*[-.、:：)）]\s*(.*)$")
 
 
-# ====================================================================== shared helpers (also used by
-# sampling.py and retention.py of this package)
-@dataclass(frozen=True)
-class _Input:
-    frame: pd.DataFrame
-    rows: np.ndarray  # sheet row numbers (header = row 1)
-    where: str
-
-
-def _input(table: RawTable | pd.DataFrame, what: str) -> _Input:
-    """A RawTable or DataFrame as (frame, sheet row numbers, location for messages)."""
-    if isinstance(table, RawTable):
-        frame = table.frame.reset_index(drop=True)
-        rows = np.asarray(table.row_numbers, dtype=np.int64)
-        if len(rows) != len(frame):
-            raise ValueError("RawTable.row_numbers must have one entry per frame row")
-        return _Input(frame, rows, table.location)
-    if isinstance(table, pd.DataFrame):
-        return _Input(table.reset_index(drop=True), np.arange(2, len(table) + 2, dtype=np.int64), "<DataFrame>")
-    raise TypeError(f"{what} needs a RawTable (csi_survey.ingest.read_table) or a pandas DataFrame, got {type(table).__name__}")
-
-
-def _find_columns(inp: _Input, wanted: Sequence[tuple[str, str]], fix: str) -> dict[str, Any]:
-    """Wanted column name → frame column label (exact match, else case/space-insensitive).
-
-    ``wanted`` holds ``(name, role)`` pairs; every missing column is reported in one
-    :class:`InputFileError`, with the closest names found.
-    """
-    columns = list(inp.frame.columns)
-    text = [str(c) for c in columns]
-    folded = {t.strip().casefold(): c for t, c in zip(text, columns)}
-    found: dict[str, Any] = {}
-    problems: list[str] = []
-    for name, role in dict.fromkeys(wanted):
-        if name in found:
-            continue
-        if name in text:
-            found[name] = columns[text.index(name)]
-            continue
-        key = str(name).strip().casefold()
-        if key in folded:
-            found[name] = folded[key]
-            continue
-        close = difflib.get_close_matches(key, list(folded), n=3, cutoff=0.5)
-        hint = "; closest: " + ", ".join(repr(str(folded[c])) for c in close) if close else "; no similar column"
-        problems.append(f"column {name!r} ({role}) not found{hint}")
-    if problems:
-        head = (problems[0] + f" in {inp.where}") if len(problems) == 1 else (
-            f"{len(problems)} columns are missing from {inp.where}:\n  " + "\n  ".join(problems)
-        )
-        shown = ", ".join(repr(t) for t in text[:40]) + (f", … ({len(text)} columns)" if len(text) > 40 else "")
-        raise InputFileError(head, hint=f"{fix} Columns found: {shown}")
-    return found
-
-
-def _is_blank(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return value.strip() == ""
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def _cell_text(value: Any) -> str:
-    """A cell as text for keys and messages: whole floats without ``.0``, text stripped."""
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
-    if isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer():
-        return str(int(value))
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    return str(value).strip()
-
-
-def _ids(inp: _Input, column: Any | None) -> np.ndarray:
-    """Per row the respondent/customer id as text ('' for an empty cell), else the sheet row number."""
-    if column is None:
-        return inp.rows.astype(str).astype(object)
-    return np.array(["" if _is_blank(v) else _cell_text(v) for v in inp.frame[column]], dtype=object)
-
-
-def _read_yaml_file(path: str | Path, what: str) -> tuple[Any, dict[tuple, int], str]:
-    """Parse a small YAML spec file (UTF-8 or GBK) → (data, path → line, file name)."""
-    p = Path(path)
-    if not p.is_file():
-        raise SpecError(
-            f"The {what} cannot be read",
-            [{"location": str(path), "problem": "no such file" if not p.exists() else "not a file"}],
-        )
-    text = read_yaml_text(p, what)
-    data, lines = _parse_yaml(text, p.name, what)
-    return data, lines, p.name
-
-
-def _parse_yaml(text: str, source: str, what: str) -> tuple[Any, dict[tuple, int]]:
-    """The YAML reader of the questionnaire spec (safe, YAML 1.2 booleans, lines for messages)."""
-    data, lines, _duplicates = parse_yaml(text, source, what)
-    return data, lines
-
-
-_loc = yaml_location
-
-
 def _normalize(text: str) -> str:
     text = re.sub(r"\s+", " ", str(text).replace("\u3000", " ")).strip().casefold()
     return _TRAILING.sub("", text).replace("’", "'")
@@ -295,12 +187,12 @@ def _mapping(answers: Mapping[Any, Any] | None, where: str = "answers") -> dict[
     problems = []
     extra: dict[str, str] = {}
     for key, value in answers.items():
-        target = None if _is_blank(value) else DEFAULT_ANSWERS.get(_normalize(_cell_text(value)))
+        target = None if is_blank(value) else DEFAULT_ANSWERS.get(_normalize(key_text(value)))
         if target is None:
-            problems.append({"location": f"{where}.{_cell_text(key)}",
+            problems.append({"location": f"{where}.{key_text(key)}",
                              "problem": f"{value!r} is not a Kano answer; use one of {', '.join(ANSWERS)}"})
         else:
-            extra[_normalize(_cell_text(key))] = target
+            extra[_normalize(key_text(key))] = target
     if problems:
         raise SpecError("The Kano answer mapping is invalid", problems,
                         hint="map each wording or code to like, must-be, neutral, live-with or dislike.")
@@ -328,9 +220,9 @@ _UNKNOWN = object()
 
 
 def _answer(value: Any, table: Mapping[str, str]) -> str | None | object:
-    if _is_blank(value):
+    if is_blank(value):
         return None
-    key = _normalize(_cell_text(value))
+    key = _normalize(key_text(value))
     if key in table:
         return table[key]
     m = _CODE_PREFIX.match(key)
@@ -399,7 +291,7 @@ class KanoSpec:
         problems: list[dict] = []
 
         def bad(path: tuple, problem: str) -> None:
-            problems.append({"location": _loc(source, lines, path), "problem": problem})
+            problems.append({"location": yaml_location(source, lines, path), "problem": problem})
 
         if not isinstance(data, Mapping):
             raise SpecError("The Kano spec is not a mapping",
@@ -425,27 +317,27 @@ class KanoSpec:
                 if k not in ("id", "label", "functional", "dysfunctional"):
                     bad(path + (k,), f"unknown key {k!r}; allowed: id, label, functional, dysfunctional")
             fid = key if key is not None else entry.get("id")
-            if _is_blank(fid):
+            if is_blank(fid):
                 bad(path, "the feature has no id")
                 fid = None
             else:
-                fid = _cell_text(fid)
+                fid = key_text(fid)
                 if fid in seen:
                     bad(path, f"feature id {fid!r} is used twice")
                 seen[fid] = fid
             cols = {}
             for role in ("functional", "dysfunctional"):
                 v = entry.get(role)
-                if _is_blank(v):
+                if is_blank(v):
                     bad(path + (role,), f"the {role} column is missing")
                 else:
-                    cols[role] = _cell_text(v)
+                    cols[role] = key_text(v)
             if cols.get("functional") is not None and cols.get("functional") == cols.get("dysfunctional"):
                 bad(path, "the functional and dysfunctional columns are the same column")
             if fid is not None and len(cols) == 2:
                 label = entry.get("label")
                 features.append(KanoFeature(fid, cols["functional"], cols["dysfunctional"],
-                                            "" if _is_blank(label) else str(label)))
+                                            "" if is_blank(label) else str(label)))
         if isinstance(raw, (list, Mapping)) and not entries:
             bad(("features",), "no feature is declared")
         answers = data.get("answers") or {}
@@ -453,7 +345,7 @@ class KanoSpec:
             bad(("answers",), "answers: must map wordings or codes to like, must-be, neutral, live-with or dislike")
             answers = {}
         for k, v in answers.items():
-            if _is_blank(v) or _normalize(_cell_text(v)) not in DEFAULT_ANSWERS:
+            if is_blank(v) or _normalize(key_text(v)) not in DEFAULT_ANSWERS:
                 bad(("answers", str(k)), f"{v!r} is not a Kano answer; use one of {', '.join(ANSWERS)}")
         id_column = data.get("id_column")
         if problems:
@@ -461,19 +353,19 @@ class KanoSpec:
                             hint="see the KANO page of the docs (docs/kano.md) for the spec format.")
         return cls(
             features=tuple(features),
-            answers={_cell_text(k): DEFAULT_ANSWERS[_normalize(_cell_text(v))] for k, v in answers.items()},
-            id_column=None if _is_blank(id_column) else _cell_text(id_column),
+            answers={key_text(k): DEFAULT_ANSWERS[_normalize(key_text(v))] for k, v in answers.items()},
+            id_column=None if is_blank(id_column) else key_text(id_column),
         )
 
     @classmethod
     def from_yaml(cls, text: str, source: str = "<string>") -> KanoSpec:
-        data, lines = _parse_yaml(text, source, "Kano spec")
+        data, lines, _duplicates = parse_yaml(text, source, "Kano spec")
         return cls.from_dict(data, source, lines)
 
 
 def load_kano_spec(path: str | Path) -> KanoSpec:
     """Load and validate a Kano spec from a YAML file (UTF-8 or GBK); :class:`SpecError` lists every problem."""
-    data, lines, source = _read_yaml_file(path, "Kano spec")
+    data, lines, _duplicates, source = read_yaml_file(path, "Kano spec")
     return KanoSpec.from_dict(data, source, lines)
 
 
@@ -553,14 +445,14 @@ def kano(
     """
     if not isinstance(spec, KanoSpec):
         raise TypeError(f"kano() needs a KanoSpec (load_kano_spec), got {type(spec).__name__}")
-    inp = _input(responses, "kano()")
+    inp = table_input(responses, "kano()")
     wanted = [(c, f"{role} question of {f.id}") for f in spec.features for c, role in
               ((f.functional, "functional"), (f.dysfunctional, "dysfunctional"))]
     if spec.id_column is not None:
         wanted.append((spec.id_column, "id_column"))
-    found = _find_columns(inp, wanted, "rename the columns in the file or in the Kano spec so that they match.")
+    found = find_columns(inp, wanted, "rename the columns in the file or in the Kano spec so that they match.")
     table = _mapping({**dict(spec.answers), **dict(answers or {})})
-    ids = _ids(inp, found.get(spec.id_column) if spec.id_column is not None else None)
+    ids = row_ids(inp, found.get(spec.id_column) if spec.id_column is not None else None)
 
     parsed: dict[str, list] = {}
     failures = []
@@ -575,7 +467,7 @@ def kano(
             a = cache[key]
             if a is _UNKNOWN:
                 failures.append({"row": int(inp.rows[pos]), "respondent_id": ids[pos], "column": str(found[col]),
-                                 "value": _cell_text(v), "problem": "not a Kano answer"})
+                                 "value": key_text(v), "problem": "not a Kano answer"})
                 a = None
             out.append(a)
         parsed[col] = out
@@ -621,19 +513,3 @@ def kano(
     pairs = pd.concat(pair_parts, ignore_index=True) if pair_parts else pd.DataFrame(
         columns=["row", "respondent_id", "feature", "functional", "dysfunctional", "category"])
     return KanoResults(features=features, shares=shares, pairs=pairs)
-
-
-def write_kano(results: KanoResults, out_dir: str | Path) -> list[Path]:
-    """Write ``kano_features.csv``, ``kano_shares.csv`` and ``kano_pairs.csv`` (UTF-8 with BOM,
-    formula-safe) atomically into ``out_dir``; returns the paths written."""
-    return _write_tables(results.tables(), out_dir)
-
-
-def _write_tables(tables: Mapping[str, pd.DataFrame], out_dir: str | Path) -> list[Path]:
-    from ..report.atomic import AtomicOutput
-    from ..report.csv import write_csv
-
-    with AtomicOutput(out_dir) as out:
-        for name, table in tables.items():
-            write_csv(table, out.path(name))
-    return [Path(out_dir) / name for name in tables]

@@ -21,7 +21,7 @@ Rates per period (:func:`retention_rates`)
     periods (the window is incomplete); a rate whose denominator is 0 is NaN.
 
     **Order of the periods.** Text labels in natural order ("2026-Q2" < "2026-Q10", "2025-12" <
-    "2026-01"; :func:`csi_survey.drivers.natural_key`), dates and numbers by value. Only the
+    "2026-01"; :func:`csi_survey.ingest.columns.natural_key`), dates and numbers by value. Only the
     periods present in the table exist, so a period in which nobody was active would be skipped
     silently: pass ``periods`` (every period, in order) to include it with no activity.
 
@@ -56,18 +56,17 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..drivers import natural_key
 from ..exceptions import DataValidationError, InputFileError, SettingsError, check_choice
+from ..ingest.columns import natural_key
 from ..ingest.readers import RawTable
 from ..results import Summary
-from .kano import _cell_text, _find_columns, _ids, _input, _is_blank, _write_tables
+from .common import find_columns, is_blank, key_text, row_ids, table_input
 
 __all__ = [
     "LOYALTY_BASES",
@@ -77,7 +76,6 @@ __all__ = [
     "retention_rates",
     "CareEffect",
     "care_effect",
-    "write_retention",
 ]
 
 #: Allowed values of ``loyalty_base`` (module docs).
@@ -116,15 +114,15 @@ def period_order(values: Iterable[Any]) -> list[str]:
 
 def _period_labels(values: list[Any]) -> tuple[list[str], dict[str, Any]]:
     """Labels (text) of the period cells and a sort key per label."""
-    present = [v for v in values if not _is_blank(v)]
+    present = [v for v in values if not is_blank(v)]
     if present and all(_is_date(v) for v in present):
-        labels = [_date_label(v) if not _is_blank(v) else "" for v in values]
+        labels = [_date_label(v) if not is_blank(v) else "" for v in values]
         keys = {lab: pd.Timestamp(v) for lab, v in zip(labels, values) if lab}
     elif present and all(_is_number(v) for v in present):
-        labels = [_cell_text(v) if not _is_blank(v) else "" for v in values]
+        labels = [key_text(v) if not is_blank(v) else "" for v in values]
         keys = {lab: float(v) for lab, v in zip(labels, values) if lab}
     else:
-        labels = [(_date_label(v) if _is_date(v) else _cell_text(v)) if not _is_blank(v) else "" for v in values]
+        labels = [(_date_label(v) if _is_date(v) else key_text(v)) if not is_blank(v) else "" for v in values]
         keys = {lab: natural_key(lab) for lab in labels if lab}
     return labels, keys
 
@@ -180,12 +178,12 @@ def retention_rates(
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise SettingsError(f"k must be a whole number of periods ≥ 1; got {k!r}", hint="e.g. k=3 for the last three quarters.")
     k = int(k)
-    inp = _input(activity, "retention_rates()")
-    found = _find_columns(inp, [(customer, "customer id"), (period, "period")],
-                          "pass the customer id and period column names as they are in the file (customer=..., period=...).")
+    inp = table_input(activity, "retention_rates()")
+    found = find_columns(inp, [(customer, "customer id"), (period, "period")],
+                         "pass the customer id and period column names as they are in the file (customer=..., period=...).")
     cust_raw = inp.frame[found[customer]].tolist()
     per_raw = inp.frame[found[period]].tolist()
-    cust = ["" if _is_blank(v) else _cell_text(v) for v in cust_raw]
+    cust = ["" if is_blank(v) else key_text(v) for v in cust_raw]
     labels, keys = _period_labels(per_raw)
     problems = []
     for pos, (c, p) in enumerate(zip(cust, labels)):
@@ -194,7 +192,7 @@ def retention_rates(
             problems.append({"row": int(inp.rows[pos]), "respondent_id": c or "", "column": col, "value": val,
                              "problem": "empty period" if c else "empty customer id"})
     if periods is not None:
-        order = [_date_label(v) if _is_date(v) else _cell_text(v) for v in periods]
+        order = [_date_label(v) if _is_date(v) else key_text(v) for v in periods]
         if len(set(order)) != len(order):
             raise SettingsError("periods lists a period twice")
         unknown = sorted({lab for lab in labels if lab and lab not in set(order)}, key=natural_key)
@@ -302,17 +300,6 @@ class CareEffect:
         return f"<CareEffect: DiD = {self.estimate:.3g}>"
 
 
-def write_retention(out_dir: str | Path, rates: pd.DataFrame | None = None, care: CareEffect | None = None) -> list[Path]:
-    """Write ``retention.csv`` (the table of :func:`retention_rates`) and/or the tables of a
-    :class:`CareEffect` atomically into ``out_dir`` (UTF-8 with BOM, formula-safe)."""
-    tables = {} if rates is None else {"retention.csv": rates}
-    if care is not None:
-        tables.update(care.tables())
-    if not tables:
-        raise SettingsError("write_retention() needs rates and/or care")
-    return _write_tables(tables, out_dir)
-
-
 def _welch(x: np.ndarray, y: np.ndarray, level: float) -> dict[str, float]:
     """Welch's t interval for mean(x) − mean(y) (module docs)."""
     nx, ny = x.size, y.size
@@ -368,21 +355,21 @@ def care_effect(
     """
     if not (isinstance(level, (int, float)) and 0.0 < float(level) < 1.0):
         raise SettingsError(f"level must be between 0 and 1 (e.g. 0.95); got {level!r}")
-    inp = _input(table, "care_effect()")
+    inp = table_input(table, "care_effect()")
     wanted = [(reached, "reached/not reached group"), (before, "score before"), (after, "score after")]
     if customer is not None:
         wanted.append((customer, "customer id"))
-    found = _find_columns(inp, wanted, "pass the column names as they are in the file (reached=..., before=..., after=...).")
-    ids = _ids(inp, found[customer] if customer is not None else None)
+    found = find_columns(inp, wanted, "pass the column names as they are in the file (reached=..., before=..., after=...).")
+    ids = row_ids(inp, found[customer] if customer is not None else None)
     n = len(inp.frame)
-    yes = None if reached_values is None else {_cell_text(v).casefold() for v in reached_values}
+    yes = None if reached_values is None else {key_text(v).casefold() for v in reached_values}
 
     problems: list[dict] = []
     group = np.full(n, -1, dtype=np.int64)  # 1 reached, 0 not, -1 missing
     for pos, v in enumerate(inp.frame[found[reached]].tolist()):
-        if _is_blank(v):
+        if is_blank(v):
             continue
-        key = _cell_text(v).casefold()
+        key = key_text(v).casefold()
         if yes is not None:
             group[pos] = 1 if key in yes else 0
         elif key in REACHED_YES:
@@ -391,16 +378,16 @@ def care_effect(
             group[pos] = 0
         else:
             problems.append({"row": int(inp.rows[pos]), "respondent_id": ids[pos], "column": str(found[reached]),
-                             "value": _cell_text(v), "problem": "not a reached/not-reached value"})
+                             "value": key_text(v), "problem": "not a reached/not-reached value"})
     scores = {}
     for name in (before, after):
         col = found[name]
         raw = inp.frame[col]
-        blank = np.array([_is_blank(v) for v in raw], dtype=bool)
+        blank = np.array([is_blank(v) for v in raw], dtype=bool)
         num = pd.to_numeric(raw.where(~blank, np.nan), errors="coerce").to_numpy(dtype=np.float64)
         for pos in np.flatnonzero(~blank & ~np.isfinite(num)):
             problems.append({"row": int(inp.rows[pos]), "respondent_id": ids[pos], "column": str(col),
-                             "value": _cell_text(raw.iloc[pos]), "problem": "not a number"})
+                             "value": key_text(raw.iloc[pos]), "problem": "not a number"})
         scores[name] = num
     if problems:
         hint = ("use numbers for the scores and 1/0, yes/no or 是/否 for the group"

@@ -57,18 +57,17 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..drivers import natural_key
 from ..exceptions import DataValidationError, SettingsError
+from ..ingest.columns import natural_key
 from ..ingest.readers import RawTable
 from ..results import Summary
-from .kano import _cell_text, _find_columns, _ids, _input, _is_blank, _write_tables
+from .common import find_columns, is_blank, key_text, row_ids, table_input
 
 __all__ = [
     "DEFAULT_INDEX_SD",
@@ -84,7 +83,6 @@ __all__ = [
     "fieldwork_status",
     "SamplingPlan",
     "sampling_plan",
-    "write_plan",
 ]
 
 #: Default standard deviation of 0–100 satisfaction scores (index points) when there is no pilot.
@@ -255,7 +253,7 @@ def _weights(values: Mapping[Any, Any] | pd.Series, name: str, integer: bool) ->
         items = list(values.items())
     else:
         raise SettingsError(f"{name} must be a mapping stratum → {'size' if integer else 'share'} (dict or Series)")
-    labels = [_cell_text(k) for k, _ in items]
+    labels = [key_text(k) for k, _ in items]
     problems = []
     if not items:
         problems.append("no stratum")
@@ -379,10 +377,10 @@ def allocate_quota(n: int, shares: Mapping[Any, float] | pd.Series, *, minimum: 
 
 
 def _strata_labels(table: RawTable | pd.DataFrame, column: str, what: str) -> tuple[Any, np.ndarray]:
-    inp = _input(table, what)
-    found = _find_columns(inp, [(column, "stratum column")], "pass the name of the stratum column as it is in the file.")
+    inp = table_input(table, what)
+    found = find_columns(inp, [(column, "stratum column")], "pass the name of the stratum column as it is in the file.")
     col = found[column]
-    labels = np.array([MISSING if _is_blank(v) else _cell_text(v) for v in inp.frame[col]], dtype=object)
+    labels = np.array([MISSING if is_blank(v) else key_text(v) for v in inp.frame[col]], dtype=object)
     return inp, labels
 
 
@@ -401,8 +399,8 @@ def pilot_values(table: RawTable | pd.DataFrame, column: str) -> pd.Series:
 
     Text and empty cells are kept here; the sample-size functions ignore them.
     """
-    inp = _input(table, "pilot_values()")
-    found = _find_columns(inp, [(column, "pilot column")], "pass the name of the pilot's score column as it is in the file.")
+    inp = table_input(table, "pilot_values()")
+    found = find_columns(inp, [(column, "pilot column")], "pass the name of the pilot's score column as it is in the file.")
     return inp.frame[found[column]].rename(column)
 
 
@@ -418,7 +416,7 @@ def stratum_sizes(table: RawTable | pd.DataFrame, column: str) -> pd.Series:
     if blank.size:
         raise DataValidationError(
             f"{inp.where}: clients without a {column!r} value",
-            pd.DataFrame({"row": inp.rows[blank], "respondent_id": _ids(inp, None)[blank], "column": column,
+            pd.DataFrame({"row": inp.rows[blank], "respondent_id": row_ids(inp, None)[blank], "column": column,
                           "value": "", "problem": "empty stratum"}),
             hint="fill in the stratum of every client (or give such clients a stratum of their own).",
         )
@@ -513,15 +511,6 @@ class SamplingPlan:
 
     def __repr__(self) -> str:
         return f"<SamplingPlan: n = {self.n}, {len(self.allocation)} strata>"
-
-
-def write_plan(plan: SamplingPlan, out_dir: str | Path, fieldwork: pd.DataFrame | None = None) -> list[Path]:
-    """Write ``sample_size.csv``, ``allocation.csv`` and, when given, ``fieldwork.csv`` (the table of
-    :func:`fieldwork_status`) atomically into ``out_dir`` (UTF-8 with BOM, formula-safe)."""
-    tables = plan.tables()
-    if fieldwork is not None:
-        tables["fieldwork.csv"] = fieldwork
-    return _write_tables(tables, out_dir)
 
 
 def sampling_plan(

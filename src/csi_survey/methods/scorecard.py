@@ -114,10 +114,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..config import parse_yaml, read_yaml_file, yaml_location
 from ..exceptions import DataValidationError, SettingsError, SpecError
 from ..ingest.readers import RawTable, read_table
 from ..results import Summary
-from .ahp import _blank, _parse_yaml, _read_yaml, _yaml_loc
+from .common import is_blank
 
 __all__ = [
     "ScorecardConfig",
@@ -129,7 +130,6 @@ __all__ = [
     "FAILED",
     "load_scorecard_config",
     "scorecard",
-    "write_scorecard",
 ]
 
 #: Points deducted per complaint, by grade.
@@ -214,7 +214,7 @@ class ScorecardConfig:
 
     @classmethod
     def from_yaml(cls, text: str, *, base_dir: str | Path | None = None, source: str = "<string>") -> ScorecardConfig:
-        data, lines = _parse_yaml(text, source, "scorecard configuration")
+        data, lines, _duplicates = parse_yaml(text, source, "scorecard configuration")
         return cls.from_dict(data, base_dir=base_dir, source=source, lines=lines)
 
 
@@ -223,15 +223,10 @@ def load_scorecard_config(path: str | Path) -> ScorecardConfig:
 
     Raises :class:`~csi_survey.exceptions.SpecError` listing every problem with file and line.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise SpecError(
-            "The scorecard configuration cannot be read",
-            [{"location": str(path), "problem": "no such file" if not p.exists() else "not a file"}],
-            hint="pass the scorecard YAML (see docs/scorecard.md for its keys).",
-        )
-    data, lines = _read_yaml(p, "scorecard configuration")
-    return ScorecardConfig.from_dict(data, base_dir=p.resolve().parent, source=p.name, lines=lines)
+    data, lines, _duplicates, source = read_yaml_file(
+        path, "scorecard configuration", hint="pass the scorecard YAML (see docs/scorecard.md for its keys)."
+    )
+    return ScorecardConfig.from_dict(data, base_dir=Path(path).resolve().parent, source=source, lines=lines)
 
 
 _SECTION_KEYS = {
@@ -268,7 +263,7 @@ class _Parser:
         self.problems: list[dict] = []
 
     def loc(self, *path: Any) -> str:
-        return _yaml_loc(self.source, self.lines, tuple(path))
+        return yaml_location(self.source, self.lines, tuple(path))
 
     def bad(self, path: tuple, problem: str) -> None:
         self.problems.append({"location": self.loc(*path), "problem": problem})
@@ -544,7 +539,7 @@ def _as_table(value: Any, key: str, spec: _Sheet, config: ScorecardConfig) -> tu
     else:
         raise SettingsError(f"{key} must be a DataFrame or a RawTable (csi_survey.read_table); got {type(value).__name__}",
                             hint="read the file with csi_survey.read_table(path).")
-    keep = np.array([not all(_blank(v) for v in row) for row in frame.itertuples(index=False)], dtype=bool) if len(frame) else np.zeros(0, bool)
+    keep = np.array([not all(is_blank(v) for v in row) for row in frame.itertuples(index=False)], dtype=bool) if len(frame) else np.zeros(0, bool)
     return frame.loc[keep].reset_index(drop=True), rows[keep], where
 
 
@@ -563,7 +558,7 @@ def _match_columns(frame: pd.DataFrame, wanted: Sequence[tuple[str, tuple]], whe
             found[name] = folded[name.strip().casefold()]
         else:
             shown = ", ".join(text[:30]) + (f", … ({len(text)} columns)" if len(text) > 30 else "")
-            problems.append({"location": _yaml_loc(config.source, config.lines, path),
+            problems.append({"location": yaml_location(config.source, config.lines, path),
                              "problem": f"no column {name!r} in {where} (columns: {shown})"})
     return found
 
@@ -601,14 +596,14 @@ class _Problems:
 
     def add(self, t: _Table, k: int, rid: str, column: str, value: Any, problem: str) -> None:
         self.rows.append({"source": t.where, "row": int(t.rows[k]), "respondent_id": rid, "column": column,
-                          "value": "" if _blank(value) else _text(value), "problem": problem})
+                          "value": "" if is_blank(value) else _text(value), "problem": problem})
 
 
 def _period_of(value: Any, spec: PeriodSpec | None) -> str | None:
     """The period label of a cell (None: invalid)."""
     if spec is None:
         return ALL_PERIODS
-    if _blank(value):
+    if is_blank(value):
         return None
     if spec.by is None:
         return _text(value)
@@ -628,7 +623,7 @@ def _period_of(value: Any, spec: PeriodSpec | None) -> str | None:
 def _ids(t: _Table, col: str | None) -> list[str]:
     if col is None:
         return [""] * len(t.frame)
-    return ["" if _blank(v) else _text(v) for v in t.frame[t.cols[col]]]
+    return ["" if is_blank(v) else _text(v) for v in t.frame[t.cols[col]]]
 
 
 def _locate(t: _Table, spec: _Sheet, staff_of: Mapping[str, str], stores: Mapping[str, Any], P: _Problems,
@@ -655,7 +650,7 @@ def _locate(t: _Table, spec: _Sheet, staff_of: Mapping[str, str], stores: Mappin
         value = t.frame.at[k, t.cols[period_col]] if period_col is not None else None
         p = _period_of(value, spec.period)
         if p is None:
-            what = "no period" if _blank(value) else f"not a date (period by {spec.period.by})" if spec.period.by else "no period"
+            what = "no period" if is_blank(value) else f"not a date (period by {spec.period.by})" if spec.period.by else "no period"
             P.add(t, k, rid, period_col, value, what)
         periods.append(p)
     return staff, store, periods
@@ -665,7 +660,7 @@ def _numbers(t: _Table, measures: Sequence[Measure], lo: float, hi: float, ids: 
     X = np.full((len(t.frame), len(measures)), np.nan)
     for j, m in enumerate(measures):
         for k, v in enumerate(t.frame[t.cols[m.column]].to_numpy()):
-            if _blank(v):
+            if is_blank(v):
                 continue
             x = _number(v.strip() if isinstance(v, str) else v)
             if x is None:
@@ -682,7 +677,7 @@ def _checks(t: _Table, config: ScorecardConfig, ids: Sequence[str], P: _Problems
     X = np.full((len(t.frame), len(config.items)), np.nan)
     for j, m in enumerate(config.items):
         for k, v in enumerate(t.frame[t.cols[m.column]].to_numpy()):
-            if _blank(v):
+            if is_blank(v):
                 continue
             key = _fold(v)
             if key in passed:
@@ -895,7 +890,7 @@ def scorecard(
         known = ", ".join(config.deductions)
         D = np.full(len(tc.frame), np.nan)
         for k, g in enumerate(tc.frame[tc.cols[spec_c.columns["grade"]]].to_numpy()):
-            if _blank(g):
+            if is_blank(g):
                 P.add(tc, k, cid[k], spec_c.columns["grade"], g, f"no grade (known grades: {known})")
             elif _fold(g) not in points:
                 P.add(tc, k, cid[k], spec_c.columns["grade"], g, f"unknown grade (known grades: {known}); add it to complaints.deductions")
@@ -1042,16 +1037,3 @@ def scorecard(
 
     indicators = pd.DataFrame(indicator_rows, columns=["period", "store_id", "store_name", "indicator", "label", "n", "mean"])
     return ScorecardResults(config=config, staff=staff, stores=stores_t, managers=managers, ranking=ranking, indicators=indicators)
-
-
-def write_scorecard(results: ScorecardResults, out_dir: str | Path) -> list[Path]:
-    """Write ``staff.csv``, ``stores.csv``, ``managers.csv``, ``ranking.csv`` and
-    ``indicators.csv`` (UTF-8 with BOM, formula-safe) atomically into ``out_dir``."""
-    from ..report.atomic import AtomicOutput
-    from ..report.csv import write_csv
-
-    tables = results.tables()
-    with AtomicOutput(out_dir) as out:
-        for name, table in tables.items():
-            write_csv(table, out.path(name))
-    return [Path(out_dir) / name for name in tables]
