@@ -28,7 +28,7 @@ from csi_survey.batch import (
 )
 from csi_survey.cli import app
 from csi_survey.segments import subset
-from csi_survey.store import HistoryStore
+from csi_survey.batch.store import HistoryStore
 
 from .conftest import EXAMPLES
 

@@ -23,7 +23,8 @@ import pytest
 import csi_survey as csi
 from csi_survey import drivers
 from csi_survey.report.bundle import bundle_from_tables, load_bundle, save_bundle
-from csi_survey.report.html import TEXTS, detect_lang, render_html
+from csi_survey.i18n import TEXTS, detect_lang
+from csi_survey.report.html import render_html
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -33,10 +33,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from csi_survey import store as store_module
-from csi_survey.drivers import natural_key
+from csi_survey.batch import store as store_module
+from csi_survey.ingest.columns import natural_key
 from csi_survey.exceptions import CsiSurveyError, StoreError
-from csi_survey.store import COLUMNS, HistoryStore, resolve_sqlite_url
+from csi_survey.batch.store import COLUMNS, HistoryStore, resolve_sqlite_url
 
 # --------------------------------------------------------------------------------------------- PostgreSQL
 

@@ -16,8 +16,7 @@ writes them with the workbook and the HTML report.
 from __future__ import annotations
 
 import dataclasses
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +24,7 @@ import pandas as pd
 
 from .version import __version__
 from .exceptions import SettingsError, check_choice
+from .i18n import report_language
 from .assess import assess
 from .drivers import csat, frequencies, gaps, impacts, ipma, item_summary, nps
 from .engine import PLS
@@ -82,13 +82,6 @@ class Analysis:
     tables: dict[str, pd.DataFrame]
     meta: dict[str, Any]
     notes: tuple[str, ...] = field(default_factory=tuple)
-
-
-def _lang(model: Any, lang: str | None) -> str:
-    if lang:
-        return lang
-    text = model.name + "".join(model.label(c) for c in model.construct_ids)
-    return "zh" if re.search(r"[\u3400-\u9fff]", text) else "en"
 
 
 def analyze(data: Any, settings: AnalysisSettings | None = None, progress: Progress | None = None) -> Analysis:
@@ -191,7 +184,7 @@ def run_meta(fit: Any, data: Any, settings: AnalysisSettings) -> dict[str, Any]:
         "model_name": model.name,
         "index_construct": model.index,
         "labels": {c: model.label(c) for c in model.construct_ids},
-        "lang": _lang(model, settings.lang),
+        "lang": report_language(model, settings.lang),
         "engine": fit.engine_description,
         "source": getattr(data, "source", None),
         "sheet": getattr(data, "sheet", None),

@@ -19,8 +19,29 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from .analysis import AnalysisSettings, analyze
+from .compare import compare_fits
+from .engine import PLS
+from .engine.cbsem import CBSEM
+from .exceptions import CsiSurveyError, SettingsError
+from .ingest import read_responses, read_table
+from .ingest.safety import Limits
+from .ingest.weights import design_effect, effective_n
+from .methods import (
+    ahp as run_ahp,
+    care_effect,
+    fieldwork_status,
+    kano as run_kano,
+    load_kano_spec,
+    load_scorecard_config,
+    pilot_values,
+    retention_rates,
+    sampling_plan,
+    scorecard as run_scorecard,
+    stratum_sizes,
+)
+from .schema import load_model, template_yaml
 from .version import __version__
-from .exceptions import CsiSurveyError
 
 app = typer.Typer(
     name="csi-survey",
@@ -101,8 +122,6 @@ def _fail(exc: BaseException, code: int = EXIT_ERROR) -> None:
 
 def _limits(max_file_mb, max_uncompressed_mb, max_compression_ratio, max_cells):
     """The reading limits from the CLI options (None: the library defaults)."""
-    from .ingest.safety import Limits
-
     given = {
         "max_file_bytes": None if max_file_mb is None else int(max_file_mb * 1_000_000),
         "max_uncompressed_bytes": None if max_uncompressed_mb is None else int(max_uncompressed_mb * 1_000_000),
@@ -243,8 +262,6 @@ def _data_summary(data) -> None:
                 out.print(f"  data quality: {r['flag']}: {r.get('n_flagged', 0):,} flagged, {r.get('n_excluded', 0):,} excluded "
                           f"(policy {r['policy']}; see flags.csv)", markup=False)
     if getattr(data, "weight", None) is not None:
-        from .ingest.weights import design_effect, effective_n
-
         out.print(f"Weighted: effective sample size {effective_n(data.weight):,.0f} of {data.n_used:,} "
                   f"(design effect {design_effect(data.weight):.2f}; see weight_summary.csv).", markup=False)
     if data.n_excluded:
@@ -290,11 +307,7 @@ def run(
     lang: Annotated[Optional[LangChoice], typer.Option("--lang", help="Language of report.html (default: from the labels).")] = None,
 ) -> None:
     """Estimate the model on a survey export and write the index, drivers, tables, report.xlsx and report.html."""
-    from .analysis import AnalysisSettings, analyze
-    from .ingest import read_responses
-    from .report.run_report import write_run
-    from .schema import load_model
-
+    from .report.run_report import write_run  # lazy: XlsxWriter and Jinja2 load only for commands that write files
     settings = AnalysisSettings(
         engine=engine.value, scheme=scheme.value, max_iter=max_iter, resamples=resamples, seed=seed, level=level,
         ci=ci.value, n_jobs=jobs, segments=tuple(segment or ()), wave=wave, min_n=min_n, permutations=permutations,
@@ -327,7 +340,7 @@ def report(
     lang: Annotated[Optional[LangChoice], typer.Option("--lang", help="Language of report.html (default: as in the run).")] = None,
 ) -> None:
     """Re-render report.xlsx and report.html from a previous run's tables, without re-estimating."""
-    from .report.run_report import rerender
+    from .report.run_report import rerender  # lazy: XlsxWriter and Jinja2 load only for commands that write files
 
     written = rerender(run_dir, lang=lang.value if lang else None)
     out.print(f"Re-rendered {', '.join(p.name for p in written)} in {run_dir}.", markup=False)
@@ -404,13 +417,7 @@ def compare(
     max_cells: MaxCellsOpt = None,
 ) -> None:
     """Fit the spec with both engines (PLS and CB-SEM) and write paths and indices side by side."""
-    from .compare import compare_fits
-    from .engine import PLS
-    from .engine.cbsem import CBSEM
-    from .ingest import read_responses
-    from .report.run_report import write_comparison
-    from .schema import load_model
-
+    from .report.run_report import write_comparison  # lazy: XlsxWriter and Jinja2 load only for commands that write files
     spec = load_model(model)
     data = read_responses(responses, spec, sheet=_sheet(sheet), encoding=encoding, on_invalid=on_invalid.value,
                           missing=missing.value, format=fmt.value,
@@ -493,7 +500,7 @@ def batch(
 
     Resumable: run it again after an interruption and only the unfinished segments are computed. Exit code 0 when every segment was estimated or skipped for its sample size; 1 when a segment or a wave failed, the history store could not be written or the config is invalid.
     """
-    from .batch import run_batch
+    from .batch import run_batch  # lazy: SQLAlchemy loads only for the batch command
 
     result = None
     try:
@@ -525,9 +532,6 @@ def validate(
     max_cells: MaxCellsOpt = None,
 ) -> None:
     """Check the spec and the export (columns, codes, ranges) without estimating anything."""
-    from .ingest import read_responses
-    from .schema import load_model
-
     spec = load_model(model)
     out.print(f"Model '{spec.name}': {len(spec.constructs)} constructs, {len(spec.item_ids)} items, {len(spec.paths)} paths — valid.", markup=False)
     data = read_responses(responses, spec, sheet=_sheet(sheet), encoding=encoding, on_invalid=on_invalid.value,
@@ -572,7 +576,7 @@ def scorecard(
     out_dir: OutDirOpt,
 ) -> None:
     """Composite evaluation scorecard: staff, store and manager scores and the ranking per period."""
-    from .methods import load_scorecard_config, scorecard as run_scorecard, write_scorecard
+    from .report import write_scorecard  # lazy: XlsxWriter and Jinja2 load only for commands that write files
 
     result = run_scorecard(load_scorecard_config(config))
     ranking = result.ranking
@@ -594,7 +598,7 @@ def ahp(
     force: Annotated[bool, typer.Option("--force", help="Use the weights even when a consistency ratio exceeds 0.10.")] = False,
 ) -> None:
     """AHP weights from pairwise comparisons, with λmax, CI and the consistency ratio (CR ≤ 0.10)."""
-    from .methods import ahp as run_ahp, write_ahp
+    from .report import write_ahp  # lazy: XlsxWriter and Jinja2 load only for commands that write files
 
     result = run_ahp(file, sheet=_sheet(sheet), allow_inconsistent=force)
     _print_frame("Weights", result.weights, digits=3)
@@ -615,8 +619,7 @@ def kano(
     encoding: EncodingOpt = None,
 ) -> None:
     """KANO classification: evaluation table per feature, category shares, Better/Worse (Berger et al. 1993)."""
-    from .ingest import read_table
-    from .methods import kano as run_kano, load_kano_spec, write_kano
+    from .report import write_kano  # lazy: XlsxWriter and Jinja2 load only for commands that write files
 
     result = run_kano(read_table(responses, sheet=_sheet(sheet), encoding=encoding), load_kano_spec(spec))
     out.print(str(result.summary()), markup=False)
@@ -645,9 +648,7 @@ def plan(
     out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for sample_size.csv, allocation.csv and fieldwork.csv.")] = None,
 ) -> None:
     """Sampling plan: sample size for a margin of error (index, NPS), allocation across strata, fieldwork check."""
-    from .exceptions import SettingsError
-    from .ingest import read_table
-    from .methods import fieldwork_status, pilot_values, sampling_plan, stratum_sizes, write_plan
+    from .report import write_plan  # lazy: XlsxWriter and Jinja2 load only for commands that write files
 
     pilot_scores = nps_pilot = None
     if pilot is not None:
@@ -698,8 +699,7 @@ def retention(
     out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for retention.csv and the care-effect tables.")] = None,
 ) -> None:
     """Retention, churn and k-period loyalty per period; the care programme's effect on satisfaction."""
-    from .ingest import read_table
-    from .methods import care_effect, retention_rates, write_retention
+    from .report import write_retention  # lazy: XlsxWriter and Jinja2 load only for commands that write files
 
     rates = retention_rates(read_table(activity, sheet=_sheet(sheet)), customer=customer, period=period, k=k)
     _print_frame("Retention and loyalty", rates, digits=3)
@@ -715,8 +715,6 @@ def retention(
 @_guarded
 def template(name: Annotated[TemplateChoice, typer.Argument(help="acsi (Fornell et al. 1996) or ecsi (adds image).")]) -> None:
     """Print a built-in model spec as YAML (redirect it to a file and edit the item names)."""
-    from .schema import template_yaml
-
     sys.stdout.write(template_yaml(name.value))
 
 

@@ -18,8 +18,6 @@ Without weights every table is exactly as before (no extra column).
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,14 +26,12 @@ import pandas as pd
 from pandas.api import types as ptypes
 from scipy import stats
 
-from .exceptions import InputFileError, SettingsError, check_choice
+from .exceptions import SettingsError, check_choice
 from .ingest.columns import (
     MISSING_SEGMENT,
     TOTAL_SEGMENT,
     check_survey_data,
-    data_location,
     item_answers,
-    natural_key,
     resolve_column,
     segment_order,
     segment_values,
@@ -261,6 +257,7 @@ def ipma(
     """Importance–performance map analysis: where raising performance pays off most.
 
     Columns ``target, level, driver, item, label, importance, performance, quadrant``:
+
     * ``level == "construct"`` — one row per driver with a directed route to the target.
       **importance** = the driver's unstandardized total effect on the target in 0–100 units,
       t₁₀₀ = t · sd(score₁₀₀,target)/sd(score₁₀₀,driver) (:func:`total_effects_100`: target
@@ -375,6 +372,7 @@ def gaps(data: SurveyData, level: float = 0.95) -> pd.DataFrame:
     ci_lower, ci_upper``, one row per pair in spec order (an empty table when the spec declares
     none). Over the n respondents who answered both columns (missing codes and empty cells are
     missing; the item-mean replacement is not used):
+
         dₙ = experiencedₙ − expectedₙ,   gap = mean(d) = experienced_mean − expected_mean
         std_err = sd(d)/√n  (sd with n − 1),   interval = gap ± t₍₁₊level₎/₂,ₙ₋₁ · std_err
 
@@ -387,6 +385,7 @@ def gaps(data: SurveyData, level: float = 0.95) -> pd.DataFrame:
 
     With survey weights wₙ (``data.weight``) over the same n respondents, with W = Σw and
     n_eff = W²/Σw² (Kish):
+
         gap = Σ wₙ dₙ / W   (and the weighted means of both columns),
         std_err = √( Σ wₙ (dₙ − gap)² / W / (n_eff − 1) ),   t with n_eff − 1 degrees of freedom,
 
@@ -713,6 +712,7 @@ def csat(data: SurveyData, segments: str | Sequence[str] = (), level: float = 0.
     Over the n valid answers, with s the proportion in the top ``top_box`` values of the scale
     (x ≥ max − top_box + 1; for a reverse-coded item after reverse coding, i.e. the lowest
     values as given):
+
         top_box_share = 100 s,   std_err = 100 √(s (1 − s)/n),
         interval = top_box_share ± z₍₁₊level₎/₂ · std_err, clipped to [0, 100]   (Wald)
 

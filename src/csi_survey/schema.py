@@ -41,7 +41,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .config import format_path, parse_yaml, read_yaml_text, yaml_location
+from .config import parse_yaml, read_yaml_text, yaml_location
 from .exceptions import SpecError
 
 __all__ = [

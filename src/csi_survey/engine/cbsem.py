@@ -538,6 +538,8 @@ class CBSEM:
         theta = np.asarray(sem.param_vals, dtype=float)
         fun = float(res.fun)
         if not res.success or not np.isfinite(fun) or not np.isfinite(theta).all():
+            if np.isfinite(theta).all():
+                _raise_if_unidentified(sem, tr, theta, n)
             raise ConvergenceError(
                 f"ML estimation did not converge in {res.n_it} of max_iter = {self.max_iter} iterations "
                 f"(optimizer {SOLVER}: {res.message}; discrepancy {fun:.6g})",
@@ -675,6 +677,26 @@ def _null_parameters(sem: Any, table: _ParameterTable, info: np.ndarray | None =
         v = vec[:, k] / np.abs(vec[:, k]).max()
         bad.update(np.flatnonzero(np.abs(v) > 0.1))
     return [table.free_label(k) for k in sorted(bad)]
+
+
+def _raise_if_unidentified(sem: Any, tr: _Translation, theta: np.ndarray, n: int) -> None:
+    """Where the optimizer stopped without converging: raise the identification error of
+    :func:`_inverse_information` when the information matrix is singular there.
+
+    On a ridge of the likelihood (parameters that the data cannot tell apart, e.g. two constructs
+    correlated +1) an optimizer wanders and stops anywhere, converged or not, depending on the
+    floating-point details of each step (the BLAS threads among them); the ridge itself is the
+    finding to report, not the iteration limit. Any numerical failure of the check leaves the
+    convergence error to the caller."""
+    try:
+        sem.update_matrices(theta)
+        mats = _Matrices.of(sem)
+        table = _ParameterTable.build(sem, tr)
+        table.mats = mats
+        info = _unit_information(sem, mats.sigma)
+    except (np.linalg.LinAlgError, ValueError, FloatingPointError):
+        return
+    _inverse_information(info, n, table)
 
 
 def _inverse_information(info: np.ndarray, n: int, table: _ParameterTable) -> np.ndarray:

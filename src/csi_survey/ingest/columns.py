@@ -15,6 +15,7 @@ labelled and ordered the same way everywhere:
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -39,6 +40,7 @@ __all__ = [
     "segment_order",
     "ordered_labels",
     "cell_text",
+    "finite_number",
 ]
 
 #: The label of respondents whose segment cell is empty.
@@ -217,3 +219,12 @@ def cell_text(v: Any) -> str:
     return str(v)
 
 
+def finite_number(value: Any) -> float | None:
+    """A cell or table value as a finite float, else None (empty, NaN, ±inf, a boolean, text that is no number)."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None

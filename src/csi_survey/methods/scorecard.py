@@ -116,6 +116,7 @@ import pandas as pd
 
 from ..config import parse_yaml, read_yaml_file, yaml_location
 from ..exceptions import DataValidationError, SettingsError, SpecError
+from ..ingest.columns import finite_number
 from ..ingest.readers import RawTable, read_table
 from ..results import Summary
 from .common import is_blank
@@ -247,16 +248,6 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return None
-    return x if math.isfinite(x) else None
-
-
 class _Parser:
     def __init__(self, source: str, lines: Mapping[tuple, int]):
         self.source, self.lines = source, lines
@@ -299,7 +290,7 @@ class _Parser:
             if required:
                 self.bad(path, f"{'.'.join(path)}.{key} is missing (a positive number)")
             return None
-        x = _number(value)
+        x = finite_number(value)
         if x is None or x <= 0:
             self.bad(path + (key,), f"{key} must be a positive number; got {value!r}")
             return None
@@ -358,7 +349,7 @@ class _Parser:
                     out.append(Measure(col, col))
                 elif isinstance(spec, str):
                     out.append(Measure(col, spec.strip() or col))
-                elif _number(spec) is not None and not isinstance(spec, bool):
+                elif finite_number(spec) is not None and not isinstance(spec, bool):
                     if spec <= 0:
                         self.bad(path + (col,), f"the weight of {col!r} must be positive; got {spec!r}")
                     else:
@@ -368,7 +359,7 @@ class _Parser:
                         if str(k) not in ("label", "weight"):
                             self.bad(path + (col, str(k)), f"unknown key {str(k)!r}; expected label, weight")
                     w = spec.get("weight", 1)
-                    x = _number(w)
+                    x = finite_number(w)
                     if x is None or x <= 0:
                         self.bad(path + (col, "weight"), f"the weight of {col!r} must be a positive number; got {w!r}")
                         continue
@@ -436,7 +427,7 @@ class _Parser:
                 self.bad(("survey",), "survey.scale is missing, e.g. [1, 5]")
             else:
                 pair = [raw.get("min"), raw.get("max")] if isinstance(raw, Mapping) else raw
-                lo, hi = (_number(pair[0]), _number(pair[1])) if isinstance(pair, list) and len(pair) == 2 else (None, None)
+                lo, hi = (finite_number(pair[0]), finite_number(pair[1])) if isinstance(pair, list) and len(pair) == 2 else (None, None)
                 if lo is None or hi is None or lo >= hi:
                     self.bad(("survey", "scale"), f"scale must be [min, max] with min < max; got {raw!r}")
                 else:
@@ -478,7 +469,7 @@ class _Parser:
                 deductions = {}
                 seen: set[str] = set()
                 for g, pts in raw.items():
-                    x = _number(pts)
+                    x = finite_number(pts)
                     key = _fold(g)
                     if key in seen:
                         self.bad(("complaints", "deductions", str(g)), f"grade {g!r} is listed twice (grades ignore case)")
@@ -662,7 +653,7 @@ def _numbers(t: _Table, measures: Sequence[Measure], lo: float, hi: float, ids: 
         for k, v in enumerate(t.frame[t.cols[m.column]].to_numpy()):
             if is_blank(v):
                 continue
-            x = _number(v.strip() if isinstance(v, str) else v)
+            x = finite_number(v.strip() if isinstance(v, str) else v)
             if x is None:
                 P.add(t, k, ids[k], m.column, v, f"not a number (the scale is {lo:g} … {hi:g})")
             elif not lo <= x <= hi:

@@ -10,7 +10,9 @@ The report layer presents results; it computes no statistics.
 
 from .atomic import AtomicOutput
 from .csv import write_csv
+from .methods import write_ahp, write_kano, write_plan, write_retention, write_scorecard
 from .safe import safe_frame, safe_text
 from .xlsx import Sheet, write_workbook
 
-__all__ = ["safe_text", "safe_frame", "AtomicOutput", "write_csv", "Sheet", "write_workbook"]
+__all__ = ["safe_text", "safe_frame", "AtomicOutput", "write_csv", "Sheet", "write_workbook",
+           "write_scorecard", "write_ahp", "write_kano", "write_plan", "write_retention"]

@@ -72,6 +72,8 @@ __all__ = [
     "RUN_FILE",
     "MODEL_FILE",
     "TEXT_COLUMNS",
+    "json_safe",
+    "write_bundle_files",
 ]
 
 #: The run's meta data (JSON) and the questionnaire spec used (YAML), beside the CSV tables.
@@ -156,7 +158,7 @@ class RunBundle:
 # -- building ----------------------------------------------------------------------------------
 
 
-def _json_safe(value: Any, where: str = "meta") -> Any:
+def json_safe(value: Any, where: str = "meta") -> Any:
     """``value`` made of JSON types only: numpy scalars → Python, NaN/±inf/NA → ``None``,
     tuples/sets/arrays → lists, paths and dates → text."""
     if value is None or isinstance(value, (bool, str)):
@@ -169,13 +171,13 @@ def _json_safe(value: Any, where: str = "meta") -> Any:
         number = float(value)
         return number if math.isfinite(number) else None
     if isinstance(value, Mapping):
-        return {str(k): _json_safe(v, f"{where}[{k!r}]") for k, v in value.items()}
+        return {str(k): json_safe(v, f"{where}[{k!r}]") for k, v in value.items()}
     if isinstance(value, np.ndarray):
-        return [_json_safe(v, where) for v in value.tolist()]
+        return [json_safe(v, where) for v in value.tolist()]
     if isinstance(value, (list, tuple)):
-        return [_json_safe(v, where) for v in value]
+        return [json_safe(v, where) for v in value]
     if isinstance(value, (set, frozenset)):
-        return [_json_safe(v, where) for v in sorted(value, key=str)]
+        return [json_safe(v, where) for v in sorted(value, key=str)]
     if isinstance(value, PurePath):
         return str(value)
     if isinstance(value, (_dt.date, _dt.time)):  # datetime and pandas.Timestamp too
@@ -222,7 +224,7 @@ def bundle_from_tables(meta: Mapping[str, Any], tables: Mapping[str, pd.DataFram
         if name in stored:
             raise ReportError(f"the table {name!r} is given twice", hint=f"pass either {name!r} or '{name}.csv'.")
         stored[name] = table
-    return RunBundle(_json_safe(dict(meta)), stored, model)
+    return RunBundle(json_safe(dict(meta)), stored, model)
 
 
 # -- saving ------------------------------------------------------------------------------------
@@ -244,13 +246,16 @@ def _write_text(path: Path, text: str) -> None:
         ) from error
 
 
-def _save(bundle: RunBundle, out: AtomicOutput) -> list[str]:
+def write_bundle_files(bundle: RunBundle, out: AtomicOutput) -> list[str]:
+    """Write the files of ``bundle`` through ``out`` (anything with ``path(name)``, such as an entered
+    :class:`~csi_survey.report.atomic.AtomicOutput`): ``<name>.csv`` per table, ``run.json`` and
+    ``model.yaml``. Returns the file names written."""
     names: list[str] = []
     for name, table in bundle.tables.items():
         file_name = f"{name}.csv"
         write_csv(table, out.path(file_name))
         names.append(file_name)
-    meta = {**_json_safe(dict(bundle.meta)), TABLES_KEY: list(bundle.tables)}
+    meta = {**json_safe(dict(bundle.meta)), TABLES_KEY: list(bundle.tables)}
     _write_text(out.path(RUN_FILE), json.dumps(meta, ensure_ascii=False, indent=2, allow_nan=False) + "\n")
     _write_text(out.path(MODEL_FILE), bundle.model.to_yaml())
     return [*names, RUN_FILE, MODEL_FILE]
@@ -271,10 +276,10 @@ def save_bundle(bundle: RunBundle, out: AtomicOutput | str | Path) -> list[Path]
     if not isinstance(bundle, RunBundle):
         raise TypeError(f"expected a RunBundle, got {type(bundle).__name__}")
     if isinstance(out, AtomicOutput):
-        names = _save(bundle, out)
+        names = write_bundle_files(bundle, out)
         return [out.directory / name for name in names]
     with AtomicOutput(out) as atomic:
-        names = _save(bundle, atomic)
+        names = write_bundle_files(bundle, atomic)
     return [Path(out) / name for name in names]
 
 

@@ -11,7 +11,7 @@ appears only when its table is in the bundle. The report layer presents results:
 computes a statistic (medians of the IPMA drivers are only used to place the reference lines that the
 ``quadrant`` column of the table was assigned against).
 
-**Chart approach: inline SVG drawn by the small functions of this module, no JavaScript.**
+**Chart approach: inline SVG drawn by the small functions of** :mod:`csi_survey.report.svg`, **no JavaScript.**
 The charts are few and simple (horizontal bars with interval whiskers, a scatter with two median
 lines, a line chart, and the path diagram, which no charting library draws anyway), so the code
 that draws them is short arithmetic on linear scales. We chose this over embedding a charting
@@ -35,7 +35,8 @@ is built with :class:`markupsafe.Markup` formatting, which escapes every argumen
 already markup. A label such as ``<script>alert(1)</script>`` is shown as that text.
 
 **Language.** ``lang="en"`` or ``"zh"``; by default ``meta["lang"]``, else Chinese when any construct
-label contains a Chinese character, else English. Every fixed text of the page is in :data:`TEXTS`.
+label contains a Chinese character, else English. Every fixed text of the page is in
+:data:`csi_survey.i18n.TEXTS`; the charts are drawn by :mod:`csi_survey.report.svg`.
 """
 
 from __future__ import annotations
@@ -43,313 +44,37 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import re
-import unicodedata
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
+
+from ..i18n import LANGUAGES, TEXTS, check_language, detect_lang, text
+from ..ingest.columns import TOTAL_SEGMENT
+from .svg import (
+    QUADRANTS,
+    Bar,
+    Edge,
+    Point,
+    Series,
+    bar_chart,
+    element,
+    finite_number,
+    format_number,
+    format_p,
+    ipma_chart,
+    line_chart,
+    path_diagram,
+    stars,
+)
 
 __all__ = ["render_html", "detect_lang", "TEXTS", "LANGUAGES"]
 
-LANGUAGES = ("en", "zh")
-
-# ====================================================================== fixed texts
-#: Every fixed text of the report in English and Chinese (``{name}`` fields are filled in).
-TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "report": "Customer satisfaction report",
-        "contents": "Contents",
-        "headline": "Satisfaction index",
-        "scale": "0–100 scale",
-        "moe": "margin of error ± {moe}",
-        "interval_text": "{level} interval {lo} – {hi}",
-        "no_headline": "The model names no index construct, so there is no headline index.",
-        "model": "Model",
-        "respondents": "Respondents used",
-        "rows_read": "Rows read",
-        "rows_excluded": "Rows excluded",
-        "engine": "Engine",
-        "bootstrap": "Bootstrap",
-        "bootstrap_text": "{used} of {resamples} resamples used ({failed} failed), seed {seed}, {method} {level} intervals",
-        "no_bootstrap": "not run: no intervals or p values",
-        "sec_model": "Path model",
-        "model_note_p": "Standardized path coefficients on the arrows; * p < 0.05, ** p < 0.01, *** p < 0.001 "
-        "(bootstrap); dashed arrows are not significant at 5 %. R² (explained variance) in the boxes of the "
-        "endogenous constructs.",
-        "model_note": "Standardized path coefficients on the arrows. R² (explained variance) in the boxes of the "
-        "endogenous constructs.",
-        "diagram_title": "Path diagram of {model}",
-        "sec_index": "Indices",
-        "index_note": "Construct indices on 0–100.",
-        "index_note_ci": "Construct indices on 0–100; whiskers: {level} bootstrap interval.",
-        "index_chart_title": "Construct indices (0–100)",
-        "sec_impacts": "Drivers: impacts",
-        "impacts_note": "Impact: the change of the target's index when the driver's index rises by {step} points "
-        "(total effect in index points × {step}).",
-        "sec_ipma": "Importance–performance map",
-        "ipma_title": "Drivers of {target}",
-        "ipma_note": "x: performance (the driver's index, 0–100); y: importance (total effect on the target in index "
-        "points per point); dashed lines: medians of the drivers.",
-        "ipma_items": "Item level",
-        "sec_gaps": "Expectation gaps",
-        "gaps_note": "Gap = experienced − expected (item means on the answer scale).",
-        "sec_nps": "NPS and CSAT",
-        "nps_title": "Net Promoter Score",
-        "nps_note": "Shares in %; NPS = promoters − detractors, in points from −100 to 100.",
-        "csat_title": "CSAT (top-box share)",
-        "sec_segments": "Segments",
-        "segments_note": "{construct} index per segment; dashed line: all respondents. Segments with too few "
-        "respondents are not estimated.",
-        "segment_chart_title": "{construct} index by {column}",
-        "segment_table": "Indices per segment",
-        "sec_trend": "Trend across waves",
-        "trend_note": "Construct indices per wave (0–100).",
-        "trend_chart_title": "Indices per wave",
-        "sec_paths": "Paths and effects",
-        "paths_title": "Path coefficients",
-        "r2_title": "Explained variance (R²)",
-        "effects_title": "Direct, indirect and total effects",
-        "sec_quality": "Measurement quality",
-        "reliability_title": "Reliability and convergent validity",
-        "reliability_note": "Highlighted values are outside the usual thresholds (information, not errors).",
-        "htmt_title": "Discriminant validity (HTMT)",
-        "fit_title": "Model fit",
-        "flags_title": "Quality flags",
-        "no_flags": "Every quality criterion is within its threshold.",
-        "sec_excluded": "Excluded rows",
-        "excluded_none": "No rows were excluded.",
-        "excluded_count": "{n} of {read} rows were excluded and not used.",
-        "excluded_more": "… and {n} more rows (see excluded.csv).",
-        "footer": "Generated by csi-survey {version}. A self-contained file: viewing it needs no network.",
-        # column headers
-        "construct": "Construct",
-        "index": "Index",
-        "n": "n",
-        "std_err": "Std. error",
-        "interval": "{level} interval",
-        "margin": "± margin",
-        "path": "Path",
-        "estimate": "Coefficient",
-        "t_value": "t",
-        "p_value": "p",
-        "direct": "Direct",
-        "indirect": "Indirect",
-        "total": "Total",
-        "r2": "R²",
-        "r2_adj": "Adjusted R²",
-        "target": "Target",
-        "driver": "Driver",
-        "total_effect_100": "Total effect (index points)",
-        "impact": "Impact (+{step} points)",
-        "item": "Item",
-        "label": "Label",
-        "importance": "Importance",
-        "performance": "Performance",
-        "quadrant": "Quadrant",
-        "aspect": "Aspect",
-        "expected": "Expected (item)",
-        "experienced": "Experienced (item)",
-        "expected_mean": "Expected mean",
-        "experienced_mean": "Experienced mean",
-        "gap": "Gap",
-        "segment_column": "Segment variable",
-        "segment": "Segment",
-        "promoters": "Promoters %",
-        "passives": "Passives %",
-        "detractors": "Detractors %",
-        "nps": "NPS",
-        "top_box": "Top-box %",
-        "status": "Status",
-        "mode": "Mode",
-        "n_items": "Items",
-        "alpha": "Cronbach's α",
-        "rho_a": "ρ_A",
-        "rho_c": "ρ_C",
-        "ave": "AVE",
-        "pair": "Constructs",
-        "htmt": "HTMT",
-        "flag": "Flag",
-        "measure": "Measure",
-        "value": "Value",
-        "criterion": "Criterion",
-        "message": "Message",
-        "threshold": "Threshold",
-        "row": "Row",
-        "respondent": "Respondent",
-        "reason": "Reason",
-        "wave": "Wave",
-        "yes": "yes",
-        # values
-        "fix first": "fix first",
-        "keep up": "keep up",
-        "possible overkill": "possible overkill",
-        "low priority": "low priority",
-        "total_segment": "Total",
-        "estimated": "estimated",
-        "insufficient sample": "insufficient sample",
-        "failed": "failed",
-        "not_estimated": "not estimated",
-        "ax_performance": "Performance (index 0–100)",
-        "ax_importance": "Importance (index points)",
-        "ax_index": "Index (0–100)",
-        "fit_srmr_saturated": "SRMR (saturated model)",
-        "fit_srmr_estimated": "SRMR (estimated model)",
-        "fit_gof": "GoF",
-        "method_percentile": "percentile",
-        "method_bca": "BCa",
-    },
-    "zh": {
-        "report": "顾客满意度报告",
-        "contents": "目录",
-        "headline": "满意度指数",
-        "scale": "0–100 分",
-        "moe": "误差范围 ± {moe}",
-        "interval_text": "{level} 置信区间 {lo} – {hi}",
-        "no_headline": "模型未指定指数潜变量，因此没有总体指数。",
-        "model": "模型",
-        "respondents": "有效样本",
-        "rows_read": "读取行数",
-        "rows_excluded": "排除行数",
-        "engine": "估计方法",
-        "bootstrap": "自助法（Bootstrap）",
-        "bootstrap_text": "{resamples} 次重抽样中使用 {used} 次（失败 {failed} 次），随机种子 {seed}，{method} {level} 置信区间",
-        "no_bootstrap": "未运行：没有置信区间和 p 值",
-        "sec_model": "路径模型",
-        "model_note_p": "箭头上为标准化路径系数；* p < 0.05，** p < 0.01，*** p < 0.001（自助法）；虚线箭头在 5% 水平上不显著。"
-        "内生潜变量框内为 R²（解释方差）。",
-        "model_note": "箭头上为标准化路径系数。内生潜变量框内为 R²（解释方差）。",
-        "diagram_title": "{model} 的路径图",
-        "sec_index": "指数",
-        "index_note": "各潜变量指数（0–100 分）。",
-        "index_note_ci": "各潜变量指数（0–100 分）；误差线：{level} 自助法置信区间。",
-        "index_chart_title": "潜变量指数（0–100）",
-        "sec_impacts": "驱动因素：影响力",
-        "impacts_note": "影响力：驱动因素指数提高 {step} 分时目标指数的变化（以指数分计的总效应 × {step}）。",
-        "sec_ipma": "重要性–表现分析（IPMA）",
-        "ipma_title": "{target}的驱动因素",
-        "ipma_note": "横轴：表现（驱动因素的指数，0–100）；纵轴：重要性（对目标的总效应，以指数分计）；虚线：驱动因素的中位数。",
-        "ipma_items": "题项层级",
-        "sec_gaps": "期望差距",
-        "gaps_note": "差距 = 实际感知 − 期望（题项在原量表上的均值）。",
-        "sec_nps": "净推荐值与满意率",
-        "nps_title": "净推荐值（NPS）",
-        "nps_note": "比例以 % 计；NPS = 推荐者 − 贬损者，取值 −100 至 100。",
-        "csat_title": "满意率（CSAT，高分段比例）",
-        "sec_segments": "细分群体",
-        "segments_note": "各细分群体的{construct}指数；虚线：全部受访者。样本量不足的群体不予估计。",
-        "segment_chart_title": "按{column}划分的{construct}指数",
-        "segment_table": "各细分群体的指数",
-        "sec_trend": "各期趋势",
-        "trend_note": "各期的潜变量指数（0–100 分）。",
-        "trend_chart_title": "各期指数",
-        "sec_paths": "路径与效应",
-        "paths_title": "路径系数",
-        "r2_title": "解释方差（R²）",
-        "effects_title": "直接效应、间接效应与总效应",
-        "sec_quality": "测量质量",
-        "reliability_title": "信度与收敛效度",
-        "reliability_note": "突出显示的数值超出常用阈值（仅供参考，并非错误）。",
-        "htmt_title": "区分效度（HTMT）",
-        "fit_title": "模型拟合",
-        "flags_title": "质量提示",
-        "no_flags": "所有质量指标均在阈值范围内。",
-        "sec_excluded": "排除的数据行",
-        "excluded_none": "没有排除任何数据行。",
-        "excluded_count": "共读取 {read} 行，其中 {n} 行被排除、未参与分析。",
-        "excluded_more": "……另有 {n} 行（见 excluded.csv）。",
-        "footer": "由 csi-survey {version} 生成。本文件为独立文件，查看时无需联网。",
-        "construct": "潜变量",
-        "index": "指数",
-        "n": "样本量",
-        "std_err": "标准误",
-        "interval": "{level} 置信区间",
-        "margin": "误差范围 ±",
-        "path": "路径",
-        "estimate": "系数",
-        "t_value": "t 值",
-        "p_value": "p 值",
-        "direct": "直接效应",
-        "indirect": "间接效应",
-        "total": "总效应",
-        "r2": "R²",
-        "r2_adj": "调整后 R²",
-        "target": "目标",
-        "driver": "驱动因素",
-        "total_effect_100": "总效应（指数分）",
-        "impact": "影响力（+{step} 分）",
-        "item": "题项",
-        "label": "名称",
-        "importance": "重要性",
-        "performance": "表现",
-        "quadrant": "象限",
-        "aspect": "方面",
-        "expected": "期望（题项）",
-        "experienced": "实际（题项）",
-        "expected_mean": "期望均值",
-        "experienced_mean": "实际均值",
-        "gap": "差距",
-        "segment_column": "细分变量",
-        "segment": "群体",
-        "promoters": "推荐者 %",
-        "passives": "被动者 %",
-        "detractors": "贬损者 %",
-        "nps": "NPS",
-        "top_box": "高分段比例 %",
-        "status": "状态",
-        "mode": "模式",
-        "n_items": "题项数",
-        "alpha": "Cronbach's α",
-        "rho_a": "ρ_A",
-        "rho_c": "ρ_C",
-        "ave": "AVE",
-        "pair": "潜变量对",
-        "htmt": "HTMT",
-        "flag": "提示",
-        "measure": "指标",
-        "value": "数值",
-        "criterion": "准则",
-        "message": "说明",
-        "threshold": "阈值",
-        "row": "行号",
-        "respondent": "受访者",
-        "reason": "原因",
-        "wave": "期次",
-        "yes": "是",
-        "fix first": "优先改进",
-        "keep up": "继续保持",
-        "possible overkill": "可能过度投入",
-        "low priority": "低优先级",
-        "total_segment": "总体",
-        "estimated": "已估计",
-        "insufficient sample": "样本不足",
-        "failed": "估计失败",
-        "not_estimated": "未估计",
-        "ax_performance": "表现（指数 0–100）",
-        "ax_importance": "重要性（指数分）",
-        "ax_index": "指数（0–100）",
-        "fit_srmr_saturated": "SRMR（饱和模型）",
-        "fit_srmr_estimated": "SRMR（估计模型）",
-        "fit_gof": "拟合优度 GoF",
-        "method_percentile": "百分位数法",
-        "method_bca": "BCa 法",
-    },
-}
-
-QUADRANTS = ("fix first", "keep up", "possible overkill", "low priority")
-_QUADRANT_COLOR = {"fix first": "#c0392b", "keep up": "#1e8449", "possible overkill": "#d68910", "low priority": "#7f8c8d"}
 _QUADRANT_CLASS = {"fix first": "q-fix", "keep up": "q-keep", "possible overkill": "q-overkill", "low priority": "q-low"}
-_PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")
-_BAR = "#7f9fc4"
-_BAR_ACCENT = "#2e5c8a"
-_TOTAL_SEGMENT = "(total)"
-_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
 
 
 # ====================================================================== entry point
@@ -361,34 +86,13 @@ def render_html(bundle: Any, path: str | os.PathLike[str] | None = None, *, lang
     ``lang`` is ``"en"`` or ``"zh"``; by default :func:`detect_lang` decides.
     The file is UTF-8 and self-contained: no network is needed to view it.
     """
-    report = _Report(bundle, detect_lang(bundle) if lang is None else _check_lang(lang))
+    report = _Report(bundle, detect_lang(bundle) if lang is None else check_language(lang))
     text = report.render()
     if path is not None:
         _write_text(Path(path), text)
     return text
 
 
-def detect_lang(bundle: Any) -> str:
-    """``meta["lang"]`` when it is "en" or "zh", else "zh" when a construct label has a Chinese character, else "en"."""
-    meta = getattr(bundle, "meta", None) or {}
-    declared = meta.get("lang")
-    if isinstance(declared, str) and declared.strip().lower()[:2] in LANGUAGES:
-        return declared.strip().lower()[:2]
-    labels = list((meta.get("labels") or {}).values())
-    model = getattr(bundle, "model", None)
-    if model is not None:
-        labels += [c.label or "" for c in model.constructs.values()]
-    index = (getattr(bundle, "tables", None) or {}).get("index")
-    if index is not None and "label" in index:
-        labels += [str(v) for v in index["label"].tolist()]
-    return "zh" if any(_HAN.search(str(v)) for v in labels) else "en"
-
-
-def _check_lang(lang: str) -> str:
-    key = str(lang).strip().lower()
-    if key[:2] not in LANGUAGES or (len(key) > 2 and key[2] not in "-_"):
-        raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, got {lang!r}")
-    return key[:2]
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -424,51 +128,12 @@ def _environment() -> Environment:
 
 
 # ====================================================================== numbers and text
-def _num(value: Any) -> float | None:
-    """A finite float, or None (missing, NaN, text)."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return None
-    return x if math.isfinite(x) else None
-
-
-def _fmt(value: Any, digits: int = 2) -> str:
-    x = _num(value)
-    if x is None:
-        return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
-    text = f"{x:.{digits}f}"
-    return text[1:] if text.startswith("-") and float(text) == 0 else text
-
-
-def _fmt_p(value: Any) -> str:
-    x = _num(value)
-    if x is None:
-        return ""
-    return "< 0.001" if x < 0.001 else f"{x:.3f}"
-
-
-def _stars(value: Any) -> str:
-    x = _num(value)
-    if x is None:
-        return ""
-    return "***" if x < 0.001 else "**" if x < 0.01 else "*" if x < 0.05 else ""
-
-
 def _fmt_level(level: Any) -> str:
-    x = _num(level)
+    x = finite_number(level)
     if x is None:
         return ""
     x = x * 100 if x <= 1 else x
     return f"{x:.0f}%" if abs(x - round(x)) < 1e-9 else f"{x:g}%"
-
-
-def _svg_num(value: float) -> str:
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "", "-") else text
-
 
 def _text(value: Any) -> str:
     """A cell or label as text: "" for missing values."""
@@ -479,139 +144,6 @@ def _text(value: Any) -> str:
     if value is pd.NA or value is pd.NaT:
         return ""
     return str(value)
-
-
-def _char_width(ch: str) -> float:
-    """Approximate advance of a character in em (sans-serif): generous, so text fits its box."""
-    if unicodedata.east_asian_width(ch) in ("W", "F"):
-        return 1.0
-    if ch in " ilI.,:;'|!()[]jft":
-        return 0.32
-    if ch.isupper() or ch in "mwMW%@":
-        return 0.7
-    if ch.isdigit():
-        return 0.58
-    return 0.55
-
-
-def _text_width(text: str, size: float) -> float:
-    return size * sum(_char_width(c) for c in text)
-
-
-def _tokens(text: str) -> list[str]:
-    """Breakable pieces: words (with their trailing space) and single wide characters."""
-    out: list[str] = []
-    for piece in re.findall(r"\S+\s*|\s+", text):
-        word = ""
-        for ch in piece:
-            if unicodedata.east_asian_width(ch) in ("W", "F"):
-                if word:
-                    out.append(word)
-                    word = ""
-                out.append(ch)
-            else:
-                word += ch
-        if word:
-            out.append(word)
-    return out
-
-
-def _wrap(text: str, width: float, size: float, max_lines: int = 3) -> list[str]:
-    """Greedy line breaking at spaces and between Chinese characters; the last line ends with … when cut."""
-    lines: list[str] = []
-    line = ""
-    for token in _tokens(text):
-        if line and _text_width((line + token).rstrip(), size) > width:
-            lines.append(line.rstrip())
-            line = token.lstrip()
-        else:
-            line += token
-    if line.strip() or not lines:
-        lines.append(line.rstrip())
-    lines = [_truncate(s, width, size) for s in lines]
-    if len(lines) > max_lines:
-        lines = lines[: max_lines - 1] + [_truncate(lines[max_lines - 1] + "…", width, size, force=True)]
-    return lines
-
-
-def _truncate(text: str, width: float, size: float, force: bool = False) -> str:
-    if not force and _text_width(text, size) <= width:
-        return text
-    text = text.rstrip("…")
-    while text and _text_width(text + "…", size) > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
-
-
-# ====================================================================== SVG building blocks
-def _attr_name(name: str) -> str:
-    return name.rstrip("_").replace("_", "-")
-
-
-def _el(tag: str, content: Any = None, /, **attrs: Any) -> Markup:
-    """An SVG/HTML element; ``content`` (text or a list) is escaped unless it is Markup."""
-    parts = []
-    for key, value in attrs.items():
-        if value is None:
-            continue
-        if isinstance(value, float):
-            value = _svg_num(value)
-        parts.append(Markup(' {}="{}"').format(Markup(_attr_name(key)), value))
-    attr = Markup("").join(parts)
-    if content is None:
-        return Markup("<{}{}/>").format(Markup(tag), attr)
-    if isinstance(content, (list, tuple)):
-        content = Markup("").join(content)
-    return Markup("<{0}{1}>{2}</{0}>").format(Markup(tag), attr, content)
-
-
-def _svg(width: float, height: float, body: Iterable[Markup], *, title: str, cls: str, id: str | None = None) -> Markup:
-    return _el(
-        "svg",
-        [_el("title", title), *body],
-        viewBox=f"0 0 {_svg_num(width)} {_svg_num(height)}",
-        width=float(width),
-        height=float(height),
-        role="img",
-        aria_label=title,
-        class_=cls,
-        id=id,
-    )
-
-
-def _label_text(x: float, y: float, text: str, size: float, width: float, **attrs: Any) -> Markup:
-    """One line of text cut to ``width`` (the full text in a tooltip when cut)."""
-    shown = _truncate(text, width, size)
-    content: list[Any] = [shown]
-    if shown != text:
-        content = [_el("title", text), shown]
-    return _el("text", content, x=x, y=y, font_size=size, **attrs)
-
-
-def _ticks(lo: float, hi: float, count: int = 5) -> tuple[float, float, list[float]]:
-    """A rounded domain covering [lo, hi] and its tick values (steps of 1, 2, 2.5 or 5 × 10ᵏ)."""
-    if not hi > lo:
-        lo, hi = lo - 1, hi + 1
-    raw = (hi - lo) / count
-    mag = 10 ** math.floor(math.log10(raw))
-    step = mag
-    for m in (1, 2, 2.5, 5, 10):
-        step = m * mag
-        if (hi - lo) / step <= count:
-            break
-    start = math.floor(lo / step + 1e-9) * step
-    stop = math.ceil(hi / step - 1e-9) * step
-    ticks = [start + k * step for k in range(int(round((stop - start) / step)) + 1)]
-    return start, stop, ticks
-
-
-def _tick_label(value: float, ticks: Sequence[float]) -> str:
-    step = abs(ticks[1] - ticks[0]) if len(ticks) > 1 else 1.0
-    digits = 0
-    while digits < 4 and abs(step * 10**digits - round(step * 10**digits)) > 1e-9:
-        digits += 1
-    return _fmt(value, digits)
-
 
 # ====================================================================== tables for the template
 @dataclass
@@ -683,8 +215,7 @@ class _Report:
 
     # ---------------------------------------------------------------- helpers
     def t(self, key: str, **fields: Any) -> str:
-        text = TEXTS[self.lang].get(key, TEXTS["en"].get(key, key))
-        return text.format(**fields) if fields else text
+        return text(self.lang, key, **fields)
 
     def _collect_labels(self) -> dict[str, str]:
         labels: dict[str, str] = {}
@@ -709,10 +240,10 @@ class _Report:
         return df is not None and len(df) > 0 and set(columns) <= set(df.columns)
 
     def interval(self, rec: Mapping[str, Any], digits: int) -> str:
-        lo, hi = _num(rec.get("ci_lower")), _num(rec.get("ci_upper"))
+        lo, hi = finite_number(rec.get("ci_lower")), finite_number(rec.get("ci_upper"))
         if lo is None or hi is None:
             return ""
-        return f"{_fmt(lo, digits)} – {_fmt(hi, digits)}"
+        return f"{format_number(lo, digits)} – {format_number(hi, digits)}"
 
     def ci_col(self, df: pd.DataFrame, digits: int) -> list[_Col]:
         if {"ci_lower", "ci_upper"} <= set(df.columns):
@@ -722,7 +253,7 @@ class _Report:
     def opt(self, df: pd.DataFrame, column: str, header: str, digits: int = 3, fmt: Callable[[Any], str] | None = None) -> list[_Col]:
         if column not in df.columns:
             return []
-        formatter = fmt or (lambda v: _fmt(v, digits))
+        formatter = fmt or (lambda v: format_number(v, digits))
         return [_Col(header, lambda r: formatter(r.get(column)), num=True)]
 
     def known(self, prefix: str, value: Any) -> str:
@@ -741,7 +272,7 @@ class _Report:
 
     def segment_name(self, value: Any) -> str:
         text = _text(value)
-        return self.t("total_segment") if text == _TOTAL_SEGMENT else text
+        return self.t("total_segment") if text == TOTAL_SEGMENT else text
 
     def constructs(self) -> list[str]:
         order: list[str] = list(self.model.construct_ids) if self.model is not None else []
@@ -790,15 +321,15 @@ class _Report:
 
     def headline(self) -> dict[str, Any] | None:
         h = self.meta.get("headline")
-        if not h or _num(h.get("index")) is None:
+        if not h or finite_number(h.get("index")) is None:
             return None
-        moe, lo, hi = _num(h.get("margin_of_error")), _num(h.get("ci_lower")), _num(h.get("ci_upper"))
+        moe, lo, hi = finite_number(h.get("margin_of_error")), finite_number(h.get("ci_lower")), finite_number(h.get("ci_upper"))
         level = _fmt_level(h.get("level")) or self.level
         return {
-            "value": _fmt(h.get("index"), 1),
+            "value": format_number(h.get("index"), 1),
             "label": _text(h.get("label")) or self.label(h.get("construct")),
-            "moe": self.t("moe", moe=_fmt(moe, 1)) if moe is not None else "",
-            "interval": self.t("interval_text", level=level, lo=_fmt(lo, 1), hi=_fmt(hi, 1)) if lo is not None and hi is not None else "",
+            "moe": self.t("moe", moe=format_number(moe, 1)) if moe is not None else "",
+            "interval": self.t("interval_text", level=level, lo=format_number(lo, 1), hi=format_number(hi, 1)) if lo is not None and hi is not None else "",
         }
 
     def facts(self, model_name: str) -> list[tuple[str, str]]:
@@ -807,8 +338,8 @@ class _Report:
         if model_name:
             out.append((self.t("model"), model_name))
         for key, label in (("n_used", "respondents"), ("n_read", "rows_read"), ("n_excluded", "rows_excluded")):
-            if _num(m.get(key)) is not None:
-                out.append((self.t(label), f"{int(_num(m.get(key))):,}"))
+            if finite_number(m.get(key)) is not None:
+                out.append((self.t(label), f"{int(finite_number(m.get(key))):,}"))
         if m.get("engine"):
             out.append((self.t("engine"), _text(m["engine"])))
         boot = m.get("bootstrap")
@@ -839,9 +370,9 @@ class _Report:
         r2 = self.table("r2")
         r2_map = {}
         if r2 is not None and {"construct", "r2"} <= set(r2.columns):
-            r2_map = {str(c): _num(v) for c, v in zip(r2["construct"], r2["r2"])}
+            r2_map = {str(c): finite_number(v) for c, v in zip(r2["construct"], r2["r2"])}
         edges = [
-            _Edge(str(r["source"]), str(r["target"]), _num(r.get("estimate")), _num(r.get("p_value")))
+            Edge(str(r["source"]), str(r["target"]), finite_number(r.get("estimate")), finite_number(r.get("p_value")))
             for r in paths.to_dict("records")
         ]
         has_p = "p_value" in paths.columns and paths["p_value"].notna().any()
@@ -863,7 +394,7 @@ class _Report:
             return None
         name = lambda r: _text(r.get("label")) or self.label(r["construct"])  # noqa: E731
         rows = [
-            _Bar(name(r), _num(r["index"]), _num(r.get("ci_lower")), _num(r.get("ci_upper")),
+            Bar(name(r), finite_number(r["index"]), finite_number(r.get("ci_lower")), finite_number(r.get("ci_upper")),
                  accent=str(r["construct"]) == str(self.index_construct))
             for r in df.to_dict("records")
         ]
@@ -872,7 +403,7 @@ class _Report:
         blocks.append(_Block("p", self.t("index_note_ci", level=self.level) if has_ci else self.t("index_note"), "note"))
         cols = [
             _Col(self.t("construct"), name),
-            _Col(self.t("index"), lambda r: _fmt(r.get("index"), 1), num=True),
+            _Col(self.t("index"), lambda r: format_number(r.get("index"), 1), num=True),
             *self.opt(df, "margin_of_error", self.t("margin"), 1),
             *self.ci_col(df, 1),
             *self.opt(df, "std_err", self.t("std_err"), 2),
@@ -885,12 +416,12 @@ class _Report:
         df = self.table("impacts")
         if df is None or not {"target", "driver", "impact"} <= set(df.columns) or df.empty:
             return None
-        step = f"{_num(self.meta.get('impact_step')) or 5.0:g}"
+        step = f"{finite_number(self.meta.get('impact_step')) or 5.0:g}"
         cols = [
             _Col(self.t("target"), lambda r: self.label(r["target"])),
             _Col(self.t("driver"), lambda r: self.label(r["driver"])),
             *self.opt(df, "total_effect_100", self.t("total_effect_100"), 3),
-            _Col(self.t("impact", step=step), lambda r: _fmt(r.get("impact"), 2), num=True),
+            _Col(self.t("impact", step=step), lambda r: format_number(r.get("impact"), 2), num=True),
         ]
         return _Section("impacts", self.t("sec_impacts"), [_Block("table", _make_table(df, cols, note=self.t("impacts_note", step=step)))])
 
@@ -905,10 +436,10 @@ class _Report:
         for target in dict.fromkeys(construct_rows["target"].tolist()):
             rows = construct_rows[construct_rows["target"] == target]
             points = [
-                _Point(
+                Point(
                     _text(r.get("label")) or self.label(r.get("driver")),
-                    _num(r["performance"]),
-                    _num(r["importance"]),
+                    finite_number(r["performance"]),
+                    finite_number(r["importance"]),
                     _text(r.get("quadrant")),
                 )
                 for r in rows.to_dict("records")
@@ -921,11 +452,11 @@ class _Report:
 
         def quadrant(r: Mapping[str, Any]) -> Any:
             q = _text(r.get("quadrant"))
-            return _el("span", self.t(q) if q in QUADRANTS else q, class_=f"badge {_QUADRANT_CLASS.get(q, '')}".strip())
+            return element("span", self.t(q) if q in QUADRANTS else q, class_=f"badge {_QUADRANT_CLASS.get(q, '')}".strip())
 
         tail = [
-            _Col(self.t("importance"), lambda r: _fmt(r.get("importance"), 3), num=True),
-            _Col(self.t("performance"), lambda r: _fmt(r.get("performance"), 1), num=True),
+            _Col(self.t("importance"), lambda r: format_number(r.get("importance"), 3), num=True),
+            _Col(self.t("performance"), lambda r: format_number(r.get("performance"), 1), num=True),
             *([_Col(self.t("quadrant"), quadrant)] if "quadrant" in df.columns else []),
         ]
         nowrap = lambda r: "nowrap"  # noqa: E731
@@ -957,7 +488,7 @@ class _Report:
             *self.opt(df, "n", self.t("n"), 0),
             *self.opt(df, "expected_mean", self.t("expected_mean"), 2),
             *self.opt(df, "experienced_mean", self.t("experienced_mean"), 2),
-            _Col(self.t("gap"), lambda r: _fmt(r.get("gap"), 2), num=True, cls=lambda r: "neg" if (_num(r.get("gap")) or 0) < 0 else ""),
+            _Col(self.t("gap"), lambda r: format_number(r.get("gap"), 2), num=True, cls=lambda r: "neg" if (finite_number(r.get("gap")) or 0) < 0 else ""),
             *self.ci_col(df, 2),
         ]
         return _Section("gaps", self.t("sec_gaps"), [_Block("table", _make_table(df, cols, note=self.t("gaps_note")))])
@@ -978,7 +509,7 @@ class _Report:
                 *self.opt(nps, "promoters", self.t("promoters"), 1),
                 *self.opt(nps, "passives", self.t("passives"), 1),
                 *self.opt(nps, "detractors", self.t("detractors"), 1),
-                _Col(self.t("nps"), lambda r: _fmt(r.get("nps"), 1), num=True, cls=lambda r: "strong"),
+                _Col(self.t("nps"), lambda r: format_number(r.get("nps"), 1), num=True, cls=lambda r: "strong"),
                 *self.ci_col(nps, 1),
             ]
             blocks += [_Block("h3", self.t("nps_title")), _Block("table", _make_table(nps, cols, note=self.t("nps_note")))]
@@ -986,7 +517,7 @@ class _Report:
         if csat is not None and not csat.empty and "top_box_share" in csat.columns:
             cols = [
                 *self._segment_cols(csat),
-                _Col(self.t("top_box"), lambda r: _fmt(r.get("top_box_share"), 1), num=True, cls=lambda r: "strong"),
+                _Col(self.t("top_box"), lambda r: format_number(r.get("top_box_share"), 1), num=True, cls=lambda r: "strong"),
                 *self.ci_col(csat, 1),
             ]
             blocks += [_Block("h3", self.t("csat_title")), _Block("table", _make_table(csat, cols))]
@@ -999,20 +530,20 @@ class _Report:
         construct = self.index_construct if self.index_construct in set(df["construct"].astype(str)) else str(df["construct"].iloc[0])
         rows = df[df["construct"].astype(str) == construct]
         seg_col = rows["segment_column"].map(_text) if "segment_column" in rows.columns else pd.Series("", index=rows.index)
-        total = rows[rows["segment"].map(_text) == _TOTAL_SEGMENT]
-        total_value = _num(total["index"].iloc[0]) if len(total) else None
+        total = rows[rows["segment"].map(_text) == TOTAL_SEGMENT]
+        total_value = finite_number(total["index"].iloc[0]) if len(total) else None
         blocks: list[_Block] = []
         charts = []
         for column in dict.fromkeys(c for c in seg_col.tolist() if c):
-            part = rows[(seg_col == column) & (rows["segment"].map(_text) != _TOTAL_SEGMENT)]
+            part = rows[(seg_col == column) & (rows["segment"].map(_text) != TOTAL_SEGMENT)]
             bars = []
             for r in part.to_dict("records"):
                 status = _text(r.get("status")) or "estimated"
-                value = _num(r.get("index")) if status == "estimated" else None
+                value = finite_number(r.get("index")) if status == "estimated" else None
                 note = "" if value is not None else (self.status(status) if status != "estimated" else self.t("not_estimated"))
-                n = _num(r.get("n"))
+                n = finite_number(r.get("n"))
                 name = _text(r.get("segment")) + (f" (n = {int(n)})" if n is not None else "")
-                bars.append(_Bar(name, value, _num(r.get("ci_lower")), _num(r.get("ci_upper")), note=note))
+                bars.append(Bar(name, value, finite_number(r.get("ci_lower")), finite_number(r.get("ci_upper")), note=note))
             title = self.t("segment_chart_title", construct=self.label(construct), column=column)
             charts.append(bar_chart(bars, title=title, reference=total_value, reference_label=self.t("total_segment"),
                                     chart_id=f"segment-{len(charts) + 1}", cls="chart segment-chart", width=540.0, heading=title))
@@ -1039,8 +570,8 @@ class _Report:
         cols = [
             *([_Col(self.t("segment_column"), lambda r: _text(r.get("segment_column")))] if "segment_column" in keys else []),
             _Col(self.t("segment"), lambda r: self.segment_name(r.get("segment"))),
-            _Col(self.t("n"), lambda r: _fmt(r.get("n"), 0), num=True),
-            *[_Col(self.label(c), lambda r, c=c: _fmt(r.get("c:" + c), 1), num=True,
+            _Col(self.t("n"), lambda r: format_number(r.get("n"), 0), num=True),
+            *[_Col(self.label(c), lambda r, c=c: format_number(r.get("c:" + c), 1), num=True,
                    cls=lambda r, c=c: "strong" if c == construct else "") for c in constructs],
             *([_Col(self.t("status"), lambda r: self.status(r.get("status")), cls=lambda r: "nowrap")] if "status" in df.columns else []),
         ]
@@ -1058,19 +589,19 @@ class _Report:
             by_wave = {}
             for r in part.to_dict("records"):
                 ok = (_text(r.get("status")) or "estimated") == "estimated"
-                triple = (_num(r["index"]), _num(r.get("ci_lower")), _num(r.get("ci_upper")))
+                triple = (finite_number(r["index"]), finite_number(r.get("ci_lower")), finite_number(r.get("ci_upper")))
                 by_wave[_text(r["wave"])] = triple if ok else (None, None, None)
             values = [by_wave.get(w, (None, None, None)) for w in waves]
-            series.append(_Series(self.label(construct), values, accent=construct == self.index_construct))
+            series.append(Series(self.label(construct), values, accent=construct == self.index_construct))
         svg = line_chart(waves, series, title=self.t("trend_chart_title"), y_title=self.t("ax_index"), chart_id="trend-chart")
         # the table: one row per construct, one column per wave (and the respondents per wave)
         records = [{"name": s.label, "digits": 1, **{k: v[0] for k, v in enumerate(s.values)}} for s in series]
         if "n" in df.columns:
             wave_of = df["wave"].map(_text)
-            records.append({"name": self.t("n"), "digits": 0, **{k: _num(df.loc[wave_of == w, "n"].max()) for k, w in enumerate(waves)}})
+            records.append({"name": self.t("n"), "digits": 0, **{k: finite_number(df.loc[wave_of == w, "n"].max()) for k, w in enumerate(waves)}})
         cols = [
             _Col(self.t("construct"), lambda r: r["name"]),
-            *[_Col(w, lambda r, k=k: _fmt(r.get(k), r["digits"]), num=True) for k, w in enumerate(waves)],
+            *[_Col(w, lambda r, k=k: format_number(r.get(k), r["digits"]), num=True) for k, w in enumerate(waves)],
         ]
         blocks = [_Block("svg", svg), _Block("p", self.t("trend_note"), "note"), _Block("table", _make_table(pd.DataFrame(records), cols))]
         return _Section("trend", self.t("sec_trend"), blocks)
@@ -1082,7 +613,7 @@ class _Report:
         return [
             *self.opt(df, "std_err", self.t("std_err"), 3),
             *self.opt(df, "t_value", self.t("t_value"), 2),
-            *self.opt(df, "p_value", self.t("p_value"), fmt=_fmt_p),
+            *self.opt(df, "p_value", self.t("p_value"), fmt=format_p),
             *self.ci_col(df, 3),
         ]
 
@@ -1092,7 +623,7 @@ class _Report:
         if paths is not None and not paths.empty and {"source", "target", "estimate"} <= set(paths.columns):
             cols = [
                 _Col(self.t("path"), self._path_name),
-                _Col(self.t("estimate"), lambda r: _fmt(r.get("estimate"), 3) + _stars(r.get("p_value")), num=True),
+                _Col(self.t("estimate"), lambda r: format_number(r.get("estimate"), 3) + stars(r.get("p_value")), num=True),
                 *self._inference_cols(paths),
             ]
             blocks += [_Block("h3", self.t("paths_title")), _Block("table", _make_table(paths, cols))]
@@ -1100,7 +631,7 @@ class _Report:
         if r2 is not None and not r2.empty and {"construct", "r2"} <= set(r2.columns):
             cols = [
                 _Col(self.t("construct"), lambda r: self.label(r.get("construct"))),
-                _Col(self.t("r2"), lambda r: _fmt(r.get("r2"), 3), num=True),
+                _Col(self.t("r2"), lambda r: format_number(r.get("r2"), 3), num=True),
                 *self.opt(r2, "r2_adj", self.t("r2_adj"), 3),
                 *self.ci_col(r2, 3),
             ]
@@ -1111,7 +642,7 @@ class _Report:
                 _Col(self.t("path"), self._path_name),
                 *self.opt(effects, "direct_effect", self.t("direct"), 3),
                 *self.opt(effects, "indirect_effect", self.t("indirect"), 3),
-                _Col(self.t("total"), lambda r: _fmt(r.get("total_effect"), 3) + _stars(r.get("p_value")), num=True),
+                _Col(self.t("total"), lambda r: format_number(r.get("total_effect"), 3) + stars(r.get("p_value")), num=True),
                 *self._inference_cols(effects),
             ]
             blocks += [_Block("h3", self.t("effects_title")), _Block("table", _make_table(effects, cols))]
@@ -1131,7 +662,7 @@ class _Report:
             ]
             for column, flags in (("alpha", ("alpha_low",)), ("rho_a", ()), ("rho_c", ("rho_c_low", "rho_c_high")), ("ave", ("ave_low",))):
                 if column in q.columns:
-                    cols.append(_Col(self.t(column), lambda r, c=column: _fmt(r.get(c), 3), num=True, cls=flagged(*flags)))
+                    cols.append(_Col(self.t(column), lambda r, c=column: format_number(r.get(c), 3), num=True, cls=flagged(*flags)))
             table = _make_table(q, cols)
             if any("flag" in cell.cls for row in table.rows for cell in row):
                 table.note = self.t("reliability_note")
@@ -1141,7 +672,7 @@ class _Report:
             is_flag = lambda r: bool(r.get("flag")) and _text(r.get("flag")).lower() not in ("false", "0", "")  # noqa: E731
             cols = [
                 _Col(self.t("pair"), lambda r: f"{self.label(r.get('construct_1'))} – {self.label(r.get('construct_2'))}"),
-                _Col(self.t("htmt"), lambda r: _fmt(r.get("htmt"), 3), num=True, cls=lambda r: "flag" if is_flag(r) else ""),
+                _Col(self.t("htmt"), lambda r: format_number(r.get("htmt"), 3), num=True, cls=lambda r: "flag" if is_flag(r) else ""),
                 *self.ci_col(htmt, 3),
                 *([_Col(self.t("flag"), lambda r: self.t("yes") if is_flag(r) else "")] if "flag" in htmt.columns else []),
             ]
@@ -1150,7 +681,7 @@ class _Report:
         if fit is not None and not fit.empty and {"measure", "value"} <= set(fit.columns):
             cols = [
                 _Col(self.t("measure"), lambda r: self.known("fit_", r.get("measure"))),
-                _Col(self.t("value"), lambda r: _fmt(r.get("value"), 3), num=True),
+                _Col(self.t("value"), lambda r: format_number(r.get("value"), 3), num=True),
             ]
             blocks += [_Block("h3", self.t("fit_title")), _Block("table", _make_table(fit, cols))]
         flags = self.table("quality_flags")
@@ -1175,467 +706,13 @@ class _Report:
             return None
         if df.empty:
             return _Section("excluded", self.t("sec_excluded"), [_Block("p", self.t("excluded_none"))])
-        n_read = _num(self.meta.get("n_read"))
+        n_read = finite_number(self.meta.get("n_read"))
         blocks = [_Block("p", self.t("excluded_count", n=f"{len(df):,}", read=f"{int(n_read):,}" if n_read is not None else "?"))]
         cols = [
-            *([_Col(self.t("row"), lambda r: _fmt(r.get("row"), 0), num=True)] if "row" in df.columns else []),
+            *([_Col(self.t("row"), lambda r: format_number(r.get("row"), 0), num=True)] if "row" in df.columns else []),
             *([_Col(self.t("respondent"), lambda r: _text(r.get("respondent_id")))] if "respondent_id" in df.columns else []),
             *([_Col(self.t("reason"), lambda r: _text(r.get("reason")))] if "reason" in df.columns else []),
         ]
         more = len(df) - limit
         blocks.append(_Block("table", _make_table(df, cols, limit=limit, note=self.t("excluded_more", n=f"{more:,}") if more > 0 else "")))
         return _Section("excluded", self.t("sec_excluded"), blocks)
-
-
-# ====================================================================== path diagram
-@dataclass
-class _Edge:
-    source: str
-    target: str
-    estimate: float | None
-    p_value: float | None
-
-
-_BOX_W, _COL_GAP, _ROW_GAP, _FONT, _LINE = 128.0, 72.0, 44.0, 13.0, 16.0
-_LANE_STEP, _MARGIN = 26.0, 16.0
-
-
-def _levels(nodes: Sequence[str], edges: Sequence[_Edge]) -> dict[str, int]:
-    """Longest-path level of each node from the sources (0 for nodes without an incoming path)."""
-    preds: dict[str, list[str]] = {n: [] for n in nodes}
-    for e in edges:
-        preds.setdefault(e.target, []).append(e.source)
-        preds.setdefault(e.source, [])
-    level: dict[str, int] = {}
-
-    def visit(n: str, stack: frozenset[str]) -> int:
-        if n in level:
-            return level[n]
-        if n in stack:  # a cycle (the schema forbids it): break it here
-            return 0
-        level[n] = 1 + max((visit(p, stack | {n}) for p in preds[n]), default=-1)
-        return level[n]
-
-    for n in preds:
-        visit(n, frozenset())
-    return level
-
-
-def _bezier(p0, p1, p2, p3, t):
-    u = 1 - t
-    return (
-        u**3 * p0[0] + 3 * u * u * t * p1[0] + 3 * u * t * t * p2[0] + t**3 * p3[0],
-        u**3 * p0[1] + 3 * u * u * t * p1[1] + 3 * u * t * t * p2[1] + t**3 * p3[1],
-    )
-
-
-def _curve_points(a, b, lane_y):
-    """A cubic Bézier from port a to port b whose apex (t = 0.5) lies on the lane at height lane_y."""
-    dx = min(_COL_GAP * 0.9, (b[0] - a[0]) / 3)
-    cy = (lane_y - 0.125 * (a[1] + b[1])) / 0.75
-    return a, (a[0] + dx, cy), (b[0] - dx, cy), b
-
-
-def _segment_hits_box(a, b, box, pad=4.0) -> bool:
-    x0, y0, x1, y1 = box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad
-    for k in range(41):
-        t = k / 40
-        x, y = a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t
-        if x0 <= x <= x1 and y0 <= y <= y1:
-            return True
-    return False
-
-
-def path_diagram(
-    nodes: Sequence[str],
-    edges: Sequence[_Edge],
-    *,
-    labels: Mapping[str, str],
-    r2: Mapping[str, float | None],
-    highlight: str | None = None,
-    title: str = "Path diagram",
-) -> Markup:
-    """The structural model as SVG: constructs in columns by topological level, coefficients on the arrows."""
-    nodes = list(dict.fromkeys([*nodes, *(e.source for e in edges), *(e.target for e in edges)]))
-    level = _levels(nodes, edges)
-    n_levels = max(level.values(), default=0) + 1
-    columns: list[list[str]] = [[] for _ in range(n_levels)]
-    order = {n: k for k, n in enumerate(nodes)}
-    preds = {n: [e.source for e in edges if e.target == n] for n in nodes}
-    rank: dict[str, float] = {}
-    for lv in range(n_levels):
-        members = [n for n in nodes if level[n] == lv]
-        # barycentre of the predecessors' ranks keeps related constructs side by side
-        placed_preds = {n: [rank[p] for p in preds[n] if p in rank] for n in members}
-        key = {n: float(np.mean(placed_preds[n])) if placed_preds[n] else order[n] / 100 for n in members}
-        columns[lv] = sorted(members, key=lambda n: (key[n], order[n]))
-        rank.update({n: float(k) for k, n in enumerate(columns[lv])})
-
-    text_w = _BOX_W - 16
-    wrapped = {n: _wrap(labels.get(n, n), text_w, _FONT * 1.1, 3) for n in nodes}  # 1.1: the labels are bold
-    has_r2 = {n: r2.get(n) is not None for n in nodes}
-    box_h = 16 + max(len(w) for w in wrapped.values()) * _LINE + (18 if any(has_r2.values()) else 0) + 4
-    col_h = [len(c) * box_h + (len(c) - 1) * _ROW_GAP for c in columns]
-    inner_h = max(col_h, default=box_h)
-
-    # which edges need to curve round the boxes of the columns in between
-    pos: dict[str, tuple[float, float]] = {}
-    for lv, members in enumerate(columns):
-        x = _MARGIN + lv * (_BOX_W + _COL_GAP)
-        y = (inner_h - col_h[lv]) / 2
-        for n in members:
-            pos[n] = (x, y)
-            y += box_h + _ROW_GAP
-    boxes = {n: (x, y, x + _BOX_W, y + box_h) for n, (x, y) in pos.items()}
-
-    def centre_right(n):
-        return boxes[n][2], (boxes[n][1] + boxes[n][3]) / 2
-
-    def centre_left(n):
-        return boxes[n][0], (boxes[n][1] + boxes[n][3]) / 2
-
-    curved: dict[int, tuple[str, int]] = {}  # edge index -> (side, lane)
-    lanes: dict[tuple[str, int], list[tuple[int, int]]] = {}
-    needs_curve = []
-    for k, e in enumerate(edges):
-        a, b = centre_right(e.source), centre_left(e.target)
-        others = [boxes[n] for n in nodes if n not in (e.source, e.target) and level[e.source] < level[n] < level[e.target]]
-        if any(_segment_hits_box(a, b, box) for box in others):
-            needs_curve.append(k)
-    needs_curve.sort(key=lambda k: (level[edges[k].target] - level[edges[k].source], level[edges[k].source]))
-
-    def unshifted_lane_y(side: str, lane: int) -> float:
-        return -14 - lane * _LANE_STEP if side == "above" else inner_h + 14 + lane * _LANE_STEP
-
-    def collisions(k: int, side: str, lane: int) -> int:
-        e = edges[k]
-        a, b = centre_right(e.source), centre_left(e.target)
-        p = _curve_points(a, b, unshifted_lane_y(side, lane))
-        samples = [_bezier(*p, j / 48) for j in range(49)]
-        hit = 0
-        for n in nodes:
-            if n in (e.source, e.target):
-                continue
-            x0, y0, x1, y1 = boxes[n]
-            hit += any(x0 - 5 <= x <= x1 + 5 and y0 - 5 <= y <= y1 + 5 for x, y in samples)
-        return hit
-
-    def relative_row(n: str) -> float:
-        members = columns[level[n]]
-        return members.index(n) / (len(members) - 1) if len(members) > 1 else 0.0
-
-    for k in needs_curve:
-        e = edges[k]
-        span = (level[e.source], level[e.target])
-        # constructs at the top of their columns curve above, those at the bottom below
-        first = "above" if relative_row(e.source) + relative_row(e.target) <= 1.0 else "below"
-        sides = (first, "below" if first == "above" else "above")
-        candidates = [
-            (side, lane)
-            for lane in range(len(edges))
-            for side in sides
-            if all(span[1] <= s0 or s1 <= span[0] for s0, s1 in lanes.get((side, lane), []))
-        ][:6]
-        scored = [(collisions(k, side, lane), j, (side, lane)) for j, (side, lane) in enumerate(candidates)]
-        best = min(scored)[2]
-        lanes.setdefault(best, []).append(span)
-        curved[k] = best
-    n_above = 1 + max((lane for (side, lane) in lanes if side == "above"), default=-1)
-    n_below = 1 + max((lane for (side, lane) in lanes if side == "below"), default=-1)
-
-    top = _MARGIN + 10 + n_above * _LANE_STEP + (12 if n_above else 0)
-    boxes = {n: (x, y + top, x2, y2 + top) for n, (x, y, x2, y2) in boxes.items()}
-    width = _MARGIN * 2 + n_levels * _BOX_W + (n_levels - 1) * _COL_GAP
-    height = top + inner_h + n_below * _LANE_STEP + (12 if n_below else 0) + _MARGIN + 10
-    lane_y = {key: top + unshifted_lane_y(*key) for key in lanes}
-
-    # ports: spread the arrows leaving (right side) and entering (left side) a box
-    def side_rank(k: int, other: str) -> tuple:
-        side = curved.get(k, ("mid", 0))
-        lane = -side[1] if side[0] == "above" else side[1]
-        return ({"above": 0, "mid": 1, "below": 2}[side[0]], lane, (boxes[other][1] + boxes[other][3]) / 2)
-
-    out_port: dict[int, tuple[float, float]] = {}
-    in_port: dict[int, tuple[float, float]] = {}
-    for n in nodes:
-        x0, y0, x1, y1 = boxes[n]
-        for ports, ks, x, other in (
-            (out_port, [k for k, e in enumerate(edges) if e.source == n], x1, lambda k: edges[k].target),
-            (in_port, [k for k, e in enumerate(edges) if e.target == n], x0, lambda k: edges[k].source),
-        ):
-            ks = sorted(ks, key=lambda k: side_rank(k, other(k)))
-            spacing = min(12.0, (box_h - 20) / max(len(ks) - 1, 1))
-            for j, k in enumerate(ks):
-                ports[k] = (x, (y0 + y1) / 2 + (j - (len(ks) - 1) / 2) * spacing)
-
-    body: list[Markup] = [
-        _el(
-            "defs",
-            [
-                _el("marker", _el("path", d="M0,0 L10,5 L0,10 z", fill=color), id=f"arrow-{name}", viewBox="0 0 10 10",
-                    refX=9.0, refY=5.0, markerWidth=7.0, markerHeight=7.0, orient="auto-start-reverse", markerUnits="userSpaceOnUse")
-                for name, color in (("pos", "#2c3e50"), ("neg", "#c0392b"), ("ns", "#9aa3ab"))
-            ],
-        )
-    ]
-    edge_marks: list[Markup] = []
-    edge_labels: list[Markup] = []
-    for k, e in enumerate(edges):
-        a, b = out_port[k], in_port[k]
-        significant = e.p_value is None or e.p_value < 0.05
-        kind = "ns" if not significant else "neg" if (e.estimate or 0) < 0 else "pos"
-        color = {"pos": "#2c3e50", "neg": "#c0392b", "ns": "#9aa3ab"}[kind]
-        stroke = 1.2 + 2.6 * min(abs(e.estimate or 0), 1.0)
-        if k in curved:
-            _, p1, p2, _ = _curve_points(a, b, lane_y[curved[k]])
-            d = "M{},{} C{},{} {},{} {},{}".format(*map(_svg_num, (*a, *p1, *p2, *b)))
-            mid = _bezier(a, p1, p2, b, 0.5)
-        else:
-            d = "M{},{} L{},{}".format(*map(_svg_num, (*a, *b)))
-            mid = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
-        tip = f"{labels.get(e.source, e.source)} → {labels.get(e.target, e.target)}"
-        coef = "" if e.estimate is None else _fmt(e.estimate, 2) + _stars(e.p_value)
-        if e.p_value is not None:
-            tip += f": {_fmt(e.estimate, 3)}, p = {_fmt_p(e.p_value).replace('< ', '<')}"
-        elif e.estimate is not None:
-            tip += f": {_fmt(e.estimate, 3)}"
-        edge_marks.append(
-            _el("path", _el("title", tip), d=d, fill="none", stroke=color, stroke_width=round(stroke, 2),
-                stroke_dasharray=None if significant else "6 4", marker_end=f"url(#arrow-{kind})",
-                class_="edge", data_source=e.source, data_target=e.target)
-        )
-        if coef:
-            edge_labels.append(_el("text", coef, x=mid[0], y=mid[1] + 4, text_anchor="middle", font_size=12.0,
-                                   class_="coef", fill=color if kind != "ns" else "#6c757d"))
-    node_marks: list[Markup] = []
-    for n in nodes:
-        x0, y0, x1, y1 = boxes[n]
-        lines = wrapped[n]
-        accent = n == highlight
-        parts: list[Markup] = [
-            _el("title", n if labels.get(n, n) == n else f"{n}: {labels[n]}"),
-            _el("rect", x=x0, y=y0, width=_BOX_W, height=box_h, rx=8.0, fill="#fdf2e3" if accent else "#eef3f8",
-                stroke="#d68910" if accent else "#4e79a7", stroke_width=2.0 if accent else 1.2),
-        ]
-        text_block = len(lines) * _LINE
-        label_top = y0 + (box_h - (18 if has_r2[n] else 0) - text_block) / 2 + _FONT - 1
-        parts.append(
-            _el("text", [_el("tspan", line, x=(x0 + x1) / 2, y=label_top + j * _LINE) for j, line in enumerate(lines)],
-                text_anchor="middle", font_size=_FONT, font_weight="600", class_="node-label", fill="#1b2631")
-        )
-        if has_r2[n]:
-            parts.append(_el("text", f"R² = {_fmt(r2[n], 2)}", x=(x0 + x1) / 2, y=y1 - 8, text_anchor="middle",
-                             font_size=11.5, class_="r2", fill="#555f6b"))
-        node_marks.append(_el("g", parts, class_="node", data_construct=n))
-    body += [_el("g", edge_marks, class_="edges"), _el("g", node_marks, class_="nodes"), _el("g", edge_labels, class_="coefs")]
-    return _svg(width, height, body, title=title, cls="chart path-diagram", id="path-diagram")
-
-
-# ====================================================================== bar chart
-@dataclass
-class _Bar:
-    label: str
-    value: float | None
-    lo: float | None = None
-    hi: float | None = None
-    accent: bool = False
-    note: str = ""
-
-
-def bar_chart(
-    bars: Sequence[_Bar],
-    *,
-    title: str,
-    chart_id: str,
-    reference: float | None = None,
-    reference_label: str = "",
-    cls: str = "chart bar-chart",
-    width: float = 720.0,
-    heading: str | None = None,
-) -> Markup:
-    """Horizontal 0–100 bars with interval whiskers (the value written at the end of each bar)."""
-    size, bar_h, gap = 12.5, 22.0, 10.0
-    label_w = min(width * 0.36, max((_text_width(b.label, size) for b in bars), default=40) + 14)
-    left, right, top = label_w + 8, 50.0, 38.0 if heading else 14.0
-    plot_w = width - left - right
-    height = top + len(bars) * (bar_h + gap) + 34
-    scale = lambda v: left + plot_w * max(0.0, min(100.0, v)) / 100  # noqa: E731
-    body: list[Markup] = []
-    if heading:
-        body.append(_label_text(8.0, 20.0, heading, 14.0, width - 16, font_weight="600", fill="#1b2631", class_="chart-title"))
-    axis_y = top + len(bars) * (bar_h + gap)
-    for tick in range(0, 101, 20):
-        x = scale(tick)
-        body.append(_el("line", x1=x, x2=x, y1=top - 4, y2=axis_y, stroke="#e3e7eb" if tick else "#9aa3ab", stroke_width=1.0))
-        body.append(_el("text", str(tick), x=x, y=axis_y + 16, text_anchor="middle", font_size=11.0, fill="#555f6b"))
-    for k, b in enumerate(bars):
-        y = top + k * (bar_h + gap)
-        cy = y + bar_h / 2
-        body.append(_label_text(left - 10, cy + 4.5, b.label, size, label_w, text_anchor="end", fill="#1b2631", class_="bar-label"))
-        if b.value is None:
-            body.append(_el("text", b.note, x=left + 6, y=cy + 4, font_size=11.5, fill="#7f8c8d", font_style="italic", class_="bar-note"))
-            continue
-        tip = f"{b.label}: {_fmt(b.value, 1)}"
-        if b.lo is not None and b.hi is not None:
-            tip += f" [{_fmt(b.lo, 1)} – {_fmt(b.hi, 1)}]"
-        body.append(_el("rect", _el("title", tip), x=left, y=y, width=max(scale(b.value) - left, 0.5), height=bar_h, rx=3.0,
-                        fill=_BAR_ACCENT if b.accent else _BAR, class_="bar"))
-        end = scale(b.value)
-        if b.lo is not None and b.hi is not None:
-            x0, x1 = scale(b.lo), scale(b.hi)
-            body.append(_el("g", [
-                _el("line", x1=x0, x2=x1, y1=cy, y2=cy),
-                _el("line", x1=x0, x2=x0, y1=cy - 6, y2=cy + 6),
-                _el("line", x1=x1, x2=x1, y1=cy - 6, y2=cy + 6),
-            ], stroke="#1b2631", stroke_width=1.4, class_="whisker"))
-            end = max(end, x1)
-        body.append(_el("text", _fmt(b.value, 1), x=end + 6, y=cy + 4.5, font_size=12.0, font_weight="600", fill="#1b2631",
-                        class_="bar-value"))
-    if reference is not None:
-        x = scale(reference)
-        body.append(_el("line", x1=x, x2=x, y1=top - 8, y2=axis_y, stroke="#d68910", stroke_width=1.6, stroke_dasharray="5 4",
-                        class_="reference"))
-        body.append(_el("text", f"{reference_label} {_fmt(reference, 1)}".strip(), x=x, y=axis_y + 30,
-                        text_anchor="middle", font_size=11.0, fill="#b9770e", class_="reference-label"))
-        height += 8
-    return _svg(width, height, body, title=title, cls=cls, id=chart_id)
-
-
-# ====================================================================== IPMA scatter
-@dataclass
-class _Point:
-    label: str
-    x: float | None
-    y: float | None
-    quadrant: str = ""
-
-
-def ipma_chart(points: Sequence[_Point], *, title: str, t: Callable[..., str], chart_id: str) -> Markup:
-    """Importance (y) against performance (x) with the drivers' median lines and the quadrant names."""
-    width, height = 540.0, 420.0
-    left, right, top, bottom = 64.0, 24.0, 40.0, 54.0
-    pts = [p for p in points if p.x is not None and p.y is not None]
-    xs = [p.x for p in pts] or [0.0, 100.0]
-    ys = [p.y for p in pts] or [0.0, 1.0]
-    span_x = max(max(xs) - min(xs), 10.0)
-    x_lo, x_hi, x_ticks = _ticks(max(0.0, min(xs) - 0.15 * span_x), min(100.0, max(xs) + 0.15 * span_x))
-    span_y = max(max(ys) - min(ys), 0.1)
-    y_lo, y_hi, y_ticks = _ticks(min(0.0, min(ys) - 0.1 * span_y), max(ys) + 0.2 * span_y)
-    pw, ph = width - left - right, height - top - bottom
-    sx = lambda v: left + pw * (v - x_lo) / (x_hi - x_lo)  # noqa: E731
-    sy = lambda v: top + ph * (1 - (v - y_lo) / (y_hi - y_lo))  # noqa: E731
-    body: list[Markup] = [_el("text", title, x=left, y=22.0, font_size=14.0, font_weight="600", fill="#1b2631", class_="chart-title")]
-    body.append(_el("rect", x=left, y=top, width=pw, height=ph, fill="#fbfcfd", stroke="#c9d0d6"))
-    for v in x_ticks:
-        body.append(_el("line", x1=sx(v), x2=sx(v), y1=top, y2=top + ph, stroke="#eef1f4"))
-        body.append(_el("text", _tick_label(v, x_ticks), x=sx(v), y=top + ph + 16, text_anchor="middle", font_size=11.0, fill="#555f6b"))
-    for v in y_ticks:
-        body.append(_el("line", x1=left, x2=left + pw, y1=sy(v), y2=sy(v), stroke="#eef1f4"))
-        body.append(_el("text", _tick_label(v, y_ticks), x=left - 6, y=sy(v) + 4, text_anchor="end", font_size=11.0, fill="#555f6b"))
-    body.append(_el("text", t("ax_performance"), x=left + pw / 2, y=height - 14, text_anchor="middle", font_size=12.0, fill="#1b2631"))
-    body.append(_el("text", t("ax_importance"), x=16.0, y=top + ph / 2, text_anchor="middle", font_size=12.0, fill="#1b2631",
-                    transform=f"rotate(-90 16 {_svg_num(top + ph / 2)})"))
-    if pts:
-        mx, my = float(np.median(xs)), float(np.median(ys))
-        body.append(_el("line", x1=sx(mx), x2=sx(mx), y1=top, y2=top + ph, stroke="#7f8c8d", stroke_dasharray="5 4", class_="median"))
-        body.append(_el("line", x1=left, x2=left + pw, y1=sy(my), y2=sy(my), stroke="#7f8c8d", stroke_dasharray="5 4", class_="median"))
-    # quadrant names in the corners: importance high/low × performance low/high
-    corners = (("fix first", left + 8, top + 16, "start"), ("keep up", left + pw - 8, top + 16, "end"),
-               ("low priority", left + 8, top + ph - 8, "start"), ("possible overkill", left + pw - 8, top + ph - 8, "end"))
-    for q, x, y, anchor in corners:
-        body.append(_el("text", t(q), x=x, y=y, text_anchor=anchor, font_size=12.0, font_weight="600",
-                        fill=_QUADRANT_COLOR[q], fill_opacity="0.8", class_="quadrant-name"))
-    placed: list[tuple[float, float, float, float]] = [(x - (_text_width(t(q), 12) if a == "end" else 0), y - 12, _text_width(t(q), 12), 14)
-                                                       for q, x, y, a in corners]
-    for p in sorted(pts, key=lambda p: -p.y):
-        px, py = sx(p.x), sy(p.y)
-        color = _QUADRANT_COLOR.get(p.quadrant, "#4e79a7")
-        tip = f"{p.label}: {t('performance')} {_fmt(p.x, 1)}, {t('importance')} {_fmt(p.y, 3)}"
-        if p.quadrant:
-            tip += f" ({t(p.quadrant) if p.quadrant in QUADRANTS else p.quadrant})"
-        body.append(_el("circle", _el("title", tip), cx=px, cy=py, r=6.5, fill=color, fill_opacity="0.85", stroke="#fff",
-                        stroke_width=1.5, class_="point"))
-        text = _truncate(p.label, 170, 12)
-        tw = _text_width(text, 12)
-        anchor, lx = ("start", px + 10) if px + 10 + tw < left + pw - 2 else ("end", px - 10)
-        x_left = lx if anchor == "start" else lx - tw
-        ly = py + 4
-        for shift in (0, -14, 14, -28, 28, -42, 42):
-            y_try = py + 4 + shift
-            box = (x_left, y_try - 11, tw, 14)
-            if not any(_overlap(box, other) for other in placed) and top + 10 < y_try < top + ph - 2:
-                ly = y_try
-                break
-        placed.append((x_left, ly - 11, tw, 14))
-        body.append(_el("text", text, x=lx, y=ly, text_anchor=anchor, font_size=12.0, fill="#1b2631", class_="point-label"))
-    return _svg(width, height, body, title=title, cls="chart ipma-chart", id=chart_id)
-
-
-def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
-    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
-
-
-# ====================================================================== line chart
-@dataclass
-class _Series:
-    label: str
-    values: list[tuple[float | None, float | None, float | None]]  # (value, ci_lower, ci_upper) per wave
-    accent: bool = False
-
-
-def line_chart(waves: Sequence[str], series: Sequence[_Series], *, title: str, y_title: str, chart_id: str) -> Markup:
-    """One line per construct across the waves (gaps where a wave has no estimate), legend on the right."""
-    size = 12.0
-    legend_w = min(220.0, max((_text_width(s.label, size) for s in series), default=40) + 34)
-    width = max(720.0, 120 + 110 * len(waves) + legend_w)
-    height = 340.0
-    left, right, top, bottom = 56.0, legend_w + 16, 20.0, 44.0
-    pw, ph = width - left - right, height - top - bottom
-    vals = [v for s in series for triple in s.values for v in triple if v is not None]
-    lo, hi = (min(vals), max(vals)) if vals else (0.0, 100.0)
-    pad = max(2.0, 0.1 * (hi - lo))
-    y_lo, y_hi, ticks = _ticks(max(0.0, lo - pad), min(100.0, hi + pad))
-    step = pw / max(len(waves), 1)
-    sx = lambda k: left + step * (k + 0.5)  # noqa: E731
-    sy = lambda v: top + ph * (1 - (v - y_lo) / (y_hi - y_lo))  # noqa: E731
-    body: list[Markup] = [_el("rect", x=left, y=top, width=pw, height=ph, fill="#fbfcfd", stroke="#c9d0d6")]
-    for v in ticks:
-        body.append(_el("line", x1=left, x2=left + pw, y1=sy(v), y2=sy(v), stroke="#eef1f4"))
-        body.append(_el("text", _tick_label(v, ticks), x=left - 6, y=sy(v) + 4, text_anchor="end", font_size=11.0, fill="#555f6b"))
-    for k, w in enumerate(waves):
-        body.append(_label_text(sx(k), top + ph + 18, w, 11.5, step - 6, text_anchor="middle", fill="#1b2631", class_="wave-label"))
-    body.append(_el("text", y_title, x=14.0, y=top + ph / 2, text_anchor="middle", font_size=12.0, fill="#1b2631",
-                    transform=f"rotate(-90 14 {_svg_num(top + ph / 2)})"))
-    for j, s in enumerate(series):
-        color = _PALETTE[j % len(_PALETTE)]
-        parts: list[Markup] = [_el("title", s.label)]
-        run: list[tuple[float, float]] = []
-        segments: list[list[tuple[float, float]]] = []
-        for k, (v, _, _) in enumerate(s.values):
-            if v is None:
-                if run:
-                    segments.append(run)
-                run = []
-            else:
-                run.append((sx(k), sy(v)))
-        if run:
-            segments.append(run)
-        for seg in segments:
-            if len(seg) > 1:
-                parts.append(_el("polyline", points=" ".join(f"{_svg_num(x)},{_svg_num(y)}" for x, y in seg), fill="none",
-                                 stroke=color, stroke_width=3.2 if s.accent else 2.0, class_="line"))
-        for k, (v, ci_lo, ci_hi) in enumerate(s.values):
-            if v is None:
-                continue
-            if ci_lo is not None and ci_hi is not None:
-                parts.append(_el("line", x1=sx(k), x2=sx(k), y1=sy(ci_lo), y2=sy(ci_hi), stroke=color, stroke_opacity="0.45",
-                                 stroke_width=1.4, class_="whisker"))
-            tip = f"{s.label}, {waves[k]}: {_fmt(v, 1)}"
-            parts.append(_el("circle", _el("title", tip), cx=sx(k), cy=sy(v), r=4.5 if s.accent else 3.5, fill=color,
-                             stroke="#fff", stroke_width=1.0, class_="wave-point"))
-        body.append(_el("g", parts, class_="series"))
-        ly = top + 10 + j * 20
-        lx = left + pw + 14
-        body.append(_el("line", x1=lx, x2=lx + 18, y1=ly, y2=ly, stroke=color, stroke_width=3.2 if s.accent else 2.0))
-        body.append(_label_text(lx + 24, ly + 4, s.label, size, legend_w - 30, fill="#1b2631", class_="legend-label"))
-    return _svg(width, height, body, title=title, cls="chart line-chart", id=chart_id)

@@ -9,12 +9,14 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 
-from ..run_tables import RunTables, run_tables
+from ..run_tables import run_tables
 from .atomic import AtomicOutput
+from .bundle import bundle_from_tables, load_bundle, save_bundle
 from .csv import write_csv
+from .html import render_html
 from .xlsx import Sheet, write_workbook
+from .xlsx_charts import write_report_workbook
 
 __all__ = ["write_report", "write_run", "rerender", "write_comparison", "SCORES_SHEET_LIMIT"]
 
@@ -109,16 +111,12 @@ def write_run(analysis: Any, out_dir: str | Path, *, html: bool = True, scores_s
     ``csi-survey report DIR`` re-renders from), ``report.xlsx`` with native charts and, unless
     ``html=False``, the self-contained ``report.html``.
     """
-    from .bundle import bundle_from_tables, save_bundle
-
     bundle = bundle_from_tables(analysis.meta, analysis.tables, analysis.data.questionnaire)
     return _write_bundle(bundle, out_dir, html=html, scores_sheet_limit=scores_sheet_limit, save=True)
 
 
 def rerender(directory: str | Path, *, lang: str | None = None, html: bool = True) -> list[Path]:
     """Re-render ``report.xlsx`` and ``report.html`` of a previous run from its tables (no estimation)."""
-    from .bundle import load_bundle
-
     bundle = load_bundle(directory)
     if lang is not None:
         bundle = dataclasses.replace(bundle, meta={**bundle.meta, "lang": lang})
@@ -126,10 +124,6 @@ def rerender(directory: str | Path, *, lang: str | None = None, html: bool = Tru
 
 
 def _write_bundle(bundle: Any, out_dir: str | Path, *, html: bool, scores_sheet_limit: int, save: bool) -> list[Path]:
-    from .bundle import save_bundle
-    from .html import render_html
-    from .xlsx_charts import write_report_workbook
-
     written: list[Path] = []
     with AtomicOutput(out_dir) as out:
         if save:

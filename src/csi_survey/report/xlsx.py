@@ -21,9 +21,9 @@ column is written with one ``write_number`` / ``write_string`` / ``write_boolean
 from its dtype; only columns of mixed (``object``) dtype are dispatched cell by cell. The
 temporary files live in a private folder that is removed whatever happens.
 
-:func:`_write_sheet` writes one :class:`Sheet` into an open ``xlsxwriter.Workbook`` and returns
-the worksheet and the table's position (:class:`_TableRange`), so that native Excel charts can be
-added to it; :func:`_open_workbook` opens and saves such a workbook.
+:func:`write_sheet` writes one :class:`Sheet` into an open ``xlsxwriter.Workbook`` and returns
+the worksheet and the table's position (:class:`TableRange`), so that native Excel charts can be
+added to it; :func:`open_workbook` opens and saves such a workbook.
 """
 
 from __future__ import annotations
@@ -48,7 +48,18 @@ from xlsxwriter.worksheet import Worksheet
 from ..exceptions import ReportError
 from .safe import safe_frame, safe_text
 
-__all__ = ["Sheet", "write_workbook"]
+__all__ = [
+    "Sheet",
+    "write_workbook",
+    "Formats",
+    "TableRange",
+    "open_workbook",
+    "write_sheet",
+    "sheet_names",
+    "check_size",
+    "display_text",
+    "text_width",
+]
 
 #: Excel limits (lengths in UTF-16 code units, as Excel counts them).
 MAX_SHEET_NAME = 31
@@ -135,7 +146,7 @@ def _clip(text: str, limit: int) -> str:
     return text  # pragma: no cover - the length check above returned already
 
 
-def _display_text(value: Any) -> str:
+def display_text(value: Any) -> str:
     """Text as stored in a cell: formula-safe, without characters XML cannot hold, ≤ 32,767."""
     text = _ILLEGAL_XML.sub("\ufffd", safe_text(str(value)))
     if len(text) > MAX_CELL_TEXT // 2 and _utf16_len(text) > MAX_CELL_TEXT:
@@ -143,7 +154,8 @@ def _display_text(value: Any) -> str:
     return text
 
 
-def _text_width(text: str) -> int:
+def text_width(text: str) -> int:
+    """Width of a text in a spreadsheet column, in characters: wide (CJK) characters count 2."""
     return len(text) + len(_WIDE.findall(text))
 
 
@@ -160,7 +172,7 @@ def _column_text_width(strings: pd.Series) -> int:
 # -- sheet names -------------------------------------------------------------------------------
 
 
-def _sheet_names(names: Sequence[Any]) -> list[str]:
+def sheet_names(names: Sequence[Any]) -> list[str]:
     """Valid, unique (case-insensitively) Excel sheet names, in order."""
     used: set[str] = set()
     result: list[str] = []
@@ -227,7 +239,7 @@ def _formatted_width(value: float, number_format: str | None) -> int:
     return min(len(repr(float(value))), 11)  # General shows at most ~11 characters
 
 
-class _Formats:
+class Formats:
     """The cell formats of one workbook, each created once."""
 
     def __init__(self, workbook: xlsxwriter.Workbook) -> None:
@@ -237,6 +249,7 @@ class _Formats:
         self._numbers: dict[str, Format] = {}
 
     def number(self, number_format: str | None) -> Format | None:
+        """The cell format of an Excel number format (None: no format)."""
         if number_format is None:
             return None
         if number_format not in self._numbers:
@@ -249,7 +262,7 @@ class _Formats:
 #: ``writer(row, col, value)``: writes one non-missing cell.
 _Writer = Callable[[int, int, Any], Any]
 
-_INF_TEXT = {math.inf: _display_text("inf"), -math.inf: _display_text("-inf")}
+_INF_TEXT = {math.inf: display_text("inf"), -math.inf: display_text("-inf")}
 
 
 @dataclass
@@ -282,7 +295,7 @@ class _Column:
                 cells[infinite & (values < 0)] = _INF_TEXT[-math.inf]
             return cells.tolist()
         if self.kind == "text":
-            return [_display_text(v) if v else None for v in values.tolist()]
+            return [display_text(v) if v else None for v in values.tolist()]
         return values.tolist()
 
     def writer(self, worksheet: Worksheet) -> _Writer:
@@ -317,7 +330,7 @@ def _any_writer(worksheet: Worksheet) -> _Writer:
 
     def write_text(row: int, col: int, text: str) -> None:
         if text:
-            write_string(row, col, _display_text(text))
+            write_string(row, col, display_text(text))
 
     def write(row: int, col: int, value: Any) -> None:
         if value is pd.NA or value is pd.NaT:
@@ -378,7 +391,7 @@ def _prepare_column(series: pd.Series, header: str, number_format: str | None) -
     else:
         kind, values = "any", series.to_numpy(dtype=object)
         data_width = _column_text_width(series)
-    width = max(_text_width(header) + 3, data_width + 2)  # +3: room for the filter button
+    width = max(text_width(header) + 3, data_width + 2)  # +3: room for the filter button
     return _Column(kind, values, number_format, float(min(max(width, MIN_WIDTH), MAX_WIDTH)))
 
 
@@ -392,7 +405,7 @@ def _column_names(columns: pd.Index) -> list[str]:
 
 
 @dataclass(frozen=True)
-class _TableRange:
+class TableRange:
     """Where a table was written, in XlsxWriter's zero-based (row, column) numbers.
 
     The header is in row ``header_row``, columns ``0`` to ``last_col``; the data in rows
@@ -414,7 +427,7 @@ class _TableRange:
         return [self.sheet, self.first_row, position, self.last_row, position]
 
 
-def _check_size(sheet: Sheet, name: str) -> None:
+def check_size(sheet: Sheet, name: str) -> None:
     """Raise :class:`ReportError` if the table of ``sheet`` does not fit in an Excel sheet."""
     if sheet.table is None:
         return
@@ -428,19 +441,19 @@ def _check_size(sheet: Sheet, name: str) -> None:
         )
 
 
-def _write_sheet(
-    workbook: xlsxwriter.Workbook, formats: _Formats, sheet: Sheet, name: str
-) -> tuple[Worksheet, _TableRange | None]:
+def write_sheet(
+    workbook: xlsxwriter.Workbook, formats: Formats, sheet: Sheet, name: str
+) -> tuple[Worksheet, TableRange | None]:
     """Add ``sheet`` to ``workbook`` as the worksheet ``name`` (a valid, unused sheet name, see
-    :func:`_sheet_names`).
+    :func:`sheet_names`).
 
     Returns the worksheet and where its table is, or ``None`` for a sheet without a table.
     """
-    _check_size(sheet, name)
+    check_size(sheet, name)
     ws = workbook.add_worksheet(name)
     header_row = 0
     if sheet.note:
-        ws.write_string(0, 0, _display_text(sheet.note), formats.note)
+        ws.write_string(0, 0, display_text(sheet.note), formats.note)
         header_row = 2
     table = sheet.table
     if table is None or table.shape[1] == 0:
@@ -453,7 +466,7 @@ def _write_sheet(
     headers: list[str] = []
     columns: list[_Column] = []
     for position, (raw, label) in enumerate(zip(raw_names, names)):
-        header = _display_text(label)
+        header = display_text(label)
         ws.write_string(header_row, position, header, formats.header)
         series = safe.iloc[:, position]
         number_format = _number_format(raw, label, series.dtype, sheet.number_formats)
@@ -465,7 +478,7 @@ def _write_sheet(
     ws.freeze_panes(header_row + 1, 0)
     ws.autofilter(header_row, 0, header_row + n_rows, n_cols - 1)
     _write_rows(ws, columns, header_row + 1, n_rows)
-    return ws, _TableRange(
+    return ws, TableRange(
         ws.get_name(), header_row, header_row + 1, header_row + n_rows, n_cols - 1, tuple(headers)
     )
 
@@ -513,9 +526,9 @@ def _abandon(workbook: xlsxwriter.Workbook) -> None:
 
 
 @contextmanager
-def _open_workbook(
+def open_workbook(
     path: str | Path, *, title: str | None = None
-) -> Iterator[tuple[xlsxwriter.Workbook, _Formats]]:
+) -> Iterator[tuple[xlsxwriter.Workbook, Formats]]:
     """An XlsxWriter workbook writing to ``path``, with its formats and document properties.
 
     The workbook is saved when the ``with`` block ends. If the block or the saving fails, the
@@ -537,7 +550,7 @@ def _open_workbook(
                 if title:
                     properties["title"] = _ILLEGAL_XML.sub("\ufffd", str(title))
                 workbook.set_properties(properties)
-                yield workbook, _Formats(workbook)
+                yield workbook, Formats(workbook)
                 workbook.close()
             except BaseException:
                 _abandon(workbook)
@@ -591,10 +604,10 @@ def write_workbook(path: str | Path, sheets: Sequence[Sheet], *, title: str | No
                 f"Sheet {sheet.name!r}: table must be a DataFrame or None, "
                 f"got {type(sheet.table).__name__}"
             )
-    names = _sheet_names([s.name for s in sheets])
+    names = sheet_names([s.name for s in sheets])
     for sheet, name in zip(sheets, names):
-        _check_size(sheet, name)
+        check_size(sheet, name)
 
-    with _open_workbook(path, title=title) as (workbook, formats):
+    with open_workbook(path, title=title) as (workbook, formats):
         for sheet, name in zip(sheets, names):
-            _write_sheet(workbook, formats, sheet, name)
+            write_sheet(workbook, formats, sheet, name)

@@ -65,21 +65,27 @@ import xlsxwriter
 from xlsxwriter.utility import xl_range_formula, xl_rowcol_to_cell, quote_sheetname
 from xlsxwriter.worksheet import Worksheet
 
+from ..i18n import text
 from .bundle import RunBundle
 from .xlsx import (
     MAX_WIDTH,
     MIN_WIDTH,
     Sheet,
-    _check_size,
-    _display_text,
-    _Formats,
-    _open_workbook,
-    _sheet_names,
-    _text_width,
-    _write_sheet,
+    check_size,
+    display_text,
+    Formats,
+    open_workbook,
+    sheet_names,
+    text_width,
+    write_sheet,
 )
 
 __all__ = ["write_report_workbook", "SCORES_SHEET_LIMIT", "CHARTS_SHEET"]
+
+#: The language of the workbook's fixed texts (sheet notes, chart titles, Summary field names), from
+#: :data:`csi_survey.i18n.WORKBOOK_TEXTS`. The workbook is written in English whatever the report
+#: language: following ``meta["lang"]`` would change the workbooks, so it is left for a later issue.
+WORKBOOK_LANG = "en"
 
 #: Per-respondent scores go into the workbook only up to this many rows (scores.csv has them all).
 SCORES_SHEET_LIMIT = 100_000
@@ -108,6 +114,11 @@ class _TableSheet:
     number_formats: dict[str, str] = field(default_factory=dict)
 
 
+def _t(key: str, **fields: Any) -> str:
+    """A fixed text of the workbook (:data:`csi_survey.i18n.WORKBOOK_TEXTS`), fields filled in."""
+    return text(WORKBOOK_LANG, key, "workbook", **fields)
+
+
 def _step(bundle: RunBundle) -> Any:
     step = bundle.meta.get("impact_step")
     return 5 if step is None else step
@@ -115,71 +126,69 @@ def _step(bundle: RunBundle) -> Any:
 
 def _fit_note(bundle: RunBundle) -> str:
     if "parameters" in bundle.tables:
-        return "Chi-square test and fit indices (CFI, TLI, RMSEA with its 90% interval, SRMR, AIC, BIC)."
-    return "SRMR (saturated and estimated model) and GoF."
+        return _t("note_fit_cbsem")
+    return _t("note_fit_pls")
 
 
 _PERCENT_POINTS = "0.0"
 
 #: The table sheets, in workbook order (Scores is handled apart, other tables go before it).
 TABLE_SHEETS: tuple[_TableSheet, ...] = (
-    _TableSheet("index", "Index", "0–100 construct indices (ACSI formula: normalized unstandardized outer weights)."),
-    _TableSheet("paths", "Paths", "Path coefficients (standardized)."),
-    _TableSheet("effects", "Effects", "Direct, indirect and total effects (standardized)."),
-    _TableSheet("weights", "Weights", "Outer weights (standardized), loadings and the normalized index weights."),
-    _TableSheet("r2", "R2", "Explained variance of each endogenous construct."),
+    _TableSheet("index", "Index", _t("note_index")),
+    _TableSheet("paths", "Paths", _t("note_paths")),
+    _TableSheet("effects", "Effects", _t("note_effects")),
+    _TableSheet("weights", "Weights", _t("note_weights")),
+    _TableSheet("r2", "R2", _t("note_r2")),
     _TableSheet(
         "impacts",
         "Impacts",
-        lambda b: f"Impact: points the target's 0–100 index gains when the driver's index rises by {_step(b)} points "
-        f"(= {_step(b)} × total effect in 0–100 units).",
+        lambda b: _t("note_impacts", step=_step(b)),
         {"impact": "0.00"},
     ),
     _TableSheet(
         "ipma",
         "IPMA",
-        "Importance (total effect in 0–100 units) and performance (0–100) of each driver, with its quadrant "
-        "against the medians of the drivers of that target.",
+        _t("note_ipma"),
         {"performance": "0.0"},
     ),
-    _TableSheet("gaps", "Gaps", "Expectation–experience gaps: experienced − expected mean per item pair, with the interval."),
-    _TableSheet("item_summary", "Item summary", "Answers per item: answered, missing, mean, top-box share, reverse coding."),
-    _TableSheet("frequencies", "Frequencies", "Answer frequencies per item (share of the respondents who answered)."),
+    _TableSheet("gaps", "Gaps", _t("note_gaps")),
+    _TableSheet("item_summary", "Item summary", _t("note_item_summary")),
+    _TableSheet("frequencies", "Frequencies", _t("note_frequencies")),
     _TableSheet(
         "nps",
         "NPS",
-        "Net Promoter Score: promoters, passives and detractors in %, NPS in points (−100…100), total and per segment.",
+        _t("note_nps"),
         {c: _PERCENT_POINTS for c in ("promoters", "passives", "detractors", "nps", "std_err")},
     ),
     _TableSheet(
         "csat",
         "CSAT",
-        "CSAT: top-box share in %, total and per segment.",
+        _t("note_csat"),
         {c: _PERCENT_POINTS for c in ("top_box_share", "std_err")},
     ),
-    _TableSheet("segment_index", "Segment index", "0–100 indices per segment (total row first); status says why a segment has none."),
-    _TableSheet("segment_paths", "Segment paths", "Path coefficients (standardized) per segment."),
+    _TableSheet("segment_index", "Segment index", _t("note_segment_index")),
+    _TableSheet("segment_paths", "Segment paths", _t("note_segment_paths")),
     _TableSheet(
         "segment_impacts",
         "Segment impacts",
-        lambda b: f"Impacts per segment (gain of the target's index for a {_step(b)}-point rise of the driver's index).",
+        lambda b: _t("note_segment_impacts", step=_step(b)),
         {"impact": "0.00"},
     ),
-    _TableSheet("segment_differences", "Segment differences", "Differences between segments in indices and path coefficients, with p values."),
-    _TableSheet("wave_index", "Wave index", "0–100 indices per wave."),
-    _TableSheet("wave_changes", "Wave changes", "Change of each index since the previous wave (index points), with the interval.", {"change": "0.0"}),
-    _TableSheet("quality", "Quality", "Reliability and convergent validity per construct (flags: information, not errors)."),
-    _TableSheet("htmt", "HTMT", "Heterotrait-monotrait ratio (discriminant validity; flag above 0.90)."),
+    _TableSheet("segment_differences", "Segment differences", _t("note_segment_differences")),
+    _TableSheet("wave_index", "Wave index", _t("note_wave_index")),
+    _TableSheet("wave_changes", "Wave changes", _t("note_wave_changes"), {"change": "0.0"}),
+    _TableSheet("quality", "Quality", _t("note_quality")),
+    _TableSheet("htmt", "HTMT", _t("note_htmt")),
     _TableSheet("fit_measures", "Model fit", _fit_note),
-    _TableSheet("quality_flags", "Quality flags", "Every quality criterion outside its threshold, with the reference."),
-    _TableSheet("parameters", "Parameters", "Every model parameter: unstandardized and standardized estimate, standard error, z and p value."),
-    _TableSheet("bootstrap", "Bootstrap", "Bootstrap standard errors, t and p values and intervals of every estimate."),
-    _TableSheet("bootstrap_failures", "Bootstrap failures", "Bootstrap resamples that could not be estimated, with the reason."),
-    _TableSheet("missing", "Missing", "Missing answers per item among the respondents used."),
-    _TableSheet("data_quality", "Data quality", "Data-quality rules: policy and how many respondents each flagged or excluded."),
-    _TableSheet("flags", "Flags", "Every data-quality flag raised, with the row as in the input sheet and what was done."),
-    _TableSheet("weight_summary", "Survey weights", "Survey weights: effective sample size, design effect, range, and achieved vs target margins."),
-    _TableSheet("excluded", "Excluded", "Rows not used, with the reason (row as in the input sheet)."),
+    _TableSheet("quality_flags", "Quality flags", _t("note_quality_flags")),
+    _TableSheet("parameters", "Parameters", _t("note_parameters")),
+    _TableSheet("bootstrap", "Bootstrap", _t("note_bootstrap")),
+    _TableSheet("bootstrap_failures", "Bootstrap failures", _t("note_bootstrap_failures")),
+    _TableSheet("missing", "Missing", _t("note_missing")),
+    _TableSheet("data_quality", "Data quality", _t("note_data_quality")),
+    _TableSheet("flags", "Flags", _t("note_flags")),
+    _TableSheet("weight_summary", "Survey weights", _t("note_weight_summary")),
+    _TableSheet("excluded", "Excluded", _t("note_excluded")),
 )
 _KNOWN = {spec.table for spec in TABLE_SHEETS} | {"scores"}
 
@@ -193,18 +202,17 @@ def _table_sheets(bundle: RunBundle, scores_sheet_limit: int) -> list[Sheet]:
             sheets.append(Sheet(spec.sheet, tables[spec.table], note=note, number_formats=spec.number_formats))
     for name, table in tables.items():
         if name not in _KNOWN:
-            sheets.append(Sheet(name.replace("_", " ").capitalize(), table, note=f"The table {name}.csv of the run."))
+            sheets.append(Sheet(name.replace("_", " ").capitalize(), table, note=_t("note_other", name=name)))
     scores = tables.get("scores")
     if scores is not None:
         if len(scores) <= scores_sheet_limit:
-            sheets.append(Sheet("Scores", scores, note="Per-respondent construct scores on 0–100."))
+            sheets.append(Sheet("Scores", scores, note=_t("note_scores")))
         else:
             sheets.append(
                 Sheet(
                     "Scores",
                     None,
-                    note=f"{len(scores):,} respondents: too many for a comfortable sheet "
-                    f"(limit {scores_sheet_limit:,}); see scores.csv.",
+                    note=_t("note_scores_too_many", n=f"{len(scores):,}", limit=f"{scores_sheet_limit:,}"),
                 )
             )
     return sheets
@@ -234,42 +242,42 @@ def _summary(bundle: RunBundle) -> pd.DataFrame:
         if value is not None and value != "" and value != []:
             rows.append((name, value))
 
-    add("Model", meta.get("model_name") or bundle.model.name)
+    add(_t("model"), meta.get("model_name") or bundle.model.name)
     headline = meta.get("headline") if isinstance(meta.get("headline"), dict) else None
     if headline:
         index = _number(headline.get("index"))
-        add("Satisfaction index (0–100)", None if index is None else round(index, 1))
+        add(_t("satisfaction_index"), None if index is None else round(index, 1))
         low, high = _number(headline.get("ci_lower")), _number(headline.get("ci_upper"))
         if low is not None and high is not None:
             level = _number(headline.get("level"))
-            add(f"Interval ({level:.0%})" if level else "Interval", f"{low:.1f} – {high:.1f}")
+            add(_t("interval_level", level=f"{level:.0%}") if level else _t("interval"), f"{low:.1f} – {high:.1f}")
         margin = _number(headline.get("margin_of_error"))
-        add("Margin of error (±)", None if margin is None else round(margin, 1))
+        add(_t("margin"), None if margin is None else round(margin, 1))
         construct = headline.get("construct") or meta.get("index_construct")
         label = headline.get("label")
-        add("Index construct", f"{construct} ({label})" if construct and label and label != construct else construct)
+        add(_t("index_construct"), f"{construct} ({label})" if construct and label and label != construct else construct)
     elif meta.get("index_construct"):
-        add("Index construct", meta.get("index_construct"))
-    add("Rows read", meta.get("n_read"))
-    add("Respondents used", meta.get("n_used"))
-    add("Rows excluded", meta.get("n_excluded"))
-    add("Engine", meta.get("engine"))
+        add(_t("index_construct"), meta.get("index_construct"))
+    add(_t("rows_read"), meta.get("n_read"))
+    add(_t("respondents"), meta.get("n_used"))
+    add(_t("rows_excluded"), meta.get("n_excluded"))
+    add(_t("engine"), meta.get("engine"))
     boot = meta.get("bootstrap") if isinstance(meta.get("bootstrap"), dict) else None
     if boot:
         used, resamples, failed = boot.get("used"), boot.get("resamples"), boot.get("failed")
-        add("Bootstrap resamples", f"{used} used of {resamples} ({failed} failed)")
-        add("Bootstrap seed", boot.get("seed"))
+        add(_t("resamples"), _t("resamples_value", used=used, resamples=resamples, failed=failed))
+        add(_t("seed"), boot.get("seed"))
         level = _number(boot.get("level"))
         method = boot.get("method")
-        add("Intervals", f"{method}, {level:.0%}" if level is not None else method)
+        add(_t("intervals"), f"{method}, {level:.0%}" if level is not None else method)
     segments = meta.get("segments")
     if isinstance(segments, list) and segments:
-        add("Segments", ", ".join(str(s) for s in segments))
-    add("Wave column", meta.get("wave"))
+        add(_t("segments"), ", ".join(str(s) for s in segments))
+    add(_t("wave_column"), meta.get("wave"))
     if "impacts" in bundle.tables or "segment_impacts" in bundle.tables:
-        add("Impact step (index points)", _step(bundle))
-    add("Language", meta.get("lang"))
-    add("csi-survey version", meta.get("version"))
+        add(_t("impact_step"), _step(bundle))
+    add(_t("language"), meta.get("lang"))
+    add(_t("version"), meta.get("version"))
     for key, value in meta.items():  # anything else the run recorded
         if key not in _SUMMARY_KEYS and isinstance(value, (str, int, float)) and not isinstance(value, bool):
             add(key.replace("_", " ").capitalize(), value)
@@ -334,7 +342,7 @@ def _cached(value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, str):
-        return _display_text(value)
+        return display_text(value)
     number = _number(value)
     return number
 
@@ -398,7 +406,7 @@ def _error_bars(block: _Block, placed: _Placed, below_col: int, above_col: int) 
 def _set_title(chart: Any, title: str) -> None:
     """A literal chart title: formula-safe (XlsxWriter would read a title starting with ``=`` as a
     cell reference), as the cells are."""
-    chart.set_title({"name": _display_text(title), "name_font": {"size": 12, "bold": True}})
+    chart.set_title({"name": display_text(title), "name_font": {"size": 12, "bold": True}})
 
 
 def _column_chart(workbook: xlsxwriter.Workbook, title: str, y_title: str, *, full_scale: bool = True):
@@ -438,10 +446,10 @@ def _index_block(bundle: RunBundle) -> _Block | None:
     highlight = bundle.meta.get("index_construct")
 
     def make(workbook, placed, block):
-        title = "Index by construct (0–100)" + (" with intervals" if with_ci else "")
-        chart = _column_chart(workbook, title, "Index (0–100)")
+        title = _t("index_chart_ci" if with_ci else "index_chart")
+        chart = _column_chart(workbook, title, _t("ax_index"))
         series: dict[str, Any] = {
-            "name": "Index",
+            "name": _t("series_index"),
             "categories": block.ref(placed, 1),
             "categories_data": block.data(1),
             "values": block.ref(placed, 2),
@@ -458,7 +466,7 @@ def _index_block(bundle: RunBundle) -> _Block | None:
         chart.set_legend({"none": True})
         return chart
 
-    return _Block("Index by construct", header, columns, formats, make)
+    return _Block(_t("index_block"), header, columns, formats, make)
 
 
 # (b) importance–performance maps -----------------------------------------------------------------
@@ -496,7 +504,7 @@ def _ipma_blocks(bundle: RunBundle) -> list[_Block]:
 
         def make(workbook, placed, block, target_label=target_label, lines=lines):
             chart = workbook.add_chart({"type": "scatter"})
-            _set_title(chart, f"Importance–performance map: {target_label}")
+            _set_title(chart, _t("ipma_chart", target=target_label))
             n = block.n_rows
             custom = [
                 {"formula": block.cell(placed, placed.first_row + k, 1), "data": block.data(1, k, 1)}
@@ -504,7 +512,7 @@ def _ipma_blocks(bundle: RunBundle) -> list[_Block]:
             ]
             chart.add_series(
                 {
-                    "name": "Drivers",
+                    "name": _t("series_drivers"),
                     "categories": block.ref(placed, 2),
                     "categories_data": block.data(2),
                     "values": block.ref(placed, 3),
@@ -514,7 +522,7 @@ def _ipma_blocks(bundle: RunBundle) -> list[_Block]:
                 }
             )
             if lines:
-                for x_col, y_col, name in ((5, 6, "Median performance"), (7, 8, "Median importance")):
+                for x_col, y_col, name in ((5, 6, _t("median_performance")), (7, 8, _t("median_importance"))):
                     chart.add_series(
                         {
                             "name": name,
@@ -526,14 +534,14 @@ def _ipma_blocks(bundle: RunBundle) -> list[_Block]:
                             "marker": {"type": "none"},
                         }
                     )
-            chart.set_x_axis({"name": "Performance (0–100 index)", "num_format": "0", "major_gridlines": {"visible": False}})
-            chart.set_y_axis({"name": "Importance (total effect, 0–100 units)", "num_format": "0.00",
+            chart.set_x_axis({"name": _t("ax_performance"), "num_format": "0", "major_gridlines": {"visible": False}})
+            chart.set_y_axis({"name": _t("ax_importance"), "num_format": "0.00",
                               "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
             chart.set_legend({"none": True})
             chart.set_size({"width": _CHART_WIDTH, "height": _CHART_HEIGHT + 60})
             return chart
 
-        blocks.append(_Block(f"Importance–performance map: {target_label}", header, columns, formats, make, _CHART_HEIGHT + 60))
+        blocks.append(_Block(_t("ipma_chart", target=target_label), header, columns, formats, make, _CHART_HEIGHT + 60))
     return blocks
 
 
@@ -588,20 +596,20 @@ def _segment_blocks(bundle: RunBundle) -> list[_Block]:
                     header.append(name)
                     columns.append([_clean(keyed[name].get((s, focus))) if (s, focus) in keyed.index else None for s in segments])
                     formats.append(fmt)
-            title = f"{label} by {column}"
+            title = _t("segment_chart", label=label, column=column)
         else:
             label = None
             ci = False
             header = ["segment", *[_label_of(bundle, c) for c in shown]]
             columns = [segments, *[values("index", c) for c in shown]]
             formats = [None, *["0.0"] * len(shown)]
-            title = f"Index by {column}"
+            title = _t("segment_chart_all", column=column)
 
         def make(workbook, placed, block, title=title, ci=ci, n_series=len(shown), single=single):
-            chart = _column_chart(workbook, f"{title} (0–100)", "Index (0–100)")
+            chart = _column_chart(workbook, _t("chart_scale", title=title), _t("ax_index"))
             for k in range(n_series):
                 series: dict[str, Any] = {
-                    "name": "Index" if single else block.header_ref(placed, 1 + k),
+                    "name": _t("series_index") if single else block.header_ref(placed, 1 + k),
                     "categories": block.ref(placed, 0),
                     "categories_data": block.data(0),
                     "values": block.ref(placed, 1 + k),
@@ -614,7 +622,7 @@ def _segment_blocks(bundle: RunBundle) -> list[_Block]:
                     series["points"] = [{"fill": {"color": _HIGHLIGHT}} if k2 == 0 and block.columns[0][0] == "(total)" else None
                                         for k2 in range(block.n_rows)]
                 else:
-                    series["name_data"] = [_display_text(block.header[1 + k])]
+                    series["name_data"] = [display_text(block.header[1 + k])]
                 if ci:
                     series["y_error_bars"] = _error_bars(block, placed, 4, 5)
                 chart.add_series(series)
@@ -648,13 +656,13 @@ def _wave_block(bundle: RunBundle) -> _Block | None:
 
     def make(workbook, placed, block):
         chart = workbook.add_chart({"type": "line"})
-        _set_title(chart, "Index by wave (0–100)")
+        _set_title(chart, _t("wave_chart"))
         for k, construct in enumerate(constructs):
             width = 3.0 if construct == focus else 1.75
             chart.add_series(
                 {
                     "name": block.header_ref(placed, 1 + k),
-                    "name_data": [_display_text(block.header[1 + k])],
+                    "name_data": [display_text(block.header[1 + k])],
                     "categories": block.ref(placed, 0),
                     "categories_data": block.data(0),
                     "values": block.ref(placed, 1 + k),
@@ -663,13 +671,13 @@ def _wave_block(bundle: RunBundle) -> _Block | None:
                     "line": {"width": width},
                 }
             )
-        chart.set_x_axis({"name": "Wave"})
-        chart.set_y_axis({"name": "Index (0–100)", "num_format": "0", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+        chart.set_x_axis({"name": _t("ax_wave")})
+        chart.set_y_axis({"name": _t("ax_index"), "num_format": "0", "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
         chart.set_legend({"position": "bottom"})
         chart.set_size({"width": _CHART_WIDTH, "height": _CHART_HEIGHT})
         return chart
 
-    return _Block("Index by wave", header, columns, formats, make)
+    return _Block(_t("wave_block"), header, columns, formats, make)
 
 
 def _chart_blocks(bundle: RunBundle) -> list[_Block]:
@@ -693,32 +701,30 @@ def _write_cell(ws: Worksheet, row: int, col: int, value: Any, cell_format: Any)
         return
     if isinstance(value, str):
         if value:
-            ws.write_string(row, col, _display_text(value))
+            ws.write_string(row, col, display_text(value))
     else:
         ws.write_number(row, col, value, cell_format)
 
 
-def _write_charts_sheet(workbook: xlsxwriter.Workbook, formats: _Formats, name: str, blocks: list[_Block]) -> None:
+def _write_charts_sheet(workbook: xlsxwriter.Workbook, formats: Formats, name: str, blocks: list[_Block]) -> None:
     ws = workbook.add_worksheet(name)
     title_format = workbook.add_format({"bold": True, "font_size": 12})
     n_cols = max(len(b.header) for b in blocks)
     widths = [float(MIN_WIDTH)] * n_cols
     for block in blocks:
         for col, (head, values) in enumerate(zip(block.header, block.columns)):
-            texts = [_display_text(head)] + [_display_text(v) if isinstance(v, str) else f"{v:.3f}" for v in values if v is not None]
-            widths[col] = max(widths[col], min(float(MAX_WIDTH), max(_text_width(t) for t in texts) + 2.0))
+            texts = [display_text(head)] + [display_text(v) if isinstance(v, str) else f"{v:.3f}" for v in values if v is not None]
+            widths[col] = max(widths[col], min(float(MAX_WIDTH), max(text_width(t) for t in texts) + 2.0))
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
     chart_col = n_cols + 1
 
-    ws.write_string(0, 0, _display_text(
-        "Native Excel charts of the run, each beside the data it shows (edit a number and its chart follows)."
-    ), formats.note)
+    ws.write_string(0, 0, display_text(_t("note_charts")), formats.note)
     row = 2
     for block in blocks:
-        ws.write_string(row, 0, _display_text(block.title), title_format)
+        ws.write_string(row, 0, display_text(block.title), title_format)
         for col, head in enumerate(block.header):
-            ws.write_string(row + 1, col, _display_text(head), formats.header)
+            ws.write_string(row + 1, col, display_text(head), formats.header)
         cell_formats = [formats.number(f) for f in block.formats]
         for k in range(block.n_rows):
             for col, values in enumerate(block.columns):
@@ -752,18 +758,18 @@ def write_report_workbook(path: str | Path, bundle: RunBundle, *, scores_sheet_l
     """
     if not isinstance(bundle, RunBundle):
         raise TypeError(f"expected a RunBundle, got {type(bundle).__name__}")
-    summary = Sheet("Summary", _summary(bundle), note="The run at a glance.")
+    summary = Sheet("Summary", _summary(bundle), note=_t("note_summary"))
     tables = _table_sheets(bundle, scores_sheet_limit)
     blocks = _chart_blocks(bundle)
     order: list[Sheet | None] = [summary, *([None] if blocks else []), *tables]  # None: the Charts sheet
-    names = _sheet_names([CHARTS_SHEET if s is None else s.name for s in order])
+    names = sheet_names([CHARTS_SHEET if s is None else s.name for s in order])
     for sheet, name in zip(order, names):
         if sheet is not None:
-            _check_size(sheet, name)
+            check_size(sheet, name)
     title = bundle.meta.get("model_name") or bundle.model.name
-    with _open_workbook(path, title=title if isinstance(title, str) else None) as (workbook, formats):
+    with open_workbook(path, title=title if isinstance(title, str) else None) as (workbook, formats):
         for sheet, name in zip(order, names):
             if sheet is None:
                 _write_charts_sheet(workbook, formats, name, blocks)
             else:
-                _write_sheet(workbook, formats, sheet, name)
+                write_sheet(workbook, formats, sheet, name)

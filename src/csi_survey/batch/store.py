@@ -53,8 +53,8 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 
-from .drivers import natural_key
-from .exceptions import StoreError
+from ..exceptions import StoreError
+from ..ingest.columns import natural_key
 
 __all__ = ["HistoryStore", "COLUMNS", "STORE_COLUMNS", "DEFAULT_TABLE", "SQLITE_BUSY_TIMEOUT", "resolve_sqlite_url"]
 
@@ -334,7 +334,7 @@ class HistoryStore:
     @staticmethod
     def _default_postgres_driver(url: URL) -> URL:
         try:
-            import psycopg  # noqa: F401
+            import psycopg  # noqa: F401  # lazy: psycopg is optional
         except ImportError:
             return url
         return url.set(drivername="postgresql+psycopg")

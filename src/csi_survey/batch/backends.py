@@ -1,0 +1,224 @@
+"""Where the tasks run: in this process, in a local process pool, or on a Dask cluster.
+
+Every backend calls ``done(task, results)`` in this process for each finished work unit. The Dask
+backend needs the optional dependency ``dask[distributed]``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import platform
+import uuid
+import warnings
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from importlib import metadata
+from typing import Any
+
+from ..exceptions import CsiSurveyWarning, SettingsError
+from ..version import __version__
+from .config import SCHEDULER_ADDRESS
+from .tasks import JobResult, Task, compute_task, one_line
+
+__all__ = ["Backend", "ProcessPool", "DaskCluster", "package_versions", "make_backend"]
+
+
+class Backend:
+    """The tasks one after the other in this process."""
+
+    name = "serial"
+
+    def run(self, tasks: list[Task], done: Callable[[Task, list[JobResult]], None]) -> None:
+        """Run ``tasks``, calling ``done(task, results)`` for each finished one."""
+        for task in tasks:
+            done(task, compute_task(task))
+
+    def close(self) -> None:
+        """Release what the backend holds."""
+
+
+def _failed_task(task: Task, reason: str) -> list[JobResult]:
+    return [JobResult(job.key, f"failed: {reason}", deterministic=False) for job in task.jobs]
+
+
+class ProcessPool(Backend):
+    """The tasks in a pool of local worker processes (a lost worker's tasks are run again one by one)."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self.name = f"processes ({workers})"
+
+    def run(self, tasks: list[Task], done: Callable[[Task, list[JobResult]], None]) -> None:
+        context = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+
+        def run_pool(indices: list[int], size: int) -> list[int]:
+            """Run the tasks; return those lost because a worker process died."""
+            lost: list[int] = []
+            pool = ProcessPoolExecutor(max_workers=size, mp_context=context)
+            try:
+                futures = {pool.submit(compute_task, tasks[k]): k for k in indices}
+                remaining = set(futures)
+                while remaining:
+                    finished, remaining = wait(remaining, return_when=FIRST_COMPLETED)
+                    for future in sorted(finished, key=lambda f: futures[f]):
+                        k = futures[future]
+                        try:
+                            results = future.result()
+                        except BrokenProcessPool:
+                            lost.append(k)
+                            continue
+                        except Exception as error:  # e.g. a result that cannot be sent back
+                            results = _failed_task(tasks[k], f"internal error ({type(error).__name__}: {one_line(str(error))})")
+                        done(tasks[k], results)
+            except BaseException:
+                # stopped (Ctrl-C, an exception of the progress callback): no worker may go on
+                # writing after we return; the next run resumes from the records
+                for process in list(getattr(pool, "_processes", {}).values()):
+                    process.terminate()
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown(wait=not lost, cancel_futures=True)
+            return sorted(lost)
+
+        lost = run_pool(list(range(len(tasks))), min(self.workers, len(tasks)))
+        # A worker died (killed, out of memory …): run the lost tasks again one at a time, so the
+        # task that kills its process is found and reported, and the others finish.
+        completed = len(tasks) - len(lost)
+        for k in lost:
+            if run_pool([k], 1):
+                if completed == 0:  # no worker ever finished anything: they cannot start at all
+                    raise SettingsError(
+                        "the worker processes of the batch stop before doing any work",
+                        hint="when run_batch is called from a script, put the call under `if __name__ == \"__main__\":` "
+                             "(the workers import the script); or run in one process (workers=1, --workers 1).",
+                    )
+                done(tasks[k], _failed_task(tasks[k], "the worker process died while estimating this work unit (out of memory?)"))
+            else:
+                completed += 1
+
+
+class DaskCluster(Backend):
+    """The tasks on a Dask distributed cluster (a scheduler address or a ``distributed.Client``)."""
+
+    def __init__(self, scheduler: Any):
+        try:
+            import distributed  # lazy: dask is optional
+        except ImportError:
+            raise SettingsError(
+                "running the batch on a Dask cluster needs the optional dependency dask[distributed], which is not installed",
+                hint="install it with `pip install 'csi-survey[dask]'` (on the workers too), or leave out --scheduler/dask: to use local processes.",
+            ) from None
+        self._own = not hasattr(scheduler, "submit")
+        if self._own:
+            try:
+                self.client = distributed.Client(scheduler, timeout="20s", set_as_default=False)
+            except (OSError, TimeoutError) as error:
+                raise SettingsError(
+                    f"cannot connect to the Dask scheduler at {scheduler}: {error}",
+                    hint="check the address (tcp://HOST:PORT) and that the scheduler is running and reachable.",
+                ) from None
+            address = scheduler
+        else:
+            self.client = scheduler
+            address = getattr(scheduler, "scheduler", None) and scheduler.scheduler.address
+        self.address = str(address)
+        self.name = f"dask ({self.address})"
+        self.worker_versions = self._check_workers()
+
+    def _check_workers(self) -> dict:
+        try:
+            versions = self.client.run(package_versions)
+        except Exception as error:  # pragma: no cover - a scheduler without workers answers {}
+            raise SettingsError(f"cannot query the Dask workers at {self.address}: {error}") from None
+        if not versions:
+            raise SettingsError(
+                f"the Dask cluster at {self.address} has no workers",
+                hint="start workers (dask worker tcp://HOST:PORT) and run again.",
+            )
+        wrong = {w: v.get("csi-survey") for w, v in versions.items() if v.get("csi-survey") != __version__}
+        if wrong:
+            listed = ", ".join(f"{w} ({v or 'not installed'})" for w, v in sorted(wrong.items())[:5])
+            raise SettingsError(
+                f"Dask workers run another csi-survey version than this one ({__version__}): {listed}",
+                hint="install the same csi-survey version on every worker, so the results are identical to a local run.",
+            )
+        threaded = sorted(w for w, v in versions.items() if (v.get("blas_threads") or 1) > 1)
+        if threaded and self._own:
+            warnings.warn(
+                f"{len(threaded)} Dask worker(s) run BLAS with several threads ({threaded[0]} …): their numbers may differ "
+                "from a local run in the last digits; start the workers with a nanny (the default of `dask worker`) or "
+                "with OPENBLAS_NUM_THREADS=1",
+                CsiSurveyWarning, stacklevel=3,
+            )
+        return versions
+
+    @property
+    def slots(self) -> int:
+        try:
+            info = self.client.scheduler_info()
+            return max(1, sum(int(w.get("nthreads", 1)) for w in info.get("workers", {}).values()))
+        except Exception:  # pragma: no cover
+            return 1
+
+    def run(self, tasks: list[Task], done: Callable[[Task, list[JobResult]], None]) -> None:
+        from distributed import as_completed  # lazy: dask is optional
+
+        run = uuid.uuid4().hex[:12]
+        futures = [self.client.submit(compute_task, task, pure=False, key=f"csi-survey-batch-{run}-{k}")
+                   for k, task in enumerate(tasks)]
+        index = {f.key: k for k, f in enumerate(futures)}
+        try:
+            for future in as_completed(futures):
+                k = index[future.key]
+                try:
+                    results = future.result()
+                except Exception as error:  # KilledWorker, a lost connection …
+                    results = _failed_task(tasks[k], f"the Dask task failed ({type(error).__name__}: {one_line(str(error))})")
+                done(tasks[k], results)
+                future.release()
+        except BaseException:
+            self.client.cancel(futures)
+            raise
+
+    def close(self) -> None:
+        if self._own:
+            self.client.close()
+
+
+def package_versions() -> dict[str, str | None]:
+    """Versions of the packages that determine the numbers (and of Python), for the manifest."""
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for name in ("csi-survey", "numpy", "pandas", "scipy", "pydantic", "pyarrow", "openpyxl", "xlsxwriter",
+                 "threadpoolctl", "dask", "distributed", "sqlalchemy"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    out["csi-survey"] = __version__
+    try:
+        from threadpoolctl import threadpool_info  # lazy: threadpoolctl is optional (it comes with scikit-learn)
+
+        out["blas_threads"] = max((int(i["num_threads"]) for i in threadpool_info() if i.get("user_api") == "blas"), default=None)
+    except Exception:  # pragma: no cover
+        out["blas_threads"] = None
+    return out
+
+
+def make_backend(scheduler: Any, workers: int | None, n_tasks: int) -> Backend:
+    """The backend of a batch: Dask with a scheduler, else local processes (``workers``, default all
+    cores), else this process (one worker or at most one task)."""
+    if scheduler is not None:
+        if isinstance(scheduler, str) and not SCHEDULER_ADDRESS.match(scheduler):
+            raise SettingsError(
+                f"--scheduler expects a Dask scheduler address such as tcp://HOST:8786; got {scheduler!r}",
+                hint="give the address the scheduler prints when it starts (dask scheduler).",
+            )
+        return DaskCluster(scheduler)
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise SettingsError(f"workers must be a positive number of processes; got {workers!r}")
+    count = workers or os.cpu_count() or 1
+    if count == 1 or n_tasks <= 1:
+        return Backend()
+    return ProcessPool(count)

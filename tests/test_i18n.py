@@ -1,0 +1,45 @@
+"""The localisation catalogue: every text exists in English and Chinese, with the same fields."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+
+from csi_survey import template
+from csi_survey.i18n import CATALOGUES, LANGUAGES, check_language, report_language, text, texts
+
+
+def _fields(template_text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template_text) if name}
+
+
+@pytest.mark.parametrize("catalogue", sorted(CATALOGUES))
+def test_every_text_exists_in_every_language_with_the_same_fields(catalogue):
+    entries = CATALOGUES[catalogue]
+    assert set(entries) == set(LANGUAGES)
+    english = entries["en"]
+    for lang in LANGUAGES:
+        assert set(entries[lang]) == set(english), f"{catalogue}/{lang}: keys differ from English"
+        for key, value in entries[lang].items():
+            assert value.strip(), f"{catalogue}/{lang}/{key} is empty"
+            assert _fields(value) == _fields(english[key]), f"{catalogue}/{lang}/{key}: fields differ from English"
+
+
+def test_text_fills_fields_and_the_chinese_differs_from_the_english():
+    assert text("en", "impact", step=5) == "Impact (+5 points)"
+    assert text("zh", "sec_index") == "指数"
+    assert texts("zh")["sec_index"] != texts("en")["sec_index"]
+
+
+def test_the_report_language_is_the_setting_else_chinese_for_chinese_labels():
+    acsi = template("acsi")
+    assert report_language(acsi, None) == "en"
+    assert report_language(acsi, "zh") == "zh"
+    chinese = acsi.model_copy(update={"name": "零售满意度 2026"})
+    assert report_language(chinese, None) == "zh"
+
+
+def test_an_unknown_language_is_refused():
+    with pytest.raises(Exception, match="fr"):
+        check_language("fr")
