@@ -71,14 +71,16 @@ def read_yaml_text(path: Path, what: str, *, error: type[SpecError] = SpecError)
 
 
 def parse_yaml(
-    text: str, source: str, what: str = "model file", *, error: type[SpecError] = SpecError
+    text: str, source: str, what: str = "model file", *, error: type[SpecError] = SpecError,
+    expected: str = "a mapping of keys and values",
 ) -> tuple[Any, dict[tuple, int], list[tuple[tuple, str]]]:
     """Parse YAML (YAML 1.2 booleans, safe) and keep the line of every entry, for messages.
 
     Returns ``(data, lines, duplicates)``: ``lines`` maps a path in the document (``("constructs",
     "PQ", "items", 1)``) to its line; ``duplicates`` lists keys given twice as ``(path, message)``.
     Raises ``error`` (a :class:`~csi_survey.exceptions.SpecError` by default; naming ``what`` and
-    the line) for invalid or empty YAML, or when the document is not a mapping.
+    the line) for invalid or empty YAML, or when the document is not a mapping (saying it
+    ``expected`` something else).
     """
     loader = SafeYamlLoader(text)
     try:
@@ -103,18 +105,19 @@ def parse_yaml(
     if not isinstance(data, dict):
         raise error(
             f"The {what} is not a mapping",
-            [{"location": source, "problem": f"expected a mapping of keys and values, got {type(data).__name__}"}],
+            [{"location": source, "problem": f"expected {expected}, got {type(data).__name__}"}],
         )
     return stringify_keys(data), lines, dups
 
 
 def read_yaml_file(
-    path: str | Path, what: str, *, error: type[SpecError] = SpecError, hint: str | None = None
+    path: str | Path, what: str, *, error: type[SpecError] = SpecError, hint: str | None = None,
+    expected: str = "a mapping of keys and values",
 ) -> tuple[Any, dict[tuple, int], list[tuple[tuple, str]], str]:
     """Read and parse a YAML file: ``(data, lines, duplicates, file name)`` (see :func:`parse_yaml`).
 
     Raises ``error`` naming ``what`` (with ``hint``, when given) when the file does not exist, is
-    not text, or is not a YAML mapping.
+    not text, or is not a YAML mapping (of the keys ``expected``).
     """
     p = Path(path)
     if not p.is_file():
@@ -123,7 +126,7 @@ def read_yaml_file(
             [{"location": str(path), "problem": "no such file" if not p.exists() else "not a file"}],
             **({"hint": hint} if hint else {}),
         )
-    data, lines, dups = parse_yaml(read_yaml_text(p, what, error=error), p.name, what, error=error)
+    data, lines, dups = parse_yaml(read_yaml_text(p, what, error=error), p.name, what, error=error, expected=expected)
     return data, lines, dups, p.name
 
 

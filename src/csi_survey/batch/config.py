@@ -13,10 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..config import SafeYamlLoader, stringify_keys, yaml_lines
+from ..config import read_yaml_file, stringify_keys
 from ..exceptions import SpecError
 from ..ingest.columns import natural_key
 from .store import resolve_sqlite_url
@@ -232,37 +231,10 @@ def load_config(path: str | os.PathLike, overrides: Mapping[str, Any] | None = N
     matching nothing.
     """
     path = Path(path)
-    source = path.name
-    if not path.is_file():
-        raise BatchConfigError(
-            "The batch config cannot be read",
-            [{"location": str(path), "problem": "no such file" if not path.exists() else "not a file"}],
-            hint="pass the path of the batch config (YAML); examples/batch/config.yaml is an example.",
-        )
-    text = path.read_bytes().decode("utf-8-sig", errors="replace")
-    loader = SafeYamlLoader(text)
-    lines: dict[tuple, int] = {}
-    repeated: list[tuple[tuple, str]] = []
-    try:
-        node = loader.get_single_node()
-        if node is not None:
-            yaml_lines(node, (), lines, repeated)
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark else source
-        raise BatchConfigError(
-            "The batch config is not valid YAML",
-            [{"location": where, "problem": getattr(exc, "problem", None) or str(exc)}],
-            hint="check the indentation and the brackets at that line.",
-        ) from None
-    finally:
-        loader.dispose()
-    if not isinstance(data, dict):
-        raise BatchConfigError(
-            "The batch config is not a mapping",
-            [{"location": source, "problem": "expected keys such as model:, waves:, segments:, out:"}],
-        )
+    data, lines, repeated, source = read_yaml_file(
+        path, "batch config", error=BatchConfigError, expected="keys such as model:, waves:, segments:, out:",
+        hint="pass the path of the batch config (YAML); examples/batch/config.yaml is an example.",
+    )
     data = stringify_keys(data)
     if overrides:
         data = _merge(data, stringify_keys(dict(overrides)))

@@ -64,7 +64,7 @@ import pandas as pd
 from scipy import stats
 
 from ..exceptions import DataValidationError, SettingsError
-from ..ingest.columns import natural_key
+from ..ingest.columns import MISSING_SEGMENT, segment_order
 from ..ingest.readers import RawTable
 from ..results import Summary
 from .common import find_columns, is_blank, key_text, row_ids, table_input
@@ -90,7 +90,7 @@ DEFAULT_INDEX_SD = 20.0
 #: Label of the total row of :func:`fieldwork_status`.
 TOTAL = "(total)"
 #: Stratum label of responses whose stratum cell is empty.
-MISSING = "(missing)"
+MISSING = MISSING_SEGMENT
 
 _SIZE_COLUMNS = ["statistic", "margin", "level", "z", "sd", "sd_source", "n0", "n_without_fpc", "population", "n"]
 _EPS = 1e-9  # (z·sd/E)² of exact inputs may land a hair above a whole number
@@ -385,12 +385,8 @@ def _strata_labels(table: RawTable | pd.DataFrame, column: str, what: str) -> tu
 
 
 def _natural(labels: Sequence[str]) -> list[str]:
-    present = [v for v in dict.fromkeys(labels) if v != MISSING]
-    try:
-        order = sorted(present, key=float)
-    except ValueError:
-        order = sorted(present, key=natural_key)
-    return order
+    """The distinct strata in the segment tables' order, without the "(missing)" stratum."""
+    return [v for v in segment_order(labels) if v != MISSING]
 
 
 def pilot_values(table: RawTable | pd.DataFrame, column: str) -> pd.Series:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 
+from ..i18n import texts
 from ..run_tables import run_tables
 from .atomic import AtomicOutput
 from .bundle import bundle_from_tables, load_bundle, save_bundle
@@ -19,6 +20,9 @@ from .xlsx import Sheet, write_workbook
 from .xlsx_charts import write_report_workbook
 
 __all__ = ["write_report", "write_run", "rerender", "write_comparison", "SCORES_SHEET_LIMIT"]
+
+#: The fixed texts of the plain workbook: English, like the charted report.xlsx (see :mod:`csi_survey.i18n`).
+WORKBOOK = texts("en", "workbook")
 
 #: Per-respondent scores go into report.xlsx only up to this many rows (scores.csv always has them).
 SCORES_SHEET_LIMIT = 100_000
@@ -41,38 +45,38 @@ def write_report(
     t = run.tables
     scores = t["scores.csv"]
     if len(scores) <= scores_sheet_limit:
-        scores_sheet = Sheet("Scores", scores, note="Per-respondent construct scores on 0–100.")
+        scores_sheet = Sheet("Scores", scores, note=WORKBOOK["note_scores"])
     else:
         scores_sheet = Sheet(
             "Scores",
             None,
-            note=f"{len(scores):,} respondents: too many for a comfortable sheet (limit {scores_sheet_limit:,}); see scores.csv.",
+            note=WORKBOOK["note_scores_too_many"].format(n=f"{len(scores):,}", limit=f"{scores_sheet_limit:,}"),
         )
     sheets = [
         Sheet("Summary", run.overview),
-        Sheet("Index", t["index.csv"], note="0–100 construct indices (ACSI formula: normalized unstandardized outer weights)."),
-        Sheet("Paths", t["paths.csv"], note="Path coefficients (standardized)."),
-        Sheet("Effects", t["effects.csv"], note="Direct, indirect and total effects (standardized)."),
-        Sheet("Weights", t["weights.csv"], note="Outer weights (standardized), loadings and the normalized index weights."),
-        Sheet("R2", t["r2.csv"], note="Explained variance of each endogenous construct."),
+        Sheet("Index", t["index.csv"], note=WORKBOOK["note_index"]),
+        Sheet("Paths", t["paths.csv"], note=WORKBOOK["note_paths"]),
+        Sheet("Effects", t["effects.csv"], note=WORKBOOK["note_effects"]),
+        Sheet("Weights", t["weights.csv"], note=WORKBOOK["note_weights"]),
+        Sheet("R2", t["r2.csv"], note=WORKBOOK["note_r2"]),
     ]
     if "missing.csv" in t:
-        sheets.append(Sheet("Missing", t["missing.csv"], note="Missing answers per item among the respondents used."))
+        sheets.append(Sheet("Missing", t["missing.csv"], note=WORKBOOK["note_missing"]))
     if "quality.csv" in t:
         sheets += [
-            Sheet("Quality", t["quality.csv"], note="Reliability and convergent validity per construct (flags: information, not errors)."),
-            Sheet("HTMT", t["htmt.csv"], note="Heterotrait-monotrait ratio (discriminant validity; flag above 0.90)."),
-            Sheet("Model fit", t["fit_measures.csv"], note="SRMR (saturated and estimated model) and GoF."),
-            Sheet("Quality flags", t["quality_flags.csv"], note="Every quality criterion outside its threshold, with the reference."),
+            Sheet("Quality", t["quality.csv"], note=WORKBOOK["note_quality"]),
+            Sheet("HTMT", t["htmt.csv"], note=WORKBOOK["note_htmt"]),
+            Sheet("Model fit", t["fit_measures.csv"], note=WORKBOOK["note_fit_pls"]),
+            Sheet("Quality flags", t["quality_flags.csv"], note=WORKBOOK["note_quality_flags"]),
         ]
     if "parameters.csv" in t:
         sheets += [
-            Sheet("Parameters", t["parameters.csv"], note="Every model parameter: unstandardized and standardized estimate, standard error, z and p value."),
-            Sheet("Model fit", t["fit_measures.csv"], note="Chi-square test and fit indices (CFI, TLI, RMSEA with its 90% interval, SRMR, AIC, BIC)."),
+            Sheet("Parameters", t["parameters.csv"], note=WORKBOOK["note_parameters"]),
+            Sheet("Model fit", t["fit_measures.csv"], note=WORKBOOK["note_fit_cbsem"]),
         ]
     if "bootstrap.csv" in t:
-        sheets.append(Sheet("Bootstrap", t["bootstrap.csv"], note="Bootstrap standard errors, t and p values and intervals of every estimate."))
-    sheets.append(Sheet("Excluded", t["excluded.csv"], note="Rows not used, with the reason (row as in the input sheet)."))
+        sheets.append(Sheet("Bootstrap", t["bootstrap.csv"], note=WORKBOOK["note_bootstrap"]))
+    sheets.append(Sheet("Excluded", t["excluded.csv"], note=WORKBOOK["note_excluded"]))
     sheets.append(scores_sheet)
 
     with AtomicOutput(out_dir) as out:
