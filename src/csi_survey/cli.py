@@ -27,19 +27,6 @@ from .exceptions import CsiSurveyError, SettingsError
 from .ingest import read_responses, read_table
 from .ingest.safety import Limits
 from .ingest.weights import design_effect, effective_n
-from .methods import (
-    ahp as run_ahp,
-    care_effect,
-    fieldwork_status,
-    kano as run_kano,
-    load_kano_spec,
-    load_scorecard_config,
-    pilot_values,
-    retention_rates,
-    sampling_plan,
-    scorecard as run_scorecard,
-    stratum_sizes,
-)
 from .schema import load_model, template_yaml
 from .version import __version__
 
@@ -577,6 +564,7 @@ def scorecard(
 ) -> None:
     """Composite evaluation scorecard: staff, store and manager scores and the ranking per period."""
     from .report import write_scorecard  # lazy: XlsxWriter and Jinja2 load only for commands that write files
+    from .methods import load_scorecard_config, scorecard as run_scorecard  # lazy: the method modules load only for their own commands
 
     result = run_scorecard(load_scorecard_config(config))
     ranking = result.ranking
@@ -599,6 +587,7 @@ def ahp(
 ) -> None:
     """AHP weights from pairwise comparisons, with λmax, CI and the consistency ratio (CR ≤ 0.10)."""
     from .report import write_ahp  # lazy: XlsxWriter and Jinja2 load only for commands that write files
+    from .methods import ahp as run_ahp  # lazy: the method modules load only for their own commands
 
     result = run_ahp(file, sheet=_sheet(sheet), allow_inconsistent=force)
     _print_frame("Weights", result.weights, digits=3)
@@ -620,6 +609,7 @@ def kano(
 ) -> None:
     """KANO classification: evaluation table per feature, category shares, Better/Worse (Berger et al. 1993)."""
     from .report import write_kano  # lazy: XlsxWriter and Jinja2 load only for commands that write files
+    from .methods import kano as run_kano, load_kano_spec  # lazy: the method modules load only for their own commands
 
     result = run_kano(read_table(responses, sheet=_sheet(sheet), encoding=encoding), load_kano_spec(spec))
     out.print(str(result.summary()), markup=False)
@@ -648,6 +638,7 @@ def plan(
     out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for sample_size.csv, allocation.csv and fieldwork.csv.")] = None,
 ) -> None:
     """Sampling plan: sample size for a margin of error (index, NPS), allocation across strata, fieldwork check."""
+    from .methods import fieldwork_status, pilot_values, sampling_plan, stratum_sizes  # lazy: the method modules load only for their own commands
     from .report import write_plan  # lazy: XlsxWriter and Jinja2 load only for commands that write files
 
     pilot_scores = nps_pilot = None
@@ -699,6 +690,7 @@ def retention(
     out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for retention.csv and the care-effect tables.")] = None,
 ) -> None:
     """Retention, churn and k-period loyalty per period; the care programme's effect on satisfaction."""
+    from .methods import care_effect, retention_rates  # lazy: the method modules load only for their own commands
     from .report import write_retention  # lazy: XlsxWriter and Jinja2 load only for commands that write files
 
     rates = retention_rates(read_table(activity, sheet=_sheet(sheet)), customer=customer, period=period, k=k)
