@@ -18,7 +18,7 @@ import pandas as pd
 from pandas.util import hash_pandas_object
 
 from ..exceptions import CsiSurveyError, SettingsError
-from ..ingest.columns import MISSING_SEGMENT, TOTAL_SEGMENT, segment_label, segment_values
+from ..ingest.columns import TOTAL_SEGMENT, cell_labels, segment_values
 from ..ingest.prepare import prepare
 from ..ingest.readers import RawTable, read_table
 from ..ingest.weights import apply_weights
@@ -67,13 +67,6 @@ class Wave:
     row_hash: np.ndarray | None = None
     items: np.ndarray | None = None
     digest: bytes | None = None
-
-
-def _labels_of(values: pd.Series) -> np.ndarray:
-    """Segment labels as :func:`csi_survey.ingest.columns.segment_values` makes them."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    texts = np.asarray([segment_label(v) for v in np.asarray(uniques, dtype=object)] + [MISSING_SEGMENT], dtype=object)
-    return texts[np.where(codes < 0, len(texts) - 1, codes)]
 
 
 def _concat_raw(raws: list[Any], files: list[Path], base: Path) -> tuple[Any, list[dict]]:
@@ -157,7 +150,7 @@ def read_wave(wave: Wave, config: BatchConfig, spec: Any) -> None:
         for column in config.segments:
             used = segment_values(data, column)  # resolves the column; a clear error when it is absent
             labels[column] = np.asarray(used.to_numpy(dtype=object), dtype=object)
-            raw_labels[column] = _labels_of(raw.frame[used.name]) if used.name in raw.frame.columns else None
+            raw_labels[column] = cell_labels(raw.frame[used.name]) if used.name in raw.frame.columns else None
         wave.data = data
         wave.raw_rows = np.asarray(raw.row_numbers, dtype=np.int64)
         wave.labels, wave.raw_labels = labels, raw_labels

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import CsiSurveyError
-from ..ingest.columns import MISSING_SEGMENT, TOTAL_SEGMENT, natural_key
+from ..ingest.columns import TOTAL_SEGMENT, natural_key, segment_order
 from ..schema import load_model
 from ..segments import ESTIMATED
 from .backends import Backend, DaskCluster, ProcessPool, make_backend
@@ -205,12 +205,7 @@ def _run(config: BatchConfig, spec: Any, out: Path, labels: list[str], files: di
             used = label_positions(wave.labels[column])
             raw = wave.raw_labels[column]
             read = label_positions(raw) if raw is not None else {}
-            present = [v for v in used if v != MISSING_SEGMENT]
-            try:
-                ordered = sorted(present, key=float)
-            except ValueError:
-                ordered = sorted(present, key=natural_key)
-            ordered += [MISSING_SEGMENT] if MISSING_SEGMENT in used else []
+            ordered = segment_order(list(used))
             seg_labels += [(column, v) for v in ordered]
             for v in ordered:
                 positions[column, v] = (used[v], read.get(v, np.empty(0, dtype=np.int64)) if raw is not None else None)

@@ -34,6 +34,7 @@ __all__ = [
     "resolve_column",
     "item_answers",
     "segment_label",
+    "cell_labels",
     "segment_values",
     "segment_labels",
     "natural_key",
@@ -156,10 +157,15 @@ def segment_values(data: Any, column: str) -> pd.Series:
     data = check_survey_data(data, "segment_values")
     kind, col = resolve_column(data, column, "segment")
     s = pd.Series(item_answers(data, col, favourable=False)) if kind == "item" else data.other[col]
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    return pd.Series(cell_labels(s), name=str(col), dtype=str)
+
+
+def cell_labels(values: pd.Series) -> np.ndarray:
+    """:func:`segment_label` of every cell of a column, as an object array. Vectorised: each
+    distinct value is converted once."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
     texts = np.asarray([segment_label(v) for v in np.asarray(uniques, dtype=object)] + [MISSING_SEGMENT], dtype=object)
-    labels = texts[np.where(codes < 0, len(texts) - 1, codes)]
-    return pd.Series(labels, name=str(col), dtype=str)
+    return texts[np.where(codes < 0, len(texts) - 1, codes)]
 
 
 def natural_key(text: str) -> tuple:
