@@ -467,3 +467,40 @@ def test_the_bundled_example_end_to_end(tmp_path):
         assert len(store.read()) == len(result.history) == 122 * 6
     html = (out / "overview.html").read_text(encoding="utf-8")
     assert "Ranking 2026-Q3" in html and "Nordlicht Telekom" in html and "Trends" in html
+
+
+def test_the_example_overview_marks_exactly_the_significant_changes(tmp_path):
+    """examples/batch: every change since the previous wave has an interval and a Holm-adjusted p value
+    (across the segments of the wave); the overview marks ▲/▼ on exactly the significant ones, and the
+    history store holds the same changes."""
+    import re as _re
+
+    from csi_survey.changes import index_changes
+
+    example = tmp_path / "batch"
+    shutil.copytree(EXAMPLE, example, ignore=shutil.ignore_patterns("out", "__pycache__"))
+    cfg = load_config(example / "config.yaml", overrides={"bootstrap": {"resamples": 50}})
+    result = run_batch(cfg)
+    history = result.history
+    assert list(history.columns) == HISTORY_COLUMNS
+    waves = ["2026-Q1", "2026-Q2", "2026-Q3"]
+    expected = index_changes(history, waves, level=cfg.bootstrap.level, correction="holm")
+    got = history[history["change"].notna()]
+    assert len(got) == len(expected) > 200
+    merged = got.merge(expected, on=["wave", "segment", "construct"])
+    assert np.allclose(merged["change_p_adjusted"], merged["p_adjusted"], rtol=1e-12, atol=0, equal_nan=True)
+    assert (merged["change_significant"] == merged["significant"]).all()
+    first = history[history["wave"] == "2026-Q1"]
+    assert first["change"].isna().all() and not first["change_significant"].any()
+
+    sat = history[(history["construct"] == "SAT") & (history["segment"] != "(total)") & history["change"].notna()]
+    html = (example / "out" / "overview.html").read_text(encoding="utf-8")
+    marked = _re.findall(r'<td class="num sig (?:neg|pos)"[^>]*>([+−-][0-9.]+) ([▲▼])</td>', html)
+    assert len(marked) == int(sat["change_significant"].sum())
+    for value, arrow in marked:
+        assert (arrow == "▲") == (not value.startswith(("-", "−")))
+    assert html.count('title="since ') == len(sat)  # every change has its interval and p value on hover
+    with HistoryStore(result.store_url) as store:
+        stored = store.read_changes()
+    assert len(stored) == len(got)
+    assert stored["change_significant"].astype(bool).sum() == int(got["change_significant"].sum())

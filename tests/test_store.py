@@ -530,3 +530,43 @@ def test_missing_postgres_binaries_fail_with_the_setup_command_unless_skipped(tm
     assert kind == "fail" and ".ci/run" in message and SKIP_ENV in message
     assert postgres_unavailable(None, {SKIP_ENV: "1"})[0] == "skip"
     assert postgres_unavailable(Path("/usr/lib/postgresql/15/bin"), {}) is None
+
+
+def _changes(wave: str, previous: str) -> pd.DataFrame:
+    return pd.DataFrame({
+        "wave": [wave, wave], "segment": ["(total)", "region=East"], "construct": ["SAT", "SAT"],
+        "previous_wave": [previous, previous], "change": [0.4, -3.1], "change_ci_lower": [-0.5, -5.0],
+        "change_ci_upper": [1.3, -1.2], "change_p_value": [0.38, 0.0014], "change_p_adjusted": [0.38, 0.0028],
+        "change_significant": [False, True],
+    })
+
+
+def test_changes_are_written_with_their_wave_in_one_transaction_and_replaced_with_it(tmp_path):
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    rows = pd.DataFrame({"wave": ["Q2"], "segment": ["(total)"], "construct": ["SAT"], "index": [71.0],
+                         "ci_lower": [70.0], "ci_upper": [72.0], "n": [900], "status": ["estimated"]})
+    with HistoryStore(url) as store:
+        store.write_wave("Q2", rows, changes=_changes("Q2", "Q1"))
+        got = store.read_changes("Q2")
+        assert got[["segment", "change", "change_p_adjusted"]].values.tolist() == [["(total)", 0.4, 0.38], ["region=East", -3.1, 0.0028]]
+        assert got["change_significant"].tolist() == [False, True]
+        with pytest.raises(StoreError, match="missing columns change_p_value"):
+            store.write_wave("Q2", rows, changes=_changes("Q2", "Q1").drop(columns=["change_p_value"]))
+        assert len(store.read_changes("Q2")) == 2  # the failed write changed nothing
+        store.write_wave("Q2", rows)  # a re-run without changes: the wave has none
+        assert store.read_changes("Q2").empty and len(store.read("Q2")) == 1
+
+
+def test_a_store_written_before_the_change_table_existed_gets_it(tmp_path):
+    import sqlalchemy as sa
+
+    path = tmp_path / "old.db"
+    with HistoryStore(f"sqlite:///{path}") as store:
+        store.write_wave("Q1", pd.DataFrame({"wave": ["Q1"], "segment": ["A"], "construct": ["SAT"], "index": [70.0],
+                                             "ci_lower": [69.0], "ci_upper": [71.0], "n": [100], "status": ["ok"]}))
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP TABLE index_history_changes"))
+    engine.dispose()
+    with HistoryStore(f"sqlite:///{path}") as store:
+        assert store.read_changes().empty and len(store.read("Q1")) == 1

@@ -447,6 +447,33 @@ class _batch_progress:
         self.bar.__exit__(*exc)
 
 
+def _print_changes(result) -> None:
+    """The significant changes of the last wave (after the multiplicity correction), largest first."""
+    history = result.history
+    tested = history[history["change_p_adjusted"].notna()]
+    if tested.empty:
+        return
+    settings = result.manifest["config"]["settings"]
+    correction = {"holm": "Holm", "bh": "Benjamini–Hochberg", "none": "no"}[settings.get("correction", "holm")]
+    level = settings.get("bootstrap", {}).get("level", 0.95)
+    last = tested[tested["wave"] == tested["wave"].iloc[-1]]
+    significant = last[last["change_significant"]]
+    out.print(f"Changes since the previous wave in {last['wave'].iloc[0]}: {len(significant):,} of {len(last):,} significant at "
+              f"{level:.0%} ({correction} correction across the segments of the wave; index_history.csv has all).", markup=False)
+    if len(significant):
+        table = Table(title_justify="left")
+        for col in ("segment", "construct", "change", "interval", "p (adjusted)"):
+            table.add_column(col, justify="left" if col in ("segment", "construct") else "right")
+        shown = significant.reindex(significant["change"].abs().sort_values(ascending=False).index).head(10)
+        for r in shown.to_dict("records"):
+            arrow = "▲" if r["change"] > 0 else "▼"
+            table.add_row(str(r["segment"]), str(r["construct"]), f"{r['change']:+.1f} {arrow}",
+                          f"[{r['change_ci_lower']:+.1f}, {r['change_ci_upper']:+.1f}]", f"{r['change_p_adjusted']:.3f}")
+        out.print(table)
+        if len(significant) > 10:
+            out.print(f"… and {len(significant) - 10:,} more.", markup=False)
+
+
 def _print_batch(result) -> None:
     out.print(
         f"Batch: {result.total:,} segments (wave × segment) in {len(result.manifest['waves'])} wave(s): "
@@ -466,6 +493,7 @@ def _print_batch(result) -> None:
         out.print(table)
         if len(failures) > 20:
             out.print(f"… and {len(failures) - 20:,} more (see segments.csv).", markup=False)
+    _print_changes(result)
     if result.store_url is not None:
         if result.store_error:
             out.print(f"History store {result.store_url}: NOT written ({result.store_error}); waves written: "

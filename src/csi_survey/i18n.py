@@ -333,7 +333,14 @@ OVERVIEW_TEXTS: dict[str, dict[str, str]] = {
         "failed": "Failed", "skipped": "Skipped (insufficient sample)", "resamples": "Bootstrap resamples", "seed": "Seed",
         "model": "Model", "index": "Index construct", "ranking": "Ranking {wave}", "by": "by {column}",
         "ranking_note": "{construct} index (0–100) per segment, highest first; whiskers: {level} bootstrap interval; "
-                        "dashed line: all respondents of the wave. Change: against the previous wave (descriptive).",
+                        "dashed line: all respondents of the wave. Change: against the segment's previous estimated wave; "
+                        "▲/▼ only where it is significant at {level} after the {correction} correction across the "
+                        "segments of the wave (hover a change for its interval and p value).",
+        "change_title": "since {prev}: interval {lo} to {hi}; p ({correction}) {p}",
+        "change_untested": "since {prev}: no interval (no bootstrap)",
+        "correction_holm": "Holm", "correction_bh": "Benjamini–Hochberg", "correction_none": "no",
+        "segment_trend_chart": "{construct} by {column} per wave",
+        "chart_first": "Chart: the first {k} of {n} segments (the table lists all).",
         "trend": "Trends", "trend_note": "{construct} index per wave; the last column is the change between the last two "
                                          "waves in which the segment was estimated.",
         "total_chart": "{construct}: all respondents per wave", "problems": "Segments not estimated",
@@ -354,7 +361,13 @@ OVERVIEW_TEXTS: dict[str, dict[str, str]] = {
         "failed": "失败", "skipped": "跳过（样本不足）", "resamples": "自助法重抽样次数", "seed": "随机种子",
         "model": "模型", "index": "指数构念", "ranking": "{wave} 排名", "by": "按 {column}",
         "ranking_note": "各细分的{construct}指数（0–100），从高到低；误差线：{level} 自助法区间；虚线：该期全部受访者。"
-                        "变化：与上一期相比（描述性）。",
+                        "变化：与该细分上一个已估计调查期相比；仅在经 {correction} 多重比较校正（同一调查期的各细分之间）后"
+                        "在 {level} 水平上显著时标注 ▲/▼（鼠标悬停可查看区间和 p 值）。",
+        "change_title": "相对 {prev}：区间 {lo} 至 {hi}；p（{correction}校正）{p}",
+        "change_untested": "相对 {prev}：无区间（未做自助法）",
+        "correction_holm": "Holm", "correction_bh": "Benjamini–Hochberg", "correction_none": "未",
+        "segment_trend_chart": "各期按{column}划分的{construct}",
+        "chart_first": "图中为 {n} 个细分中的前 {k} 个（表中列出全部）。",
         "trend": "趋势", "trend_note": "各期的{construct}指数；最后一列为该细分最近两个已估计调查期之间的变化。",
         "total_chart": "{construct}：各期全部受访者", "problems": "未估计的细分",
         "rank": "排名", "segment": "细分", "interval": "区间", "change": "变化", "status": "状态", "trend_col": "趋势",

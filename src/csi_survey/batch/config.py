@@ -64,6 +64,8 @@ class BatchConfig(_Strict):
     scheme: Literal["path", "centroid", "factorial"] = "path"
     max_iter: int = Field(300, ge=1)
     lang: Literal["en", "zh"] | None = None
+    correction: Literal["holm", "bh", "none"] = Field(
+        "holm", description="multiplicity correction of the wave-change tests across the segments of a wave")
     sheet: str | int | None = None
     encoding: str | None = None
     format: Literal["auto", "csv", "xlsx", "qualtrics", "surveymonkey", "spss", "googleforms"] = "auto"

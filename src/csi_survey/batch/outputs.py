@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..changes import index_changes
 from ..exceptions import CsiSurveyError
 from ..i18n import report_language
 from ..ingest.columns import TOTAL_SEGMENT
@@ -40,6 +41,7 @@ from .folders import (
     write_folder,
 )
 from .plan import CACHE_FORMAT, Unit, Wave, relative_path, sha256_file
+from .store import CHANGE_COLUMNS as CHANGE_STORE_COLUMNS
 from .store import HistoryStore
 from .tasks import JobResult, Settings, one_line
 
@@ -58,7 +60,11 @@ __all__ = [
 ]
 
 #: Columns of ``index_history.csv`` and of the history store.
-HISTORY_COLUMNS = ["wave", "segment", "construct", "index", "ci_lower", "ci_upper", "n", "status"]
+HISTORY_COLUMNS = ["wave", "segment", "construct", "index", "std_err", "ci_lower", "ci_upper", "n", "status",
+                   "previous_wave", "change", "change_ci_lower", "change_ci_upper", "change_p_value", "change_p_adjusted",
+                   "change_significant"]
+#: The columns of the history store's table (:data:`csi_survey.batch.store.COLUMNS`).
+_STORE_HISTORY = ["wave", "segment", "construct", "index", "ci_lower", "ci_upper", "n", "status"]
 #: Columns of ``segments.csv``.
 SEGMENTS_COLUMNS = ["wave", "segment", "segment_column", "segment_value", "folder", "n", "status", "seed", "task", "warnings"]
 
@@ -69,9 +75,9 @@ def _json_bytes(value: Any) -> bytes:
 
 
 def _history_rows(model: Any, unit: Unit, rows: list[list] | None) -> list[list]:
-    """construct, index, ci_lower, ci_upper, n for every construct of the model (missing: None, n of the segment)."""
+    """construct, index, ci_lower, ci_upper, n, std_err for every construct of the model (missing: None, n of the segment)."""
     by = {r[0]: r for r in rows or []}
-    return [by.get(c, [c, None, None, None, unit.n]) for c in model.construct_ids]
+    return [by.get(c, [c, None, None, None, unit.n, None]) for c in model.construct_ids]
 
 
 def task_record(unit: Unit, result: JobResult, model: Any, files: dict[str, str]) -> dict:
@@ -126,16 +132,23 @@ def load_record(out: Path, unit: Unit, reports: bool) -> dict | None:
 
 
 # ====================================================================== combined outputs
-def history_table(records: list[dict]) -> pd.DataFrame:
-    """``index_history.csv`` from the task records (:data:`HISTORY_COLUMNS`)."""
+def history_table(records: list[dict], waves: list[str], *, level: float = 0.95, correction: str = "holm") -> pd.DataFrame:
+    """``index_history.csv`` from the task records (:data:`HISTORY_COLUMNS`): every index with its
+    standard error and interval, and its change since the segment's previous estimated wave with
+    the interval, p value, adjusted p value and significance flag of
+    :func:`csi_survey.changes.index_changes` (``waves`` in time order)."""
     rows = [[r["wave"], TOTAL_SEGMENT if not r["segment_column"] else f"{r['segment_column']}={r['segment']}", *h, r["status"]]
             for r in records for h in r["history"]]
-    table = pd.DataFrame(rows, columns=["wave", "segment", "construct", "index", "ci_lower", "ci_upper", "n", "status"])
-    for c in ("index", "ci_lower", "ci_upper"):
+    table = pd.DataFrame(rows, columns=["wave", "segment", "construct", "index", "ci_lower", "ci_upper", "n", "std_err", "status"])
+    for c in ("index", "ci_lower", "ci_upper", "std_err"):
         table[c] = pd.to_numeric(table[c], errors="coerce").astype(np.float64)
     table["n"] = table["n"].astype(np.int64)
     for c in ("wave", "segment", "construct", "status"):
         table[c] = table[c].astype(object)
+    changes = index_changes(table, waves, level=level, correction=correction, estimated=ESTIMATED)
+    changes = changes.rename(columns={c: f"change_{c}" for c in ("std_err", "ci_lower", "ci_upper", "p_value", "p_adjusted", "significant")})
+    table = table.merge(changes.drop(columns=["change_std_err"]), on=["wave", "segment", "construct"], how="left")
+    table["change_significant"] = table["change_significant"].astype("boolean").fillna(False).astype(bool)
     return table[HISTORY_COLUMNS]
 
 
@@ -164,7 +177,8 @@ def write_store(url: str, history: pd.DataFrame, waves: list[str]) -> tuple[list
     try:
         store = HistoryStore(url)
         for wave in waves:
-            store.write_wave(wave, history[history["wave"] == wave].reset_index(drop=True)[HISTORY_COLUMNS])
+            rows = history[history["wave"] == wave].reset_index(drop=True)
+            store.write_wave(wave, rows[_STORE_HISTORY], changes=rows[rows["change"].notna()][list(CHANGE_STORE_COLUMNS)])
             written.append(wave)
     except Exception as error:  # a database problem must not lose the batch's other outputs
         return written, str(error) if isinstance(error, CsiSurveyError) else f"{type(error).__name__}: {one_line(str(error))}"
@@ -236,7 +250,7 @@ def write_combined(out: Path, spec: Any, config: BatchConfig, history: pd.DataFr
         write_csv(history, staged.path(HISTORY_FILE))
         write_csv(segments, staged.path(SEGMENTS_FILE))
         write_overview_workbook(staged.path(OVERVIEW_XLSX), spec, history, segments, waves_in, facts)
-        html = overview_html(spec, history, segments, waves_in, facts, lang, config.bootstrap.level)
+        html = overview_html(spec, history, segments, waves_in, facts, lang, config.bootstrap.level, config.correction)
         staged.path(OVERVIEW_HTML).write_text(html, encoding="utf-8")
         staged.path(MANIFEST_FILE).write_bytes(_json_bytes(manifest))
     return [out / n for n in (HISTORY_FILE, SEGMENTS_FILE, OVERVIEW_XLSX, OVERVIEW_HTML, MANIFEST_FILE)]

@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 #: Bump when the cache records or the outputs change in a way older records do not describe.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: the index rows carry the bootstrap standard error (wave-change tests)
 #: At most this many segments per work unit (keeps progress smooth and little work lost on a kill).
 MAX_UNITS_PER_TASK = 32
 #: Work units per worker aimed at (load balancing).

@@ -295,7 +295,7 @@ def _run(config: BatchConfig, spec: Any, out: Path, labels: list[str], files: di
             ordered.append(task_record(fake, JobResult("", status), spec, {}))
         else:
             ordered += [records[u.key] for u in units if u.wave == wave.label]
-    history = history_table(ordered)
+    history = history_table(ordered, labels, level=config.bootstrap.level, correction=config.correction)
     segments = segments_table(ordered)
 
     # ---- the history store

@@ -25,6 +25,14 @@ run_id        varchar(64)          which run wrote the row; added by the store
 with a uniqueness constraint and an index on ``(wave, segment, construct)``. Missing values (NaN,
 ``None``, ``pd.NA``) are stored as NULL and read back as missing.
 
+A second table, ``<table>_changes`` (``index_history_changes``), holds the change of each index
+since the segment's previous estimated wave (:func:`csi_survey.changes.index_changes`): the
+columns :data:`CHANGE_COLUMNS` (``previous_wave``, ``change``, ``change_ci_lower``,
+``change_ci_upper``, ``change_p_value``, ``change_p_adjusted``, ``change_significant``) with
+``written_at`` and ``run_id``. It is written in the same transaction as the wave's index rows
+(:meth:`~HistoryStore.write_wave` with ``changes=``) and read with :meth:`~HistoryStore.read_changes`;
+a database written by an earlier version gets the table added when the store opens it.
+
 Writing a wave is one transaction: delete the rows of that wave, insert the new ones. A failed write
 (bad row, lost connection, an exception, Ctrl-C) leaves the wave's previous rows as they were; re-running
 a wave replaces exactly that wave's rows. Concurrent writers are safe: on SQLite each write takes the
@@ -56,10 +64,14 @@ from sqlalchemy.engine import URL, make_url
 from ..exceptions import StoreError
 from ..ingest.columns import natural_key
 
-__all__ = ["HistoryStore", "COLUMNS", "STORE_COLUMNS", "DEFAULT_TABLE", "SQLITE_BUSY_TIMEOUT", "resolve_sqlite_url"]
+__all__ = ["HistoryStore", "COLUMNS", "CHANGE_COLUMNS", "STORE_COLUMNS", "DEFAULT_TABLE", "SQLITE_BUSY_TIMEOUT",
+           "resolve_sqlite_url"]
 
 #: Columns of the table passed to :meth:`HistoryStore.write_wave` (any order).
 COLUMNS: tuple[str, ...] = ("wave", "segment", "construct", "index", "ci_lower", "ci_upper", "n", "status")
+#: Columns of the change table passed to :meth:`HistoryStore.write_wave` as ``changes=`` (any order).
+CHANGE_COLUMNS: tuple[str, ...] = ("wave", "segment", "construct", "previous_wave", "change", "change_ci_lower",
+                                   "change_ci_upper", "change_p_value", "change_p_adjusted", "change_significant")
 #: Columns the store adds to each row it writes (returned by :meth:`HistoryStore.read`).
 STORE_COLUMNS: tuple[str, ...] = ("written_at", "run_id")
 #: Name of the table in the database.
@@ -94,6 +106,50 @@ def _define_table(metadata: sa.MetaData, name: str) -> sa.Table:
         sa.UniqueConstraint(*_KEY, name=f"uq_{name}_key"),
         sa.Index(f"ix_{name}_key", *_KEY),
     )
+
+
+def _define_changes_table(metadata: sa.MetaData, name: str) -> sa.Table:
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("wave", sa.String(MAX_LABEL), nullable=False),
+        sa.Column("segment", sa.String(MAX_LABEL), nullable=False),
+        sa.Column("construct", sa.String(MAX_LABEL), nullable=False),
+        sa.Column("previous_wave", sa.String(MAX_LABEL), nullable=True),
+        *(sa.Column(c, sa.Double, nullable=True) for c in ("change", "change_ci_lower", "change_ci_upper", "change_p_value",
+                                                              "change_p_adjusted")),
+        sa.Column("change_significant", sa.Boolean, nullable=True),
+        sa.Column("written_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("run_id", sa.String(64), nullable=False),
+        sa.UniqueConstraint(*_KEY, name=f"uq_{name}_key"),
+    )
+
+
+def _change_records(wave: str, table: pd.DataFrame) -> list[dict[str, Any]]:
+    """Validate the change rows of one wave; return them as plain Python values (NaN → None)."""
+    if not isinstance(table, pd.DataFrame):
+        raise StoreError(f"the changes of wave {wave!r} must be a pandas DataFrame; got {type(table).__name__}",
+                         hint=f"pass a DataFrame with the columns {', '.join(CHANGE_COLUMNS)}.")
+    missing = [c for c in CHANGE_COLUMNS if c not in table.columns]
+    other = sorted({str(w) for w in table.get("wave", pd.Series(dtype=str)).tolist()} - {wave})
+    if missing or other:
+        what = ([f"missing columns {', '.join(missing)}"] if missing else []) + ([f"rows of other waves ({', '.join(other)})"] if other else [])
+        raise StoreError(f"the changes of wave {wave!r} cannot be stored: {'; '.join(what)}",
+                         hint=f"pass exactly the change rows of that wave with the columns {', '.join(CHANGE_COLUMNS)}.")
+    out = []
+    for row in table[list(CHANGE_COLUMNS)].to_dict("records"):
+        rec: dict[str, Any] = {}
+        for c, v in row.items():
+            if c == "change_significant":
+                rec[c] = None if _is_missing(v) else bool(v)
+            elif c in ("wave", "segment", "construct", "previous_wave"):
+                rec[c] = None if _is_missing(v) else str(v)
+            else:
+                x = pd.to_numeric(pd.Series([v]), errors="coerce").iloc[0]
+                rec[c] = None if pd.isna(x) else float(x)
+        out.append(rec)
+    return out
 
 
 # --------------------------------------------------------------------------------------------- URLs
@@ -321,6 +377,7 @@ class HistoryStore:
         self._postgres = parsed.get_backend_name() == "postgresql"
         self._metadata = sa.MetaData()
         self._table = _define_table(self._metadata, table)
+        self._changes = _define_changes_table(self._metadata, f"{table}_changes")
         self._engine = self._create_engine()
         try:
             self._ensure_schema()
@@ -398,7 +455,8 @@ class HistoryStore:
     def _ensure_schema(self) -> None:
         try:
             with self._engine.connect() as connection:
-                exists = sa.inspect(connection).has_table(self.table_name)
+                inspector = sa.inspect(connection)
+                exists = inspector.has_table(self.table_name) and inspector.has_table(self._changes.name)
             if not exists:
                 try:
                     with self._write_transaction() as connection:
@@ -491,28 +549,35 @@ class HistoryStore:
 
     # ---------------------------------------------------------------------------------- API
 
-    def write_wave(self, wave: str, table: pd.DataFrame, *, run_id: str | None = None) -> int:
+    def write_wave(self, wave: str, table: pd.DataFrame, *, changes: pd.DataFrame | None = None,
+                   run_id: str | None = None) -> int:
         """Replace the rows of ``wave`` by ``table`` in one transaction; return the number of rows written.
 
         ``table`` has the columns :data:`COLUMNS` (any order; columns ``written_at``/``run_id`` are
         ignored) and one row per (segment, construct); its ``wave`` column must equal ``wave``. The rows
         of other waves are never touched; if anything fails, the wave keeps its previous rows. An empty
-        table removes the wave.
+        table removes the wave. ``changes`` (:data:`CHANGE_COLUMNS`) replaces the wave's rows of the
+        change table in the same transaction (``None``: the wave then has no change rows).
         """
         rows = _records(wave, table)
+        change_rows = [] if changes is None else _change_records(wave, changes)
         written_at = datetime.now(UTC)
         if self._sqlite:
             written_at = written_at.replace(tzinfo=None)  # SQLite has no time zones: stored as UTC
         stamp = {"written_at": written_at, "run_id": str(run_id or self.run_id)[:64]}
         rows = [{**row, **stamp} for row in rows]
+        change_rows = [{**row, **stamp} for row in change_rows]
         history = self._table
         try:
             with self._write_transaction() as connection:
                 if self._postgres:  # writers of the same wave wait for each other; other waves go on
                     self._advisory_lock(connection, "wave", self.table_name, wave)
                 connection.execute(sa.delete(history).where(history.c.wave == wave))
+                connection.execute(sa.delete(self._changes).where(self._changes.c.wave == wave))
                 if rows:
                     connection.execute(sa.insert(history), rows)
+                if change_rows:
+                    connection.execute(sa.insert(self._changes), change_rows)
         except sa_exc.SQLAlchemyError as error:
             raise self._error(f"write wave {wave!r} to", error, rolled_back=True) from error
         return len(rows)
@@ -534,6 +599,26 @@ class HistoryStore:
         except sa_exc.SQLAlchemyError as error:
             raise self._error("read", error) from error
         return _frame(rows)
+
+    def read_changes(self, wave: str | None = None) -> pd.DataFrame:
+        """The stored changes (of one wave, or all): :data:`CHANGE_COLUMNS` then ``written_at`` and
+        ``run_id``, ordered by wave, segment and construct in natural order."""
+        changes = self._changes
+        query = sa.select(*(changes.c[c] for c in (*CHANGE_COLUMNS, *STORE_COLUMNS)))
+        if wave is not None:
+            query = query.where(changes.c.wave == str(wave))
+        try:
+            with self._live_engine.connect() as connection:
+                rows = connection.execute(query).all()
+        except sa_exc.SQLAlchemyError as error:
+            raise self._error("read", error) from error
+        rows = sorted(rows, key=lambda r: (natural_key(r[0]), natural_key(r[1]), natural_key(r[2])))
+        frame = pd.DataFrame([tuple(r) for r in rows], columns=[*CHANGE_COLUMNS, *STORE_COLUMNS])
+        for c in ("change", "change_ci_lower", "change_ci_upper", "change_p_value", "change_p_adjusted"):
+            frame[c] = frame[c].astype("float64")
+        frame["change_significant"] = frame["change_significant"].astype("boolean")
+        frame["written_at"] = pd.to_datetime(frame["written_at"], utc=True).astype("datetime64[us, UTC]")
+        return frame
 
     def waves(self) -> list[str]:
         """The stored waves in natural order ("2026-Q2" before "2026-Q10")."""

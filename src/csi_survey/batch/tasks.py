@@ -89,7 +89,7 @@ class JobResult:
 
     key: str
     status: str
-    index: list[list] | None = None        # construct, index, ci_lower, ci_upper, n
+    index: list[list] | None = None        # construct, index, ci_lower, ci_upper, n, std_err
     files: dict[str, bytes] = field(default_factory=dict)   # the run folder: CSV tables, run.json, model.yaml
     reports: dict[str, bytes] = field(default_factory=dict)  # report.xlsx, report.html
     hashes: dict[str, str] | None = None   # set when the worker wrote the folder itself: SHA-256 of the run files
@@ -169,7 +169,8 @@ def _compute_job(settings: Settings, job: Job) -> JobResult:
             meta = dict(analysis.meta)
             meta["batch"] = {"wave": job.wave, "segment_column": job.column, "segment": job.value, "task": job.key}
             index = analysis.tables["index"]
-            rows = [[str(r["construct"]), finite_number(r["index"]), finite_number(r.get("ci_lower")), finite_number(r.get("ci_upper")), int(r["n"])]
+            rows = [[str(r["construct"]), finite_number(r["index"]), finite_number(r.get("ci_lower")), finite_number(r.get("ci_upper")), int(r["n"]),
+                     finite_number(r.get("std_err"))]
                     for r in index.to_dict("records")]
             files, reports = _render(meta, analysis.tables, job.data.questionnaire, settings.reports)
             result = JobResult(job.key, ESTIMATED, rows, files, reports)

@@ -27,7 +27,7 @@ from ..i18n import texts
 from ..ingest.columns import TOTAL_SEGMENT, finite_number
 from ..segments import ESTIMATED
 from ..version import __version__
-from .svg import Bar, Series, bar_chart, element, format_number, line_chart
+from .svg import Bar, Series, bar_chart, element, format_number, format_p, line_chart
 from .xlsx import Sheet, write_workbook
 
 __all__ = [
@@ -41,7 +41,10 @@ __all__ = [
 ]
 
 #: Columns of the Ranking sheet of ``overview.xlsx``.
-RANKING_COLUMNS = ["wave", "segment_column", "rank", "segment", "index", "ci_lower", "ci_upper", "n", "change", "status"]
+RANKING_COLUMNS = ["wave", "segment_column", "rank", "segment", "index", "ci_lower", "ci_upper", "n", "change",
+                   "change_ci_lower", "change_ci_upper", "change_p_adjusted", "change_significant", "status"]
+#: Segments drawn in one trend chart (the first ones in the segment order; the table lists all).
+TREND_CHART_LIMIT = 10
 
 #: The language of the fixed texts of ``overview.xlsx`` (sheet notes, title). The workbook is
 #: written in English whatever the overview's language (its Summary facts excepted): following the
@@ -52,16 +55,15 @@ WORKBOOK_LANG = "en"
 # ====================================================================== tables
 def ranking_table(history: pd.DataFrame, segments: pd.DataFrame, construct: str, waves: list[str]) -> pd.DataFrame:
     """Per wave and segment column, the segments ranked by the construct's index (highest first;
-    not estimated ones last, unranked). ``change``: against the previous wave of the batch."""
+    not estimated ones last, unranked), with the change since the segment's previous estimated
+    wave, its interval, adjusted p value and significance flag (the history's ``change*`` columns)."""
     keys = segments[["wave", "segment", "segment_column", "segment_value"]]
     h = history[(history["construct"] == construct) & (history["segment"] != TOTAL_SEGMENT)].merge(keys, on=["wave", "segment"], how="left")
-    lookup = h.set_index(["wave", "segment"])["index"]
     parts = []
-    for k, w in enumerate(waves):
+    for w in waves:
         for _col, g in h[h["wave"] == w].groupby("segment_column", sort=False):
             g = g.copy()
             g["rank"] = g["index"].rank(ascending=False, method="min").astype("Int64")
-            g["change"] = [g_i - lookup.get((waves[k - 1], s), np.nan) if k else np.nan for s, g_i in zip(g["segment"], g["index"])]
             parts.append(g.sort_values(["index", "segment"], ascending=[False, True], na_position="last", kind="mergesort"))
     if not parts:
         return pd.DataFrame(columns=[*RANKING_COLUMNS, "segment_value"])
@@ -148,11 +150,13 @@ def _sparkline(values: list[float | None]) -> Any:
 
 
 def overview_html(model: Any, history: pd.DataFrame, segments: pd.DataFrame, waves: list[str], facts: list[tuple[str, str]],
-                  lang: str, level: float) -> str:
+                  lang: str, level: float, correction: str = "holm") -> str:
     """The text of ``overview.html``: a self-contained page (no script, no network) with the
     ranking of each wave, the trends and the segments not estimated, in ``lang`` ("en" or "zh");
-    ``level`` is the bootstrap interval level."""
+    ``level`` is the bootstrap interval level, ``correction`` the multiplicity correction of the
+    change tests (its name is shown)."""
     t = texts(lang, "overview")
+    correction_name = t[f"correction_{correction}"]
     construct = model.index or model.construct_ids[-1]
     cname = model.label(construct)
     order = list(dict.fromkeys(segments["segment"]))
@@ -172,6 +176,21 @@ def overview_html(model: Any, history: pd.DataFrame, segments: pd.DataFrame, wav
         text = f"{value:+.{digits}f}" if signed else format_number(value, digits)
         return cell(text, "num" + ((" neg" if value < 0 else " pos") if signed and value else ""))
 
+    def change_cell(r: dict) -> Markup:
+        """The change since the previous wave: ▲/▼ only where significant after the correction; the
+        interval and the adjusted p value in the cell's title (shown on hover)."""
+        value = finite_number(r.get("change"))
+        if value is None:
+            return cell("–", "num")
+        lo, hi, p = (finite_number(r.get(c)) for c in ("change_ci_lower", "change_ci_upper", "change_p_adjusted"))
+        significant = bool(r.get("change_significant")) and p is not None
+        arrow = (" ▲" if value > 0 else " ▼") if significant else ""
+        title = (t["change_title"].format(prev=r.get("previous_wave") or "", lo=f"{lo:+.1f}", hi=f"{hi:+.1f}", p=format_p(p) if format_p(p).startswith("<") else f"= {format_p(p)}",
+                                          correction=correction_name) if lo is not None and hi is not None and p is not None
+                 else t["change_untested"].format(prev=r.get("previous_wave") or ""))
+        cls = "num" + (" sig" if significant else "") + (" neg" if value < 0 else " pos" if value > 0 else "")
+        return element("td", f"{value:+.1f}{arrow}", class_=cls, title=title)
+
     def table(headers: list[tuple[str, bool]], rows: list[list[Markup]]) -> Markup:
         head = element("tr", [element("th", h, class_="num" if num else None, scope="col") for h, num in headers])
         return element("div", element("table", [element("thead", head), element("tbody", [element("tr", r) for r in rows])], class_="data"),
@@ -184,7 +203,7 @@ def overview_html(model: Any, history: pd.DataFrame, segments: pd.DataFrame, wav
         sid = f"wave-{k + 1}"
         contents.append((sid, t["ranking"].format(wave=w)))
         parts: list[Markup] = [element("h2", t["ranking"].format(wave=w))]
-        parts.append(element("p", t["ranking_note"].format(construct=cname, level=level_text), class_="note"))
+        parts.append(element("p", t["ranking_note"].format(construct=cname, level=level_text, correction=correction_name), class_="note"))
         reference = finite_number(total_rows["index"].get(w)) if w in total_rows.index else None
         for col, g in ranking[ranking["wave"] == w].groupby("segment_column", sort=False):
             parts.append(element("h3", t["by"].format(column=col)))
@@ -208,7 +227,7 @@ def overview_html(model: Any, history: pd.DataFrame, segments: pd.DataFrame, wav
                     cell("–" if r["rank"] is None or r["rank"] is pd.NA else str(r["rank"]), "num"),
                     cell(str(r["segment_value"])), number(finite_number(r["index"])),
                     cell("–" if lo is None or hi is None else f"{format_number(lo, 1)} – {format_number(hi, 1)}", "num"),
-                    cell(f"{int(r['n']):,}", "num"), number(finite_number(r["change"]), signed=True), cell(str(r["status"])),
+                    cell(f"{int(r['n']):,}", "num"), change_cell(r), cell(str(r["status"])),
                 ])
             parts.append(table([(t["rank"], True), (t["segment"], False), (cname, True), (t["interval"], True), ("n", True),
                                 (t["change"], True), (t["status"], False)], rows))
@@ -221,6 +240,17 @@ def overview_html(model: Any, history: pd.DataFrame, segments: pd.DataFrame, wav
                                     if w in total_rows.index else (None, None, None) for w in waves], accent=True)]
         parts.append(element("div", line_chart(waves, series, title=t["total_chart"].format(construct=cname), y_title=cname,
                                                chart_id="trend-total"), class_="chart-box"))
+    by_segment = history[(history["construct"] == construct) & (history["segment"] != TOTAL_SEGMENT)].set_index(["segment", "wave"])
+    columns = segments[segments["segment_column"].astype(str) != ""].drop_duplicates("segment")
+    for k, (col, g) in enumerate(columns.groupby("segment_column", sort=False)):
+        shown = list(g["segment"])[:TREND_CHART_LIMIT]
+        series = [Series(str(value), [tuple(finite_number(by_segment[c].get((seg, w))) for c in ("index", "ci_lower", "ci_upper"))
+                                      if (seg, w) in by_segment.index else (None, None, None) for w in waves])
+                  for seg, value in zip(shown, g["segment_value"])]
+        chart = line_chart(waves, series, title=t["segment_trend_chart"].format(construct=cname, column=col), y_title=cname,
+                           chart_id=f"trend-{k + 1}")
+        note = [element("figcaption", t["chart_first"].format(k=TREND_CHART_LIMIT, n=len(g)), class_="note")] if len(g) > TREND_CHART_LIMIT else []
+        parts.append(element("figure", [element("div", chart, class_="chart-box")] + note))
     rows = []
     for r in trend.to_dict("records"):
         values = [finite_number(r[w]) for w in waves]
