@@ -27,6 +27,7 @@ from csi_survey.batch import (
     unit_seed,
 )
 from csi_survey.cli import app
+from csi_survey.exceptions import DataValidationError
 from csi_survey.segments import subset
 from csi_survey.batch.store import HistoryStore
 
@@ -502,5 +503,47 @@ def test_the_example_overview_marks_exactly_the_significant_changes(tmp_path):
     assert html.count('title="since ') == len(sat)  # every change has its interval and p value on hover
     with HistoryStore(result.store_url) as store:
         stored = store.read_changes()
+        rolled = store.read_rollup()
     assert len(stored) == len(got)
     assert stored["change_significant"].astype(bool).sum() == int(got["change_significant"].sum())
+
+    # the roll-up: each level is the weighted mean of its estimated members (weights of rollup.csv)
+    rollup = result.rollup
+    assert (example / "out" / "rollup.csv").is_file() and "Roll-up" in html
+    weights = pd.read_csv(example / "rollup.csv")
+    members = weights[weights["level"] == "company"].set_index("node")
+    for wave in waves:
+        h = history[(history["wave"] == wave) & (history["construct"] == "SAT") & (history["status"] == "estimated")]
+        by_company = {s.split("=", 1)[1]: v for s, v in zip(h["segment"], h["index"]) if s.startswith("company=")}
+        industries = {}
+        for industry, part in members.groupby("parent"):
+            est = [m for m in part.index if m in by_company]
+            w = part.loc[est, "weight"].to_numpy(dtype=float)
+            industries[industry] = float(w @ np.array([by_company[m] for m in est]) / w.sum())
+            row = rollup[(rollup["wave"] == wave) & (rollup["construct"] == "SAT") & (rollup["node"] == industry)].iloc[0]
+            assert row["index"] == pytest.approx(industries[industry], abs=1e-9)
+            assert row["members_estimated"] == len(est) and row["members"] == len(part)
+        shares = weights[weights["level"] == "industry"].set_index("node")["weight"]
+        national = sum(shares[k] * v for k, v in industries.items()) / shares.sum()
+        top = rollup[(rollup["wave"] == wave) & (rollup["construct"] == "SAT") & (rollup["node"] == "National")].iloc[0]
+        assert top["index"] == pytest.approx(national, abs=1e-9)
+        assert top["ci_lower"] < top["index"] < top["ci_upper"]
+    assert len(rolled) == len(rollup) and (rolled["node"] == "National").sum() == 3 * len(set(history["construct"]))
+    national = rolled[(rolled["node"] == "National") & (rolled["construct"] == "SAT")].set_index("wave")["index"]
+    top = rollup[(rollup["node"] == "National") & (rollup["construct"] == "SAT")].set_index("wave")["index"]
+    assert np.allclose(national.loc[top.index], top, rtol=1e-12)
+
+
+def test_a_bad_rollup_weights_file_stops_the_batch_before_anything_is_written(small):
+    folder = small.parent
+    (folder / "rollup.csv").write_text("level,node,parent,weight\ncompany,Acme,All,-3\ncompany,Nobody,All,5\nall,All,,\n",
+                                       encoding="utf-8")
+    config = _config(folder, rollup="{file: rollup.csv, segment: company}")
+    with pytest.raises(DataValidationError) as caught:
+        run_batch(load_config(config))
+    cases = caught.value.failure_cases
+    assert set(zip(cases["row"], cases["column"])) == {(2, "weight"), (3, "node")}
+    assert "rollup.csv" in str(caught.value)
+    assert not (folder / "out").exists() or not any(p.name != ".lock" for p in (folder / "out").iterdir())
+    with pytest.raises(Exception, match="rollup.segment|not one of the segments"):
+        load_config(_config(folder, rollup="{file: rollup.csv, segment: channel}"))

@@ -136,7 +136,26 @@ def _synthetic(labels: dict[str, str] | None = None) -> dict[str, pd.DataFrame]:
         "segment_differences": pd.DataFrame({
             "segment_column": ["channel"], "segment_a": ["online"], "segment_b": ["store"], "statistic": ["index"],
             "source": [""], "target": ["SAT"], "value_a": [67.0], "value_b": [69.5], "difference": [2.5],
-            "p_value": [0.08], "method": ["permutation"],
+            "p_value": [0.08], "method": ["permutation"], "p_adjusted": [0.16], "significant": [False],
+            "correction": ["holm"],
+        }),
+        "segment_omnibus": pd.DataFrame({
+            "segment_column": ["region", "region"], "statistic": ["index", "path"], "source": ["SAT", "PQ"],
+            "target": ["", "SAT"], "segments": [3, 3], "n": [502, 502], "value_min": [57.4, 0.27], "value_max": [74.1, 0.48],
+            "dispersion": [41.2, 0.006], "p_value": [0.001, 0.46], "significant": [True, False],
+            "method": ["permutation", "permutation"],
+        }),
+        "micom": pd.DataFrame({
+            "segment_column": ["region"] * 2, "segment_a": ["1", "1"], "segment_b": ["2", "2"], "construct": ["SAT", "PQ"],
+            "label": [lab["SAT"], lab["PQ"]], "n_a": [118, 118], "n_b": [154, 154], "configural": [True, True],
+            "c": [0.9998, 0.93], "c_critical": [0.9991, 0.99], "c_p_value": [0.49, 0.002], "c_p_adjusted": [0.49, 0.002],
+            "compositional": [True, False], "mean_difference": [0.41, 0.2], "mean_perm_lower": [-0.2, -0.2],
+            "mean_perm_upper": [0.2, 0.2], "mean_p_value": [0.001, 0.04], "mean_p_adjusted": [0.001, 0.04],
+            "equal_means": [False, False], "log_var_difference": [0.1, 0.0], "var_perm_lower": [-0.3, -0.3],
+            "var_perm_upper": [0.3, 0.3], "var_p_value": [0.4, 0.9], "var_p_adjusted": [0.4, 0.9],
+            "equal_variances": [True, True], "invariance": ["partial", "none"],
+            "decision": ["partial measurement invariance (composite means differ): …", "compositional invariance not established …"],
+            "correction": ["holm", "holm"], "permutations_used": [1000, 1000],
         }),
         "wave_index": pd.DataFrame({
             "wave": [2024, 2024, 2025, 2025, 2026, 2026], "construct": ["SAT", "PQ"] * 3,
@@ -272,6 +291,11 @@ def test_round_trip_restores_sensible_types(full_bundle, tmp_path):
     excluded = t["excluded"]
     assert excluded["row"].dtype == np.int64 and "R00036" in excluded["respondent_id"].tolist()
     assert t["bootstrap"]["statistic"].iloc[0] == "path"
+    # segment comparisons: flags as booleans, segment labels as text, the index rows' target ""
+    assert t["micom"]["segment_a"].tolist() == ["1", "1"] and t["micom"]["compositional"].tolist() == [True, False]
+    assert t["micom"]["c_p_adjusted"].dtype == np.float64 and t["micom"]["invariance"].tolist() == ["partial", "none"]
+    assert t["segment_omnibus"]["significant"].dtype == bool and t["segment_omnibus"]["target"].tolist() == ["", "SAT"]
+    assert t["segment_differences"]["correction"].tolist() == ["holm"]
 
 
 def test_text_that_looks_like_numbers_or_missing_stays_text(model, tmp_path):
@@ -425,8 +449,8 @@ def test_corrupt_files_give_a_clear_error(model, tmp_path, damage, match):
 
 FULL_ORDER = [
     "Summary", "Charts", "Index", "Paths", "Effects", "Weights", "R2", "Impacts", "IPMA", "Gaps", "Item summary",
-    "Frequencies", "NPS", "CSAT", "Segment index", "Segment paths", "Segment impacts", "Segment differences",
-    "Wave index", "Wave changes", "Quality", "HTMT", "Model fit", "Quality flags", "Bootstrap", "Bootstrap failures",
+    "Frequencies", "NPS", "CSAT", "Segment index", "Segment paths", "Segment impacts", "Segment omnibus",
+    "Segment differences", "MICOM", "Wave index", "Wave changes", "Quality", "HTMT", "Model fit", "Quality flags", "Bootstrap", "Bootstrap failures",
     "Missing", "Data quality", "Flags", "Excluded", "Scores",
 ]
 

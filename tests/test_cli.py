@@ -204,7 +204,18 @@ def test_segments_waves_and_rerender(tmp_path):
     assert set(sat.index) >= {"(total)", "East", "North", "South", "West", "in-store", "online"}
     assert float(sat.loc["East", "index"]) < float(sat.loc["North", "index"]) - 5
     diffs = pd.read_csv(out / "segment_differences.csv", encoding="utf-8-sig", keep_default_na=False)
-    assert {"segment_a", "segment_b", "difference", "p_value"} <= set(diffs.columns)
+    assert {"segment_a", "segment_b", "difference", "p_value", "p_adjusted", "significant"} <= set(diffs.columns)
+    assert set(diffs["correction"]) == {"holm"}
+    omnibus = pd.read_csv(out / "segment_omnibus.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert list(dict.fromkeys(omnibus["segment_column"])) == ["region", "channel"] and len(omnibus) == 2 * 15
+    micom = pd.read_csv(out / "micom.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert len(micom) == (6 + 1) * 6 and set(micom["invariance"]) <= {"full", "partial", "none"}
+    # one readable line per column for the omnibus test, and the MICOM verdict
+    assert "Segments of region (4 segments; omnibus permutation test): differ in " in result.output
+    assert "Segments of channel (2 segments; omnibus permutation test)" in result.output
+    assert "Holm correction (segment_differences.csv)" in result.output
+    assert "MICOM region: every construct is compositionally invariant" in result.output
+    assert json.loads((out / "run.json").read_text(encoding="utf-8"))["settings"]["correction"] == "holm"
 
     # re-render without re-estimating: same tables, fresh reports, in Chinese on request
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.suffix == ".csv"}
@@ -213,6 +224,25 @@ def test_segments_waves_and_rerender(tmp_path):
     assert result.exit_code == 0, result.output
     assert (out / "report.html").exists() and "驱动" in (out / "report.html").read_text(encoding="utf-8")
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.suffix == ".csv"} == before
+
+
+def test_correction_option_and_a_column_with_one_estimable_segment(tmp_path):
+    out = tmp_path / "bh"
+    result = invoke("run", XLSX, "--model", SPEC, "--out", str(out), "--on-invalid", "exclude", "--seed", "4", "--bootstrap", "0",
+                    "--permutations", "100", "--segment", "region", "--segment", "channel", "--min-n", "300", "--correction", "bh")
+    assert result.exit_code == 0, result.output
+    # no region reaches 300 respondents, one channel does: neither column is compared, and the run says why
+    assert "Segments of 'region' not compared: column 'region' has 0 segment(s) that can be estimated" in " ".join(result.output.split())
+    assert "Segments of 'channel' not compared: column 'channel' has 1 segment(s)" in " ".join(result.output.split())
+    for name in ("segment_omnibus", "segment_differences", "micom"):
+        assert pd.read_csv(out / f"{name}.csv", encoding="utf-8-sig").empty
+    result = invoke("run", XLSX, "--model", SPEC, "--out", str(out), "--on-invalid", "exclude", "--seed", "4", "--bootstrap", "0",
+                    "--permutations", "100", "--segment", "region", "--correction", "bh")
+    assert result.exit_code == 0, result.output
+    assert "Benjamini–Hochberg correction" in result.output
+    assert set(pd.read_csv(out / "segment_differences.csv", encoding="utf-8-sig")["correction"]) == {"bh"}
+    assert set(pd.read_csv(out / "micom.csv", encoding="utf-8-sig")["correction"]) == {"bh"}
+    assert invoke("run", XLSX, "--model", SPEC, "--out", str(out), "--correction", "bonferroni").exit_code == 2
 
 
 def test_waves_from_a_column(tmp_path):

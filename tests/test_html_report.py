@@ -24,6 +24,9 @@ import csi_survey as csi
 from csi_survey import drivers
 from csi_survey.report.bundle import bundle_from_tables, load_bundle, save_bundle
 from csi_survey.i18n import TEXTS, detect_lang
+from csi_survey.invariance import micom
+from csi_survey.omnibus import segment_omnibus
+from csi_survey.segments import segment_differences
 from csi_survey.report.html import render_html
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -363,6 +366,57 @@ def test_sections_appear_only_for_the_tables_of_the_run(bundles):
     # no model at all (any object with meta, tables and model): the diagram comes from the paths table
     text = render_html(types.SimpleNamespace(meta={"lang": "en"}, tables={"paths": full.tables["paths"]}, model=None))
     assert 'id="path-diagram"' in text and text.count('class="node"') == 6
+
+
+@pytest.fixture(scope="module")
+def comparison_tables():
+    """The omnibus, pairwise and MICOM tables of the retail regions (one MICOM row made to fail)."""
+    model = csi.load_model(EXAMPLES / "acsi_retail.yaml")
+    data = csi.read_responses(EXAMPLES / "acsi_retail.xlsx", model, on_invalid="exclude")
+    engine = csi.PLS(model)
+    invariance = micom(engine, data, "region", permutations=200, seed=1).table
+    failing = (invariance["segment_a"] == "North") & (invariance["segment_b"] == "West") & (invariance["construct"] == "PV")
+    invariance.loc[failing, ["compositional", "invariance"]] = [False, "none"]
+    return {
+        "segment_omnibus": segment_omnibus(engine, data, "region", permutations=200, seed=1),
+        "segment_differences": segment_differences(engine, data, "region", permutations=200, seed=1),
+        "micom": invariance,
+    }
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_segment_comparisons_show_the_omnibus_the_significant_pairs_and_micom(bundles, comparison_tables, lang, tmp_path):
+    base = bundles["en"]
+    bundle = _bundle(dict(base.meta, lang=lang), {**base.tables, **comparison_tables}, base.model)
+    text = render_html(bundle)
+    _assert_self_contained(text)
+    ids = [attrs.get("id") for _, attrs in _parse(text).tags]
+    assert ids.index("segments") < ids.index("comparisons") < ids.index("trend")
+    words = TEXTS[lang]
+    section = text[text.index('id="comparisons"'):]
+    section = section[:section.index("</section>")]
+    for key in ("sec_comparisons", "omnibus_title", "pairwise_title", "micom_title", "correction_holm", "inv_none", "inv_full"):
+        assert words[key] in section, key
+    plain = re.sub(r"<[^>]+>", " ", section)
+    # omnibus: the satisfaction index differs across regions (range of the four estimates, p < 0.01)
+    assert "57.4 – 74.1" in plain
+    # only pairs significant after Holm: East vs the others on satisfaction; no pair of North, South, West on it
+    pairs = comparison_tables["segment_differences"]
+    shown = pairs[pairs["significant"]]
+    assert 0 < len(shown) < len(pairs) and plain.count(" East – ") >= 3
+    assert plain.count(" – ") >= len(shown)
+    # MICOM: the failing row is highlighted and named in the warning
+    assert section.count('class="flag"') == 1
+    warning = re.search(r'<p class="warning">(.*?)</p>', section).group(1)
+    assert "North – West" in warning and model_label(bundle, "PV") in warning
+    # read back from a run folder: the same section
+    save_bundle(bundle, tmp_path)
+    again = render_html(load_bundle(tmp_path))
+    assert again[again.index('id="comparisons"'):].split("</section>")[0] == section
+
+
+def model_label(bundle, construct):
+    return bundle.model.label(construct)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

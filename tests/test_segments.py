@@ -12,8 +12,9 @@ import pytest
 import csi_survey as csi
 from csi_survey.drivers import impacts
 from csi_survey.engine.pls import item_matrix
-from csi_survey.exceptions import CsiSurveyWarning, IndexWarning, SettingsError
+from csi_survey.exceptions import CsiSurveyWarning, IndexWarning, SettingsError, TooFewSegmentsError
 from csi_survey.ingest.columns import natural_key
+from csi_survey.multiplicity import adjust_p_values
 from csi_survey.segments import (
     SEGMENT_DIFFERENCES_COLUMNS,
     SEGMENT_IMPACTS_COLUMNS,
@@ -25,6 +26,8 @@ from csi_survey.segments import (
     _group_estimates,
     _group_state,
     _permutation_masks,
+    comparable_segments,
+    derived_seed,
     segment_analysis,
     segment_differences,
     subset,
@@ -307,14 +310,56 @@ def test_permutation_test_is_reproducible_and_pairs_restrict(engine, data, regio
     other = segment_differences(engine, data, "region", permutations=1000, seed=6)
     assert not np.array_equal(other["p_value"].to_numpy(), region_differences["p_value"].to_numpy())
     np.testing.assert_array_equal(other["difference"].to_numpy(), region_differences["difference"].to_numpy())
-    # a pair's p values do not depend on which other pairs are tested
+    # a pair's p values do not depend on which other pairs are tested (its adjusted p values do:
+    # alone, the pair is a family of one)
     only = segment_differences(engine, data, "region", pairs=[("North", "West")], permutations=1000, seed=5)
     ref = region_differences[(region_differences["segment_a"] == "North") & (region_differences["segment_b"] == "West")]
-    pd.testing.assert_frame_equal(only, ref.reset_index(drop=True))
+    tested = SEGMENT_DIFFERENCES_COLUMNS[:-3]
+    pd.testing.assert_frame_equal(only[tested], ref[tested].reset_index(drop=True))
+    np.testing.assert_array_equal(only["p_adjusted"], only["p_value"])
     calls = []
     segment_differences(engine, data, "region", pairs=[("West", "East")], permutations=150, seed=1,
                         progress=lambda done, total: calls.append((done, total)))
     assert calls == [(100, 150), (150, 150)]
+
+
+def test_p_values_are_adjusted_across_the_pairs_of_each_statistic(engine, data, region_differences):
+    diff = region_differences
+    assert list(diff.columns[:11]) == ["segment_column", "segment_a", "segment_b", "statistic", "source", "target",
+                                       "value_a", "value_b", "difference", "p_value", "method"]  # unchanged, new ones appended
+    assert (diff["correction"] == "holm").all() and diff.attrs["correction"] == "holm" and diff.attrs["level"] == 0.95
+    assert (diff["p_adjusted"] >= diff["p_value"] - 1e-15).all() and diff["p_adjusted"].le(1).all()
+    families = diff.groupby(["statistic", "source", "target"], sort=False)
+    assert families.ngroups == 6 + 9 and (families.size() == 6).all()  # six pairs of four regions per statistic
+    for _, family in families:
+        np.testing.assert_allclose(family["p_adjusted"], adjust_p_values(family["p_value"].to_numpy(), "holm"))
+    assert (diff["significant"] == (diff["p_adjusted"] < 0.05)).all()
+    sat = diff[(diff["statistic"] == "index") & (diff["source"] == "SAT")].set_index(["segment_a", "segment_b"])
+    assert sat.loc[[("East", r) for r in ["North", "South", "West"]], "significant"].all()  # still clear after Holm
+    bh = segment_differences(engine, data, "region", permutations=1000, seed=5, correction="bh", level=0.9)
+    np.testing.assert_array_equal(bh["p_value"], diff["p_value"])
+    assert (bh["p_adjusted"] <= diff["p_adjusted"] + 1e-15).all()  # BH never adjusts more than Holm
+    assert (bh["significant"] == (bh["p_adjusted"] < 0.10)).all() and (bh["correction"] == "bh").all()
+    none = segment_differences(engine, data, "region", permutations=1000, seed=5, correction="NONE")
+    np.testing.assert_array_equal(none["p_adjusted"], diff["p_value"])
+    with pytest.raises(SettingsError, match="correction must be one of 'holm', 'bh', 'none'; got 'bonferroni'") as info:
+        segment_differences(engine, data, "region", correction="bonferroni")
+    assert "--correction holm|bh|none" in str(info.value)
+
+
+def test_a_column_with_fewer_than_two_estimable_segments_raises(engine, data):
+    tiny = np.where(np.arange(data.n_used) < 10, "pilot", "main")
+    with pytest.raises(TooFewSegmentsError, match=r"column 'wave_type' has 1 segment\(s\) that can be estimated") as info:
+        segment_differences(engine, with_other(data, wave_type=tiny), "wave_type", permutations=10)
+    assert "How to fix: lower min_n (now 50" in str(info.value)
+    assert list(info.value.segments.columns) == ["segment", "n", "status"]
+    one = np.full(data.n_used, "all", dtype=object)
+    with pytest.raises(TooFewSegmentsError, match="needs at least two"):
+        comparable_segments(engine, with_other(data, single=one), "single")
+    groups = comparable_segments(engine, with_other(data, wave_type=tiny), "wave_type", min_n=5)
+    assert [(g.label, g.n, g.status) for g in groups] == [("main", data.n_used - 10, "estimated"), ("pilot", 10, "estimated")]
+    assert groups[1].mask.sum() == 10 and groups[1].fit is not None
+    assert derived_seed(5, "region", "East", "North") == _derived_seed(5, "region", "East", "North")
 
 
 # ---------------------------------------------------------------------- waves

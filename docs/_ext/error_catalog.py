@@ -12,7 +12,7 @@ from pathlib import Path
 
 ERRORS = {
     "CsiSurveyError", "SpecError", "InputFileError", "DataValidationError", "EstimationError",
-    "ConvergenceError", "SingularMatrixError", "ReportError", "SettingsError", "StoreError",
+    "ConvergenceError", "SingularMatrixError", "ReportError", "SettingsError", "StoreError", "TooFewSegmentsError",
 }
 
 

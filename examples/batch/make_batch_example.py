@@ -5,6 +5,8 @@ Writes, next to this script (``python examples/batch/make_batch_example.py``):
 * ``model.yaml`` — the ACSI spec of the survey (the items of ``examples/acsi_retail.yaml``, worded
   for a mobile or broadband provider);
 * ``config.yaml`` — the batch config (``csi-survey batch examples/batch/config.yaml``);
+* ``rollup.csv`` — the roll-up weights: each provider (by annual revenue, in million) into its
+  industry (mobile, fixed broadband, integrated telecom), the industries into the national index;
 * ``data/2026-Q1.csv`` (UTF-8), ``data/2026-Q2.xlsx`` and ``data/2026-Q3_north-east.csv`` +
   ``data/2026-Q3_south-west.csv`` (one wave in two files, read through the glob
   ``data/2026-Q3_*.csv``; the second file has its columns in another order).
@@ -171,7 +173,26 @@ on_invalid: exclude
 out: out
 store: sqlite:///out/history.db
 reports: false                       # true (or --reports): report.xlsx and report.html per segment
+correction: holm                     # wave-change tests across the segments of a wave: holm, bh or none
+rollup: {file: rollup.csv, segment: company}   # providers → industries → national index
 """
+
+#: The industry of each provider (by its name) and the industries' shares of the national index.
+INDUSTRIES = {"Mobile": ("Mobile", "Wireless"), "Fixed broadband": ("Cable", "Broadband", "Fibre", "Net"),
+              "Integrated telecom": ("Telecom", "Telekom", "Telco", "通信")}
+INDUSTRY_SHARES = {"Mobile": 0.45, "Fixed broadband": 0.25, "Integrated telecom": 0.30}
+
+
+def write_rollup() -> None:
+    """``rollup.csv``: providers weighted by revenue into industries, industries into the national index."""
+    rng = np.random.default_rng(SEED + 1)  # its own stream: the survey data do not change
+    rows = ["level,node,parent,weight"]
+    for name in PROVIDERS:
+        industry = next(k for k, words in INDUSTRIES.items() if any(w in name for w in words))
+        rows.append(f"company,{name},{industry},{int(rng.integers(120, 3000))}")
+    rows += [f"industry,{k},National,{v}" for k, v in INDUSTRY_SHARES.items()]
+    rows.append("national,National,,")
+    (HERE / "rollup.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
 
 
 def main() -> None:
@@ -193,6 +214,7 @@ def main() -> None:
         print(f"{wave}: {len(data):,} respondents, {data['company'].nunique()} providers "
               f"({counts.min()}–{counts.max()} each), {data['region'].nunique()} regions")
     write_model()
+    write_rollup()
     (HERE / "config.yaml").write_text(CONFIG, encoding="utf-8")
 
 

@@ -16,6 +16,7 @@ writes them with the workbook and the HTML report.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from .version import __version__
-from .exceptions import SettingsError, check_choice
+from .exceptions import SettingsError, TooFewSegmentsError, check_choice
 from .i18n import report_language
 from .assess import assess
 from .drivers import csat, frequencies, gaps, impacts, ipma, item_summary, nps
@@ -32,7 +33,12 @@ from .engine.bootstrap import bootstrap
 from .engine.cbsem import CBSEM
 from .ingest.weights import design_effect, effective_n
 from .run_tables import run_tables
-from .segments import segment_analysis, segment_differences, wave_analysis
+from .segments import SEGMENT_DIFFERENCES_COLUMNS, segment_analysis, segment_differences, subset, wave_analysis
+from .omnibus import SEGMENT_OMNIBUS_COLUMNS, segment_omnibus
+from .invariance import MICOM_COLUMNS, micom
+from .changes import index_changes
+from .ingest.columns import MISSING_SEGMENT, TOTAL_SEGMENT, ordered_labels, segment_labels
+from .multiplicity import CORRECTIONS
 
 __all__ = ["AnalysisSettings", "Analysis", "analyze"]
 
@@ -56,9 +62,11 @@ class AnalysisSettings:
     min_n: int = 50                 #: segments/waves below this size are not estimated
     permutations: int = 1000        #: permutation test of segment differences (0: none)
     lang: str | None = None         #: report language "en" | "zh" (default: from the labels)
+    correction: str = "holm"        #: multiplicity correction across segments: "holm" | "bh" | "none"
 
     def __post_init__(self) -> None:
         check_choice("engine", self.engine, ["pls", "cbsem"])
+        check_choice("correction", self.correction, list(CORRECTIONS))
         check_choice("ci", self.ci, ["percentile", "bca"])
         if self.lang is not None:
             check_choice("lang", self.lang, ["en", "zh"])
@@ -137,16 +145,81 @@ def analyze(data: Any, settings: AnalysisSettings | None = None, progress: Progr
         tables["segment_paths"] = _total_from_fit(seg.paths, fit.paths, ["source", "target"], "estimate")
         tables["segment_impacts"] = seg.impacts
         if settings.permutations:
-            diffs = [segment_differences(engine, data, column, permutations=settings.permutations, seed=settings.seed,
-                                         min_n=settings.min_n, progress=stage("permutations")) for column in settings.segments]
-            tables["segment_differences"] = pd.concat(diffs, ignore_index=True)
+            tables.update(_segment_comparisons(engine, data, settings, notes, stage))
     if settings.wave:
         waves = wave_analysis(engine, data, settings.wave, min_n=settings.min_n, resamples=max(settings.resamples, 200) if settings.resamples else 200,
                               seed=settings.seed, level=settings.level, progress=stage("waves"))
         tables["wave_index"], tables["wave_changes"] = waves.index, waves.changes
+        if settings.segments:
+            tables["segment_wave_changes"] = _segment_wave_changes(engine, data, settings, waves, stage("segment waves"))
 
     meta = run_meta(fit, data, settings)
     return Analysis(settings, data, fit, quality, tables, meta, tuple(notes))
+
+
+def _wave_history(fits: dict, segment: str) -> list[pd.DataFrame]:
+    """The index rows (index, std_err) of each wave's fit, labelled with the segment."""
+    return [fit.index[["construct", "index", "std_err"]].assign(wave=wave, segment=segment, status="estimated")
+            for wave, fit in fits.items() if "std_err" in fit.index.columns]
+
+
+def _segment_wave_changes(engine: Any, data: Any, settings: AnalysisSettings, total: Any, progress: Any) -> pd.DataFrame:
+    """The change of every index between consecutive waves for the total and each segment
+    (:func:`csi_survey.changes.index_changes`: Wald interval and p value from the bootstrap standard
+    errors, adjusted across the segments of a wave with ``settings.correction``)."""
+    parts = _wave_history(total.fits, TOTAL_SEGMENT)
+    jobs = []
+    for column in settings.segments:
+        labels, raw = segment_labels(data, column)
+        jobs += [(column, value, labels == value) for value in ordered_labels(labels, raw) if value != MISSING_SEGMENT]
+    resamples = max(settings.resamples, 200) if settings.resamples else 200
+    for k, (column, value, mask) in enumerate(jobs):
+        if int(mask.sum()) >= settings.min_n:
+            seed = int.from_bytes(hashlib.sha256(f"{settings.seed}\x1f{column}\x1f{value}".encode()).digest()[:8], "little") % 2**63
+            res = wave_analysis(engine, subset(data, mask), settings.wave, order=list(total.order), min_n=settings.min_n,
+                                resamples=resamples, seed=seed, level=settings.level)
+            parts += _wave_history(res.fits, f"{column}={value}")
+        if progress is not None:
+            progress(k + 1, len(jobs))
+    history = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["wave", "segment", "construct", "index", "std_err", "status"])
+    out = index_changes(history, list(total.order), level=settings.level, correction=settings.correction)
+    # one number, one interval: the all-respondents rows take the wave analysis's own change statistics
+    own = total.changes.set_index(["wave", "construct"])
+    rows = out.index[(out["segment"] == TOTAL_SEGMENT).to_numpy()]
+    keys = list(zip(out.loc[rows, "wave"], out.loc[rows, "construct"]))
+    for column in ("std_err", "ci_lower", "ci_upper", "p_value", "p_adjusted", "significant"):
+        out.loc[rows, column] = [own[column].get(k, out.at[r, column]) for k, r in zip(keys, rows)]
+    out["significant"] = out["significant"].astype(bool)
+    return out
+
+
+def _segment_comparisons(engine: Any, data: Any, settings: AnalysisSettings, notes: list[str],
+                         stage: Callable[[str], Any]) -> dict[str, pd.DataFrame]:
+    """Per segment column: the omnibus test, the pairwise tests (adjusted across the pairs with
+    ``settings.correction``) and MICOM. A column with fewer than two estimable segments is not
+    compared (a note says why); a construct without compositional invariance gets a note."""
+    omnibus, pairwise, invariance = [], [], []
+    common = {"permutations": settings.permutations, "seed": settings.seed, "min_n": settings.min_n, "level": settings.level}
+    for column in settings.segments:
+        try:
+            omnibus.append(segment_omnibus(engine, data, column, progress=stage("omnibus"), **common))
+        except TooFewSegmentsError as error:
+            notes.append(f"Segments of {column!r} not compared: {error.message}.")
+            continue
+        pairwise.append(segment_differences(engine, data, column, correction=settings.correction,
+                                            progress=stage("permutations"), **common))
+        result = micom(engine, data, column, correction=settings.correction, progress=stage("micom"), **common)
+        invariance.append(result.table)
+        notes.extend(result.notes)
+
+    def joined(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+    return {
+        "segment_omnibus": joined(omnibus, SEGMENT_OMNIBUS_COLUMNS),
+        "segment_differences": joined(pairwise, SEGMENT_DIFFERENCES_COLUMNS),
+        "micom": joined(invariance, MICOM_COLUMNS),
+    }
 
 
 def _total_from_fit(table: pd.DataFrame, main: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:
@@ -194,7 +267,9 @@ def run_meta(fit: Any, data: Any, settings: AnalysisSettings) -> dict[str, Any]:
         "headline": headline,
         "bootstrap": None if boot is None else {
             "resamples": boot.resamples, "used": boot.used, "failed": boot.failed, "seed": boot.seed,
-            "level": boot.level, "method": boot.method,
+            "level": boot.level, "method": boot.method, "design": boot.design,
+            **({"clusters": boot.clusters, "strata": boot.strata, "reraked": boot.reraked,
+                "design_note": boot.design_note} if boot.design == "rao-wu" else {}),
         },
         "weights": _weights_meta(data),
         "segments": list(settings.segments),
@@ -203,7 +278,7 @@ def run_meta(fit: Any, data: Any, settings: AnalysisSettings) -> dict[str, Any]:
         "settings": {
             "engine": settings.engine, "scheme": settings.scheme, "max_iter": settings.max_iter,
             "resamples": settings.resamples, "seed": settings.seed, "level": settings.level, "ci": settings.ci,
-            "min_n": settings.min_n, "permutations": settings.permutations,
+            "min_n": settings.min_n, "permutations": settings.permutations, "correction": settings.correction,
         },
     }
 

@@ -215,7 +215,9 @@ def _print_results(fit, scheme: str | None) -> None:
         out.print(f"{fit.engine_description}: converged in {fit.iterations} iterations.", markup=False)
     if boot is not None:
         failed = f"; {boot.failed} failed and were left out (see bootstrap_failures.csv)" if boot.failed else ""
-        out.print(f"Bootstrap: {boot.used:,} of {boot.resamples:,} resamples used (seed {boot.seed}, {boot.method}){failed}.", markup=False)
+        how = f"; {boot.description}" if getattr(boot, "design", "respondents") != "respondents" else ""
+        out.print(f"Bootstrap: {boot.used:,} of {boot.resamples:,} resamples used (seed {boot.seed}, {boot.method}{how}){failed}.",
+                  markup=False)
     if fit.headline is not None:
         text = f"Satisfaction index ({spec.label(spec.index)}): {fit.headline:.1f}"
         if boot is not None:
@@ -264,6 +266,12 @@ class LangChoice(str, Enum):
     zh = "zh"
 
 
+class CorrectionChoice(str, Enum):
+    holm = "holm"
+    bh = "bh"
+    none = "none"
+
+
 @app.command()
 @_guarded
 def run(
@@ -290,15 +298,16 @@ def run(
     segment: Annotated[Optional[list[str]], typer.Option("--segment", help="A column to analyse segments by (repeatable): index, paths and impacts per segment, differences with permutation tests.")] = None,
     wave: Annotated[Optional[str], typer.Option("--wave", help="A column holding the wave (e.g. 2026-Q1): index per wave and change versus the previous wave.")] = None,
     min_n: Annotated[int, typer.Option("--min-n", min=3, help="Segments and waves with fewer respondents are reported as insufficient sample.")] = 50,
-    permutations: Annotated[int, typer.Option("--permutations", min=0, help="Permutations for the test of segment differences (0: no test).")] = 1000,
+    permutations: Annotated[int, typer.Option("--permutations", min=0, help="Permutations for the tests between segments: omnibus, pairwise differences and MICOM (0: no test).")] = 1000,
     lang: Annotated[Optional[LangChoice], typer.Option("--lang", help="Language of report.html (default: from the labels).")] = None,
+    correction: Annotated[CorrectionChoice, typer.Option("--correction", help="Multiplicity correction of the tests across segments: holm (family-wise error), bh (Benjamini–Hochberg false discovery rate) or none.")] = CorrectionChoice.holm,
 ) -> None:
     """Estimate the model on a survey export and write the index, drivers, tables, report.xlsx and report.html."""
     from .report.run_report import write_run  # lazy: XlsxWriter and Jinja2 load only for commands that write files
     settings = AnalysisSettings(
         engine=engine.value, scheme=scheme.value, max_iter=max_iter, resamples=resamples, seed=seed, level=level,
         ci=ci.value, n_jobs=jobs, segments=tuple(segment or ()), wave=wave, min_n=min_n, permutations=permutations,
-        lang=lang.value if lang else None,
+        lang=lang.value if lang else None, correction=correction.value,
     )
     spec = load_model(model)
     data = read_responses(responses, spec, sheet=_sheet(sheet), encoding=encoding, on_invalid=on_invalid.value,
@@ -313,6 +322,7 @@ def run(
     if engine is EngineChoice.cbsem:
         _print_fit_measures(fit)
     _print_drivers(result)
+    _print_comparisons(result)
     for note in result.notes:
         out.print(note, markup=False)
     if result.quality is not None and len(result.quality.flags):
@@ -333,7 +343,8 @@ def report(
     out.print(f"Re-rendered {', '.join(p.name for p in written)} in {run_dir}.", markup=False)
 
 
-_STAGES = {"bootstrap": "Bootstrap", "segments": "Segments", "permutations": "Permutation tests", "waves": "Waves"}
+_STAGES = {"bootstrap": "Bootstrap", "segments": "Segments", "permutations": "Permutation tests", "waves": "Waves",
+           "segment waves": "Waves per segment", "omnibus": "Omnibus tests", "micom": "MICOM"}
 
 
 class _progress:
@@ -383,7 +394,54 @@ def _print_drivers(result) -> None:
     changes = t.get("wave_changes")
     if changes is not None and result.fit.model.index:
         for r in changes[changes["construct"] == result.fit.model.index].to_dict("records"):
-            out.print(f"{r['wave']} vs {r['previous_wave']}: {r['change']:+.1f} points {_interval(r['ci_lower'], r['ci_upper'], 1)}", markup=False)
+            p = r.get("p_value")
+            tail = f", p = {p:.3f}{' ▲' if r['change'] > 0 else ' ▼'}" if r.get("significant") else (f", p = {p:.3f}" if p == p and p is not None else "")
+            out.print(f"{r['wave']} vs {r['previous_wave']}: {r['change']:+.1f} points {_interval(r['ci_lower'], r['ci_upper'], 1)}{tail}", markup=False)
+    by_segment = t.get("segment_wave_changes")
+    if by_segment is not None and result.fit.model.index and len(by_segment):
+        rows = by_segment[(by_segment["construct"] == result.fit.model.index) & (by_segment["segment"] != "(total)")]
+        significant = rows[rows["significant"]]
+        correction = {"holm": "Holm", "bh": "Benjamini–Hochberg", "none": "no"}[result.settings.correction]
+        out.print(f"Segment changes since the previous wave: {len(significant):,} of {len(rows):,} significant "
+                  f"({correction} correction across the segments of each wave; segment_wave_changes.csv)"
+                  + (": " + "; ".join(f"{r['segment']} {r['wave']} {r['change']:+.1f}{' ▲' if r['change'] > 0 else ' ▼'}"
+                                      for r in significant.head(8).to_dict("records")) if len(significant) else "."), markup=False)
+
+
+def _print_comparisons(result) -> None:
+    """One line per segment column: the omnibus test and the adjusted pairwise tests; one line when
+    MICOM finds every construct invariant (a construct that is not gets its own line among the notes)."""
+    t = result.tables
+    omnibus, pairwise, invariance = t.get("segment_omnibus"), t.get("segment_differences"), t.get("micom")
+    if omnibus is None or not len(omnibus):
+        return
+    model = result.fit.model
+    correction = {"holm": "Holm", "bh": "Benjamini–Hochberg", "none": "no"}[result.settings.correction]
+
+    def name(r) -> str:
+        return model.label(r["source"]) if r["statistic"] == "index" else f"{r['source']} → {r['target']}"
+
+    for column, rows in omnibus.groupby("segment_column", sort=False):
+        parts = []
+        for statistic, noun in (("index", "indices"), ("path", "paths")):
+            part = rows[rows["statistic"] == statistic]
+            hits = part[part["significant"]].sort_values("p_value")
+            listed = "; ".join(f"{name(r)} p = {r['p_value']:.3f}" for r in hits.head(4).to_dict("records"))
+            parts.append(f"{len(hits)} of {len(part)} {noun}" + (f" ({listed}{'; …' if len(hits) > 4 else ''})" if listed else ""))
+        pairs = pairwise[pairwise["segment_column"] == column] if pairwise is not None else pairwise
+        tail = ""
+        if pairs is not None and len(pairs):
+            n_pairs = len(pairs[["segment_a", "segment_b"]].drop_duplicates())
+            tail = (f"; pairwise: {int(pairs['significant'].sum())} significant difference(s) over {n_pairs} pair(s), "
+                    f"{correction} correction (segment_differences.csv)")
+        out.print(f"Segments of {column} ({int(rows['segments'].iloc[0])} segments; omnibus permutation test): differ in "
+                  f"{parts[0]} and {parts[1]}{tail}.", markup=False)
+        checked = invariance[invariance["segment_column"] == column] if invariance is not None else None
+        if checked is not None and len(checked) and (checked["invariance"] != "none").all():
+            n_pairs = len(checked[["segment_a", "segment_b"]].drop_duplicates())
+            out.print(f"MICOM {column}: every construct is compositionally invariant in the {n_pairs} pair(s) of segments "
+                      f"compared (micom.csv).",
+                      markup=False)
 
 
 @app.command()
@@ -500,7 +558,17 @@ def _print_batch(result) -> None:
                       f"{', '.join(result.store_waves) or 'none'}.", markup=False)
         else:
             out.print(f"History store {result.store_url}: wrote wave(s) {', '.join(result.store_waves) or 'none'}.", markup=False)
-    out.print(f"Wrote index_history.csv, segments.csv, overview.xlsx, overview.html and manifest.json to {result.out}.", markup=False)
+    if result.rollup is not None and len(result.rollup):
+        r = result.rollup
+        last = r[r["wave"] == r["wave"].iloc[-1]]
+        tops = last[last["parent"].fillna("").astype(str) == ""]
+        construct = result.index_construct
+        for row in tops[tops["construct"] == construct].to_dict("records"):
+            out.print(f"Roll-up {row['node']} ({row['construct']}) in {row['wave']}: {_num(row['index'], 1)} "
+                      f"{_interval(row['ci_lower'], row['ci_upper'], 1)} ({int(row['members_estimated'])} of {int(row['members'])} "
+                      f"members estimated; rollup.csv has every level).", markup=False)
+    names = [p.name for p in result.written]
+    out.print(f"Wrote {', '.join(names[:-1])} and {names[-1]} to {result.out}.", markup=False)
 
 
 @app.command()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "SingularMatrixError",
     "ReportError",
     "SettingsError",
+    "TooFewSegmentsError",
     "StoreError",
     "check_choice",
     "CsiSurveyWarning",
@@ -144,6 +146,19 @@ class SettingsError(CsiSurveyError, ValueError):
     """A setting has a value outside its allowed values (parameter, allowed values, value received)."""
 
 
+class TooFewSegmentsError(SettingsError):
+    """A segment column has fewer than two segments that can be estimated: nothing to compare.
+
+    ``column`` names the column; ``segments`` is a DataFrame (segment, n, status) of every segment
+    found, so the caller sees why each one could not be estimated.
+    """
+
+    def __init__(self, message: str, column: str, segments: pd.DataFrame, hint: str | None = None):
+        self.column = column
+        self.segments = segments
+        super().__init__(message, hint)
+
+
 class StoreError(CsiSurveyError):
     """The history store cannot be used: bad database URL, unreachable server, missing driver, a table
     with another schema, or a write that failed (and was rolled back).
@@ -163,6 +178,29 @@ def check_choice(parameter: str, value: object, allowed: Sequence[object]) -> No
             hint=f"pass {parameter}={allowed[0]!r} or another allowed value.",
         )
 
+
+
+def check_count(name: str, value: object, minimum: int = 1) -> int:
+    """``value`` as an int when it is an integer (not a bool) of at least ``minimum``; else a :class:`SettingsError`."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise SettingsError(f"{name} must be an integer of at least {minimum}; got {value!r}")
+    return int(value)
+
+
+def check_level(level: object) -> float:
+    """A confidence level strictly between 0 and 1 as a float; else a :class:`SettingsError`."""
+    if isinstance(level, (bool, np.bool_)) or not (isinstance(level, (int, float, np.floating)) and 0 < level < 1):
+        raise SettingsError(f"level must be between 0 and 1 (e.g. 0.95); got {level!r}")
+    return float(level)
+
+
+def check_seed(seed: object) -> int:
+    """A non-negative integer seed; ``None`` draws one (recorded by the caller, so the run can be repeated)."""
+    if seed is None:
+        return int(np.random.SeedSequence().entropy % (2**63))
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise SettingsError(f"seed must be a non-negative integer or None; got {seed!r}")
+    return int(seed)
 
 class CsiSurveyWarning(UserWarning):
     """Base class of csi-survey warnings (information, not errors)."""

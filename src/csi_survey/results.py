@@ -132,6 +132,8 @@ class ModelResults:
         if self.bootstrap is not None:
             b = self.bootstrap
             info["Bootstrap"] = f"{b.used} of {b.resamples} resamples used, seed {b.seed}, {b.method} intervals"
+            if getattr(b, "design", "respondents") != "respondents":
+                info["Bootstrap"] += f"; {b.description}"
         return Summary(title="csi-survey results", info=info, tables=self._summary_tables())
 
     def __repr__(self) -> str:

@@ -89,6 +89,8 @@ def run_tables(fit: Any, data: Any | None = None, quality: Any | None = None) ->
             ("Bootstrap seed", boot.seed),
             ("Intervals", f"{boot.method}, {boot.level:.0%}"),
         ]
+        if getattr(boot, "design", "respondents") != "respondents":
+            rows.append(("Bootstrap design", boot.description))
     if fit.headline is not None:
         rows.append(("Satisfaction index (0–100)", round(fit.headline, 1)))
         if boot is not None:

@@ -48,6 +48,7 @@ __all__ = [
     "QualityRules",
     "WeightSpec",
     "Raking",
+    "DesignSpec",
     "Scale",
     "Item",
     "Construct",
@@ -224,10 +225,21 @@ class Raking(_Base):
 
 
 class WeightSpec(_Base):
-    """Survey weights: a ``column`` of the export, or ``raking`` to population margins (not both)."""
+    """Survey weights: a ``column`` of the export, ``raking`` to population margins, or both (the
+    column's weights, e.g. the design weights, raked to the margins)."""
 
     column: str | None = None
     raking: Raking | None = None
+
+
+class DesignSpec(_Base):
+    """The sampling design: ``cluster`` names the column of the primary sampling units (stores,
+    branches: the clusters sampled), ``strata`` the column of the strata they were sampled in
+    (regions). Either may be left out: without ``strata`` the whole sample is one stratum, without
+    ``cluster`` every respondent is a unit of its own. The weights stay in ``weights``."""
+
+    cluster: str | None = None
+    strata: str | None = None
 
 
 class GapSpec(_Base):
@@ -284,6 +296,7 @@ class Questionnaire(_Base):
     label_maps: dict[str, dict[str, float]] = Field(default_factory=dict)
     quality: QualityRules = Field(default_factory=QualityRules)
     weights: WeightSpec | None = None
+    design: DesignSpec | None = None
 
     _codes = field_validator("missing_codes", mode="before")(
         classmethod(lambda cls, v: [] if v is None else _as_code_list(v))
@@ -609,7 +622,8 @@ def _by_line(problems: list[tuple[tuple, str]], lines: dict) -> list[tuple[tuple
 
 _KNOWN_KEYS = {
     "top": ["name", "scale", "missing_codes", "id_column", "index", "constructs", "paths", "covariances", "sem_lines",
-            "targets", "gaps", "nps_item", "csat_item", "top_box", "label_maps", "quality", "weights"],
+            "targets", "gaps", "nps_item", "csat_item", "top_box", "label_maps", "quality", "weights", "design"],
+    "design": ["cluster", "strata"],
     "construct": ["label", "items", "mode", "scale", "missing_codes", "labels"],
     "item": ["id", "text", "reverse", "scale", "missing_codes", "labels"],
     "scale": ["min", "max"],
@@ -620,6 +634,8 @@ def _unknown_key_message(loc: tuple) -> str:
     key = str(loc[-1])
     if len(loc) == 1:
         kind = "top"
+    elif loc[0] == "design":
+        kind = "design"
     elif "scale" in loc[:-1]:
         kind = "scale"
     elif "items" in loc[:-1]:
@@ -713,8 +729,8 @@ def _semantic_problems(q: Questionnaire) -> list[tuple[tuple, str]]:
                 problems.append((where, f"label map {spec!r} is not declared under label_maps"
                                         f"{_did_you_mean(spec, sorted(q.label_maps), 'label maps')}"))
     if q.weights is not None:
-        if (q.weights.column is None) == (q.weights.raking is None):
-            problems.append((("weights",), "declare either weights.column or weights.raking (exactly one)"))
+        if q.weights.column is None and q.weights.raking is None:
+            problems.append((("weights",), "declare weights.column, weights.raking or both (raking the column's weights)"))
         if q.weights.raking is not None:
             for column, shares in q.weights.raking.margins.items():
                 total = sum(shares.values())
@@ -734,6 +750,20 @@ def _semantic_problems(q: Questionnaire) -> list[tuple[tuple, str]]:
         value = getattr(q, key)
         if value is not None and value == q.id_column:
             problems.append(((key,), f"{key} {value!r} is the id_column"))
+    if q.design is not None:
+        d = q.design
+        if d.cluster is None and d.strata is None:
+            problems.append((("design",), "declare design.cluster (the sampled units, e.g. stores), design.strata "
+                                          "(e.g. regions) or both"))
+        if d.cluster is not None and d.cluster == d.strata:
+            problems.append((("design", "strata"), f"design.strata names the cluster column {d.cluster!r} too; the "
+                                                   "strata are the groups the clusters were sampled in (e.g. regions)"))
+        for key in ("cluster", "strata"):
+            value = getattr(d, key)
+            if value is not None and value in owner:
+                problems.append((("design", key), f"design.{key} {value!r} is an item of construct "
+                                                  f"{owner[value][0]!r}; name a column that identifies the "
+                                                  f"{'cluster (e.g. store_id)' if key == 'cluster' else 'stratum (e.g. region)'}"))
 
     cycle = _find_cycle(cids, valid_edges)
     if cycle:

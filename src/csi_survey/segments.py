@@ -18,7 +18,10 @@ Differences between segments
         p = (1 + #{ abs(d*) ≥ abs(d) }) / (1 + P)
 
     (the "+1" counts the observed labelling itself, so that p is never 0 — Phipson & Smyth 2010).
-    Permutations on which either group cannot be estimated are left out of P.
+    Permutations on which either group cannot be estimated are left out of P. The p values of one
+    statistic across the pairs are adjusted for multiplicity (Holm by default; ``p_adjusted``,
+    ``significant``). The omnibus test across all segments is :mod:`csi_survey.omnibus`; whether the
+    constructs measure the same thing in two segments (MICOM) is :mod:`csi_survey.invariance`.
 
     The permutations are estimated in batches without refitting the full estimator: every group
     is a 0/1 row of a weight matrix K (m × n) and the item correlation matrix of each row follows
@@ -61,19 +64,24 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from .drivers import impacts as _impacts
 from .ingest.columns import MISSING_SEGMENT, TOTAL_SEGMENT, ordered_labels, segment_labels
 from .engine.bootstrap import bootstrap
 from .engine.resample import ResampleState, estimate_batch, moment_state, statistic_labels
 from .engine.pls import OK, PLS, item_matrix
-from .exceptions import CsiSurveyWarning, EstimationError, SettingsError
+from .exceptions import CsiSurveyWarning, EstimationError, SettingsError, TooFewSegmentsError, check_count, check_level, check_seed
 from .ingest.prepare import SurveyData
+from .multiplicity import CORRECTIONS, adjust_p_values
 
 __all__ = [
     "subset",
     "segment_analysis",
     "segment_differences",
+    "comparable_segments",
+    "derived_seed",
+    "SegmentFit",
     "wave_analysis",
     "SegmentResults",
     "WaveResults",
@@ -98,10 +106,13 @@ SEGMENT_PATHS_COLUMNS = ["segment_column", "segment", "source", "target", "estim
 SEGMENT_IMPACTS_COLUMNS = ["segment_column", "segment", "target", "driver", "impact", "status"]
 SEGMENT_DIFFERENCES_COLUMNS = [
     "segment_column", "segment_a", "segment_b", "statistic", "source", "target",
-    "value_a", "value_b", "difference", "p_value", "method",
+    "value_a", "value_b", "difference", "p_value", "method", "p_adjusted", "significant", "correction",
 ]
+#: The columns a pair's permutation test fills; the last three of the table come from the correction.
+_TESTED_COLUMNS = SEGMENT_DIFFERENCES_COLUMNS[:-3]
 WAVE_INDEX_COLUMNS = ["wave", "construct", "label", "index", "ci_lower", "ci_upper", "n", "status"]
-WAVE_CHANGES_COLUMNS = ["wave", "previous_wave", "construct", "label", "change", "ci_lower", "ci_upper"]
+WAVE_CHANGES_COLUMNS = ["wave", "previous_wave", "construct", "label", "change", "ci_lower", "ci_upper", "std_err",
+                        "p_value", "p_adjusted", "significant"]
 
 #: Permutations estimated per batch. Fixed, so results never depend on how the work is split.
 PERMUTATION_CHUNK = 100
@@ -203,10 +214,6 @@ def _check_engine(engine: Any) -> None:
         raise SettingsError(f"engine must be a csi_survey.PLS engine; got {type(engine).__name__}")
 
 
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise SettingsError(f"{name} must be an integer of at least {minimum}; got {value!r}")
-    return int(value)
 
 
 def _check_resamples(resamples: Any) -> int:
@@ -215,18 +222,8 @@ def _check_resamples(resamples: Any) -> int:
     return int(resamples)
 
 
-def _check_level(level: Any) -> float:
-    if not (isinstance(level, (int, float, np.floating)) and 0 < level < 1):
-        raise SettingsError(f"level must be between 0 and 1 (e.g. 0.95); got {level!r}")
-    return float(level)
 
 
-def _check_seed(seed: Any) -> int:
-    if seed is None:
-        return int(np.random.SeedSequence().entropy % (2**63))
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise SettingsError(f"seed must be a non-negative integer or None; got {seed!r}")
-    return int(seed)
 
 
 def _derived_seed(seed: int, *key: str) -> int:
@@ -400,10 +397,10 @@ def segment_analysis(
     _check_engine(engine)
     _check_data(data)
     cols = [columns] if isinstance(columns, str) else list(dict.fromkeys(columns))
-    min_n = _check_int("min_n", min_n, 1)
+    min_n = check_count("min_n", min_n, 1)
     resamples = _check_resamples(resamples)
-    level = _check_level(level)
-    seed = _check_seed(seed) if resamples else None
+    level = check_level(level)
+    seed = check_seed(seed) if resamples else None
     labels = {c: segment_labels(data, c) for c in cols}  # check every column before estimating anything
     orders = {c: ordered_labels(*labels[c]) for c in cols}
     total_work = 1 + sum(len(o) for o in orders.values())
@@ -545,6 +542,8 @@ def segment_differences(
     permutations: int = 1000,
     seed: int | None = None,
     min_n: int = 50,
+    correction: str = "holm",
+    level: float = 0.95,
     progress: Progress = None,
 ) -> pd.DataFrame:
     """Differences between segments of ``column`` with permutation p values (PLS multigroup analysis).
@@ -553,6 +552,11 @@ def segment_differences(
     restricts to the listed ``(a, b)`` labels) and each 0–100 index and path coefficient:
     ``difference = value_b − value_a`` and ``p_value = (1 + #{|d*| ≥ |d|}) / (1 + P)`` over P label
     permutations within the pair (Chin & Dibbern 2010; see the module docstring).
+
+    Multiplicity: the pairs tested for one statistic (say the satisfaction index: six pairs for
+    four regions) are one family; ``p_adjusted`` is ``p_value`` adjusted across that family with
+    :func:`~csi_survey.multiplicity.adjust_p_values` and ``significant`` is ``p_adjusted < 1 − level``.
+    The omnibus test across all segments of the column is :func:`csi_survey.omnibus.segment_omnibus`.
 
     Parameters
     ----------
@@ -569,6 +573,11 @@ def segment_differences(
         in ``table.attrs["seed"]``.
     min_n:
         Segments with fewer respondents are not estimated and not tested.
+    correction:
+        ``"holm"`` (default), ``"bh"`` (Benjamini–Hochberg) or ``"none"``: the adjustment of the
+        p values of one statistic across the pairs.
+    level:
+        ``significant`` flags ``p_adjusted < 1 − level`` (0.95: at 5 %).
     progress:
         Called as ``progress(done, total)`` with permutations done over all pairs.
 
@@ -577,15 +586,23 @@ def segment_differences(
     DataFrame
         The ``segment_differences`` table: ``segment_column, segment_a, segment_b, statistic
         ("index" | "path"), source, target ("" for an index), value_a, value_b, difference,
-        p_value, method ("permutation")``. ``table.attrs`` records ``seed``, ``permutations`` and
-        ``permutations_used`` ({(a, b): permutations on which both groups could be estimated — a
-        permutation that puts, e.g., only one answer of an item in a group is left out}).
+        p_value, method ("permutation"), p_adjusted, significant, correction``. ``table.attrs``
+        records ``seed``, ``permutations``, ``correction``, ``level`` and ``permutations_used``
+        ({(a, b): permutations on which both groups could be estimated — a permutation that puts,
+        e.g., only one answer of an item in a group is left out}).
+
+    Raises
+    ------
+    TooFewSegmentsError
+        Without ``pairs``, when fewer than two segments of ``column`` can be estimated.
     """
     _check_engine(engine)
     _check_data(data)
-    permutations = _check_int("permutations", permutations, 1)
-    min_n = _check_int("min_n", min_n, 1)
-    seed = _check_seed(seed)
+    permutations = check_count("permutations", permutations, 1)
+    min_n = check_count("min_n", min_n, 1)
+    correction = _check_correction(correction)
+    level = check_level(level)
+    seed = check_seed(seed)
     labels, raw = segment_labels(data, column)
     order = ordered_labels(labels, raw)
     if pairs is not None:
@@ -606,6 +623,7 @@ def segment_differences(
     groups = {g.label: g for g in _groups(engine, data, column, labels, [s for s in order if s in needed], min_n)}
     estimated = [s for s in order if s in groups and groups[s].fit is not None]
     if wanted is None:
+        _require_two(column, list(groups.values()), min_n)
         todo = [(estimated[i], estimated[j]) for i in range(len(estimated)) for j in range(i + 1, len(estimated))]
     else:
         todo = []
@@ -630,12 +648,88 @@ def segment_differences(
             progress(done, total_work)
 
     tested = {(a, b): _pair_test(engine, data, column, groups[a], groups[b], permutations, seed, tick) for a, b in todo}
-    table = _concat([part for part, _ in tested.values()], SEGMENT_DIFFERENCES_COLUMNS)
+    table = _adjusted(_concat([part for part, _ in tested.values()], _TESTED_COLUMNS), correction, level)
     table.attrs.update({
-        "seed": seed, "permutations": permutations,
+        "seed": seed, "permutations": permutations, "correction": correction, "level": level,
         "permutations_used": {pair: used for pair, (_, used) in tested.items()},
     })
     return table
+
+
+def _adjusted(table: pd.DataFrame, correction: str, level: float) -> pd.DataFrame:
+    """Add p_adjusted (one family per statistic: its pairs), significant and correction."""
+    p = table["p_value"].to_numpy(dtype=float)
+    adjusted = np.full(len(table), np.nan)
+    if len(table):
+        for rows in table.groupby(["statistic", "source", "target"], sort=False).indices.values():
+            adjusted[rows] = adjust_p_values(p[rows], correction)
+    table["p_adjusted"] = adjusted
+    table["significant"] = np.nan_to_num(adjusted, nan=1.0) < 1 - level
+    table["correction"] = correction
+    return table[SEGMENT_DIFFERENCES_COLUMNS]
+
+
+def _check_correction(correction: Any) -> str:
+    value = str(correction).lower() if isinstance(correction, str) else correction
+    if value not in CORRECTIONS:
+        raise SettingsError(
+            f"correction must be one of {', '.join(map(repr, CORRECTIONS))}; got {correction!r}",
+            hint="use 'holm' (family-wise error, the default), 'bh' (false discovery rate, Benjamini–Hochberg) "
+            "or 'none' (no adjustment) — on the command line --correction holm|bh|none.",
+        )
+    return value
+
+
+def _require_two(column: str, groups: list[_Group], min_n: int) -> None:
+    """Raise :class:`TooFewSegmentsError` unless at least two of the groups were estimated."""
+    estimated = [g for g in groups if g.fit is not None]
+    if len(estimated) >= 2:
+        return
+    table = pd.DataFrame({"segment": [g.label for g in groups], "n": [g.n for g in groups],
+                          "status": [g.status for g in groups]})
+    found = "; ".join(f"{g.label!r}: n = {g.n}, {g.status}" for g in groups) or "no respondent has a value"
+    raise TooFewSegmentsError(
+        f"column {column!r} has {len(estimated)} segment(s) that can be estimated ({found}); "
+        "comparing segments needs at least two",
+        column, table,
+        hint=f"lower min_n (now {min_n}; --min-n on the command line) if segments are too small, merge small segments "
+        f"in the data, or leave {column!r} out of the segment columns to compare.",
+    )
+
+
+@dataclass(frozen=True)
+class SegmentFit:
+    """One segment of a column as the comparisons use it: its label, the mask of its respondents
+    (one entry per used respondent), its size, its status (``"estimated"``, ``"insufficient sample
+    (n = 37 < 50)"`` or ``"failed: <reason>"``) and its PLS fit (None unless estimated)."""
+
+    label: str
+    mask: np.ndarray
+    n: int
+    status: str
+    fit: Any = None
+
+
+def comparable_segments(engine: PLS, data: SurveyData, column: str, *, min_n: int = 50) -> list[SegmentFit]:
+    """Every segment of ``column`` in natural order, fitted when it has at least ``min_n`` respondents.
+
+    The comparisons across segments (:func:`segment_differences`, :func:`csi_survey.omnibus.segment_omnibus`,
+    :func:`csi_survey.invariance.micom`) start here. Raises :class:`TooFewSegmentsError` (naming the
+    fix) when fewer than two segments can be estimated.
+    """
+    _check_engine(engine)
+    _check_data(data)
+    min_n = check_count("min_n", min_n, 1)
+    labels, raw = segment_labels(data, column)
+    groups = _groups(engine, data, column, labels, ordered_labels(labels, raw), min_n)
+    _require_two(column, groups, min_n)
+    return [SegmentFit(g.label, g.mask, g.n, g.status, g.fit) for g in groups]
+
+
+def derived_seed(seed: int, *key: str) -> int:
+    """The seed of one random stream (a segment, pair or test), derived from ``seed`` and the text
+    ``key``: stable across runs and independent of which other streams are drawn."""
+    return _derived_seed(int(seed), *(str(k) for k in key))
 
 
 # ====================================================================== waves
@@ -683,14 +777,17 @@ def wave_analysis(
         ``change = index_w − index_prev``; interval: percentile interval of
         ``index*_w,b − index*_prev,b`` over the bootstrap draws paired by position (b = 1 …
         min(B_w, B_prev); the waves are independent samples, so any pairing of their independent
-        draws is a draw of the difference).
+        draws is a draw of the difference); ``std_err``: the standard deviation of those
+        differences; ``p_value``: two-sided, ``2 Φ(−|change| / std_err)``; ``p_adjusted`` equals it
+        (the all-respondents series is a family of one; per-segment changes are adjusted across the
+        segments by :func:`csi_survey.analysis.analyze`); ``significant``: ``p_adjusted < 1 − level``.
     """
     _check_engine(engine)
     _check_data(data)
-    min_n = _check_int("min_n", min_n, 1)
+    min_n = check_count("min_n", min_n, 1)
     resamples = _check_resamples(resamples)
-    level = _check_level(level)
-    seed = _check_seed(seed) if resamples else None
+    level = check_level(level)
+    seed = check_seed(seed) if resamples else None
     labels, raw = segment_labels(data, column)
     if order is None:
         waves = [w for w in ordered_labels(labels, raw) if w != MISSING]
@@ -738,13 +835,17 @@ def _changes(model: Any, estimated: list[_Group], level: float) -> pd.DataFrame:
     for prev, cur in zip(estimated, estimated[1:]):
         a = prev.fit.index.set_index("construct")["index"].reindex(cids).to_numpy(dtype=float)
         b = cur.fit.index.set_index("construct")["index"].reindex(cids).to_numpy(dtype=float)
-        lo = hi = np.full(len(cids), np.nan)
+        lo = hi = se = np.full(len(cids), np.nan)
         da, db = _index_draws(prev.fit, cids), _index_draws(cur.fit, cids)
         if da is not None and db is not None:
             B = min(len(da), len(db))
             lo, hi = np.quantile(db[:B] - da[:B], [alpha / 2, 1 - alpha / 2], axis=0)
+            se = np.std(db[:B] - da[:B], axis=0, ddof=1) if B > 1 else se
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = np.where(se > 0, 2 * stats.norm.sf(np.abs(b - a) / np.where(se > 0, se, 1.0)), np.nan)
         parts.append(pd.DataFrame({
             "wave": cur.label, "previous_wave": prev.label, "construct": cids,
             "label": [model.label(c) for c in cids], "change": b - a, "ci_lower": lo, "ci_upper": hi,
+            "std_err": se, "p_value": p, "p_adjusted": p, "significant": p < alpha,
         }))
     return _concat(parts, WAVE_CHANGES_COLUMNS)

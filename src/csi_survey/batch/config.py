@@ -47,6 +47,14 @@ class BootstrapConfig(_Strict):
         return value
 
 
+class RollupConfig(_Strict):
+    """``rollup:`` of the config: the members (segments of one segment column) weighted into higher
+    levels with the weights file (see :mod:`csi_survey.rollup`)."""
+
+    file: str = Field(description="weights file (CSV or xlsx): level, node, parent, weight; relative to the config")
+    segment: str = Field(description="the segment column whose segments are the members")
+
+
 class BatchConfig(_Strict):
     """The batch config (see the module documentation). Paths are relative to :attr:`base_dir`."""
 
@@ -64,6 +72,7 @@ class BatchConfig(_Strict):
     scheme: Literal["path", "centroid", "factorial"] = "path"
     max_iter: int = Field(300, ge=1)
     lang: Literal["en", "zh"] | None = None
+    rollup: RollupConfig | None = None
     correction: Literal["holm", "bh", "none"] = Field(
         "holm", description="multiplicity correction of the wave-change tests across the segments of a wave")
     sheet: str | int | None = None
@@ -140,8 +149,16 @@ class BatchConfig(_Strict):
         return files
 
     def problems(self) -> list[tuple[tuple, str]]:
-        """Problems that need the file system: the model file, the wave files, the output folder."""
-        return _file_problems(self.base_dir, self.model, self.wave_patterns(), self.out)
+        """Problems that need the file system: the model file, the wave files, the output folder, the
+        roll-up weights file; and a roll-up over a column that is not a segment column."""
+        problems = _file_problems(self.base_dir, self.model, self.wave_patterns(), self.out)
+        if self.rollup is not None:
+            if not self.path(self.rollup.file).is_file():
+                problems.append((("rollup", "file"), f"the file {self.rollup.file!r} does not exist"))
+            if self.rollup.segment not in self.segments:
+                problems.append((("rollup", "segment"), f"{self.rollup.segment!r} is not one of the segments ({', '.join(self.segments) or 'none'}): "
+                                 "the members of a roll-up are the segments of one segment column"))
+        return problems
 
 
 def _resolve(base: Path, text: str | os.PathLike) -> Path:

@@ -31,6 +31,7 @@ __all__ = [
     "MANIFEST_FILE",
     "OVERVIEW_XLSX",
     "OVERVIEW_HTML",
+    "ROLLUP_FILE",
     "REPORT_FILES",
     "folder_name",
     "folder_names",
@@ -54,6 +55,8 @@ MANIFEST_FILE = "manifest.json"
 #: The overview workbook and page.
 OVERVIEW_XLSX = "overview.xlsx"
 OVERVIEW_HTML = "overview.html"
+#: ``rollup.csv``: the roll-up levels per wave (with ``rollup:`` in the config).
+ROLLUP_FILE = "rollup.csv"
 #: The reports of a segment folder (written with ``reports: true``).
 REPORT_FILES = ("report.xlsx", "report.html")
 _NAME_LIMIT = 120  # bytes of a folder name before it is cut and hashed

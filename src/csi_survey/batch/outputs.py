@@ -33,6 +33,7 @@ from .folders import (
     HISTORY_FILE,
     MANIFEST_FILE,
     OVERVIEW_HTML,
+    ROLLUP_FILE,
     OVERVIEW_XLSX,
     REPORT_FILES,
     SEGMENTS_FILE,
@@ -170,15 +171,18 @@ def redact_url(url: str | None) -> str | None:
     return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
 
 
-def write_store(url: str, history: pd.DataFrame, waves: list[str]) -> tuple[list[str], str | None]:
-    """Write each wave's rows to the history store (one transaction per wave); never raises."""
+def write_store(url: str, history: pd.DataFrame, waves: list[str], rollup: pd.DataFrame | None = None) -> tuple[list[str], str | None]:
+    """Write each wave's rows to the history store (one transaction per wave); never raises.
+
+    The roll-up levels (``rollup``) go to the store's roll-up table with the wave, in the same transaction."""
     written: list[str] = []
     store = None
     try:
         store = HistoryStore(url)
         for wave in waves:
             rows = history[history["wave"] == wave].reset_index(drop=True)
-            store.write_wave(wave, rows[_STORE_HISTORY], changes=rows[rows["change"].notna()][list(CHANGE_STORE_COLUMNS)])
+            store.write_wave(wave, rows[_STORE_HISTORY], changes=rows[rows["change"].notna()][list(CHANGE_STORE_COLUMNS)],
+                             rollup=None if rollup is None else rollup[rollup["wave"] == wave])
             written.append(wave)
     except Exception as error:  # a database problem must not lose the batch's other outputs
         return written, str(error) if isinstance(error, CsiSurveyError) else f"{type(error).__name__}: {one_line(str(error))}"
@@ -239,9 +243,10 @@ def build_manifest(config: BatchConfig, spec: Any, settings: Settings, waves: li
 
 
 def write_combined(out: Path, spec: Any, config: BatchConfig, history: pd.DataFrame, segments: pd.DataFrame, manifest: dict,
-                   waves: list[str], counts: dict) -> list[Path]:
+                   waves: list[str], counts: dict, rollup: pd.DataFrame | None = None) -> list[Path]:
     """Write the combined outputs atomically: index_history.csv, segments.csv, overview.xlsx,
-    overview.html and manifest.json; return their paths."""
+    overview.html, manifest.json and, with a roll-up, rollup.csv (a rollup.csv of an earlier run
+    without roll-up is removed); return their paths."""
     lang = report_language(spec, config.lang)
     waves_in = [w for w in waves if w in set(history["wave"])]
     facts = overview_facts(spec, waves, segments, counts, resamples=config.bootstrap.resamples, seed=config.bootstrap.seed,
@@ -249,8 +254,15 @@ def write_combined(out: Path, spec: Any, config: BatchConfig, history: pd.DataFr
     with AtomicOutput(out) as staged:
         write_csv(history, staged.path(HISTORY_FILE))
         write_csv(segments, staged.path(SEGMENTS_FILE))
-        write_overview_workbook(staged.path(OVERVIEW_XLSX), spec, history, segments, waves_in, facts)
-        html = overview_html(spec, history, segments, waves_in, facts, lang, config.bootstrap.level, config.correction)
+        if rollup is not None:
+            write_csv(rollup, staged.path(ROLLUP_FILE))
+        write_overview_workbook(staged.path(OVERVIEW_XLSX), spec, history, segments, waves_in, facts, rollup)
+        html = overview_html(spec, history, segments, waves_in, facts, lang, config.bootstrap.level, config.correction, rollup)
         staged.path(OVERVIEW_HTML).write_text(html, encoding="utf-8")
         staged.path(MANIFEST_FILE).write_bytes(_json_bytes(manifest))
-    return [out / n for n in (HISTORY_FILE, SEGMENTS_FILE, OVERVIEW_XLSX, OVERVIEW_HTML, MANIFEST_FILE)]
+    names = [HISTORY_FILE, SEGMENTS_FILE, OVERVIEW_XLSX, OVERVIEW_HTML, MANIFEST_FILE]
+    if rollup is not None:
+        names.append(ROLLUP_FILE)
+    elif (out / ROLLUP_FILE).is_file():
+        (out / ROLLUP_FILE).unlink()  # ours, from an earlier run with a roll-up: it would describe another run
+    return [out / n for n in names]

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..exceptions import CsiSurveyError
 from ..ingest.columns import TOTAL_SEGMENT, natural_key, segment_order
+from ..rollup import load_rollup, rollup_table
 from ..schema import load_model
 from ..segments import ESTIMATED
 from .backends import Backend, DaskCluster, ProcessPool, make_backend
@@ -28,6 +29,7 @@ from .folders import (
     LOCK_FILE,
     MANIFEST_FILE,
     OVERVIEW_HTML,
+    ROLLUP_FILE,
     OVERVIEW_XLSX,
     SEGMENTS_FILE,
     clear_folder,
@@ -103,6 +105,8 @@ class BatchResult:
     written: tuple[Path, ...]
     seconds: float
     backend: str
+    rollup: pd.DataFrame | None = None  #: ``rollup.csv`` (None without ``rollup:`` in the config)
+    index_construct: str | None = None  #: the model's index construct (the overview's headline)
 
     @property
     def ok(self) -> bool:
@@ -189,8 +193,13 @@ def _run(config: BatchConfig, spec: Any, out: Path, labels: list[str], files: di
     waves = [Wave(label, files[label]) for label in labels]
     for wave in waves:
         read_wave(wave, config, spec)
+    rollup_spec = None
+    if config.rollup is not None:  # checked before any work, so a bad weights file writes nothing
+        column = config.rollup.segment
+        values = sorted({str(v) for w in waves if not w.error and w.labels.get(column) is not None for v in w.labels[column]})
+        rollup_spec = load_rollup(config.path(config.rollup.file), column, values)
     # ---- plan: one unit per wave × segment
-    reserved = [CACHE_DIR, LOCK_FILE, HISTORY_FILE, SEGMENTS_FILE, MANIFEST_FILE, OVERVIEW_XLSX, OVERVIEW_HTML]
+    reserved = [CACHE_DIR, LOCK_FILE, HISTORY_FILE, SEGMENTS_FILE, MANIFEST_FILE, OVERVIEW_XLSX, OVERVIEW_HTML, ROLLUP_FILE]
     wave_dirs = folder_names(labels, reserved=reserved)
     units: list[Unit] = []
     for wave in waves:
@@ -296,6 +305,7 @@ def _run(config: BatchConfig, spec: Any, out: Path, labels: list[str], files: di
         else:
             ordered += [records[u.key] for u in units if u.wave == wave.label]
     history = history_table(ordered, labels, level=config.bootstrap.level, correction=config.correction)
+    rollup = rollup_table(rollup_spec, history, labels, level=config.bootstrap.level) if rollup_spec is not None else None
     segments = segments_table(ordered)
 
     # ---- the history store
@@ -304,7 +314,7 @@ def _run(config: BatchConfig, spec: Any, out: Path, labels: list[str], files: di
     store_error = None
     if store_url is not None:
         good = [w.label for w in waves if not w.error and w.label not in internal_failures]
-        store_waves, store_error = write_store(store_url, history, good)
+        store_waves, store_error = write_store(store_url, history, good, rollup)
         held = [w.label for w in waves if not w.error and w.label in internal_failures]
         if held and store_error is None:  # keep the wave's earlier rows rather than rows of a failed run
             store_error = (f"wave(s) {', '.join(held)} not written: a segment failed unexpectedly (see segments.csv); "
@@ -313,10 +323,11 @@ def _run(config: BatchConfig, spec: Any, out: Path, labels: list[str], files: di
     counts["failed_waves"] = len(wave_errors)
     manifest = build_manifest(config, spec, settings, waves, units, records, counts, backend, store_url, store_waves,
                               store_error, time.perf_counter() - started)
-    written = write_combined(out, spec, config, history, segments, manifest, labels, counts)
+    written = write_combined(out, spec, config, history, segments, manifest, labels, counts, rollup)
     return BatchResult(
     out=out, history=history, segments=segments, total=total, estimated=counts["estimated"], failed=counts["failed"],
     skipped=counts["skipped"], computed=counts["computed"], reused=counts["reused"], wave_errors=wave_errors,
     store_url=redact_url(store_url), store_waves=tuple(store_waves), store_error=store_error, manifest=manifest,
-    written=tuple(written), seconds=time.perf_counter() - started, backend=backend.name,
+    written=tuple(written), seconds=time.perf_counter() - started, backend=backend.name, rollup=rollup,
+    index_construct=spec.index or spec.construct_ids[-1],
     )

@@ -33,6 +33,10 @@ columns :data:`CHANGE_COLUMNS` (``previous_wave``, ``change``, ``change_ci_lower
 (:meth:`~HistoryStore.write_wave` with ``changes=``) and read with :meth:`~HistoryStore.read_changes`;
 a database written by an earlier version gets the table added when the store opens it.
 
+A third table, ``<table>_rollup`` (``index_history_rollup``), holds the roll-up levels of a batch
+(:mod:`csi_survey.rollup`; columns :data:`ROLLUP_COLUMNS` with ``written_at`` and ``run_id``), also
+written with the wave's rows (``rollup=``) and read with :meth:`~HistoryStore.read_rollup`.
+
 Writing a wave is one transaction: delete the rows of that wave, insert the new ones. A failed write
 (bad row, lost connection, an exception, Ctrl-C) leaves the wave's previous rows as they were; re-running
 a wave replaces exactly that wave's rows. Concurrent writers are safe: on SQLite each write takes the
@@ -64,7 +68,7 @@ from sqlalchemy.engine import URL, make_url
 from ..exceptions import StoreError
 from ..ingest.columns import natural_key
 
-__all__ = ["HistoryStore", "COLUMNS", "CHANGE_COLUMNS", "STORE_COLUMNS", "DEFAULT_TABLE", "SQLITE_BUSY_TIMEOUT",
+__all__ = ["HistoryStore", "COLUMNS", "CHANGE_COLUMNS", "ROLLUP_COLUMNS", "STORE_COLUMNS", "DEFAULT_TABLE", "SQLITE_BUSY_TIMEOUT",
            "resolve_sqlite_url"]
 
 #: Columns of the table passed to :meth:`HistoryStore.write_wave` (any order).
@@ -72,6 +76,11 @@ COLUMNS: tuple[str, ...] = ("wave", "segment", "construct", "index", "ci_lower",
 #: Columns of the change table passed to :meth:`HistoryStore.write_wave` as ``changes=`` (any order).
 CHANGE_COLUMNS: tuple[str, ...] = ("wave", "segment", "construct", "previous_wave", "change", "change_ci_lower",
                                    "change_ci_upper", "change_p_value", "change_p_adjusted", "change_significant")
+#: Columns of the roll-up table passed to :meth:`HistoryStore.write_wave` as ``rollup=`` (any order).
+ROLLUP_COLUMNS: tuple[str, ...] = ("wave", "level", "node", "parent", "construct", "index", "std_err", "ci_lower", "ci_upper",
+                                   "members", "members_estimated", "weight_estimated")
+_ROLLUP_TEXT = ("wave", "level", "node", "parent", "construct")
+_ROLLUP_INT = ("members", "members_estimated")
 #: Columns the store adds to each row it writes (returned by :meth:`HistoryStore.read`).
 STORE_COLUMNS: tuple[str, ...] = ("written_at", "run_id")
 #: Name of the table in the database.
@@ -124,6 +133,42 @@ def _define_changes_table(metadata: sa.MetaData, name: str) -> sa.Table:
         sa.Column("run_id", sa.String(64), nullable=False),
         sa.UniqueConstraint(*_KEY, name=f"uq_{name}_key"),
     )
+
+
+def _define_rollup_table(metadata: sa.MetaData, name: str) -> sa.Table:
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        *(sa.Column(c, sa.String(MAX_LABEL), nullable=c == "parent") for c in _ROLLUP_TEXT),
+        *(sa.Column(c, sa.Double, nullable=True) for c in ("index", "std_err", "ci_lower", "ci_upper", "weight_estimated")),
+        *(sa.Column(c, sa.Integer, nullable=True) for c in _ROLLUP_INT),
+        sa.Column("written_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("run_id", sa.String(64), nullable=False),
+        sa.UniqueConstraint("wave", "node", "construct", name=f"uq_{name}_key"),
+    )
+
+
+def _rollup_records(wave: str, table: pd.DataFrame) -> list[dict[str, Any]]:
+    """Validate the roll-up rows of one wave; return them as plain Python values (NaN → None)."""
+    if not isinstance(table, pd.DataFrame) or [c for c in ROLLUP_COLUMNS if c not in table.columns]:
+        raise StoreError(f"the roll-up of wave {wave!r} cannot be stored: it must be a DataFrame with the columns "
+                         f"{', '.join(ROLLUP_COLUMNS)}", hint="pass the rows of rollup.csv for that wave.")
+    other = sorted({str(w) for w in table["wave"]} - {wave})
+    if other:
+        raise StoreError(f"the roll-up of wave {wave!r} has rows of other waves ({', '.join(other)})",
+                         hint="pass only the rows of that wave.")
+    out = []
+    for row in table[list(ROLLUP_COLUMNS)].to_dict("records"):
+        rec: dict[str, Any] = {}
+        for c, v in row.items():
+            if c in _ROLLUP_TEXT:
+                rec[c] = None if _is_missing(v) or (c == "parent" and str(v) == "") else str(v)
+            else:
+                x = pd.to_numeric(pd.Series([v]), errors="coerce").iloc[0]
+                rec[c] = None if pd.isna(x) else (int(x) if c in _ROLLUP_INT else float(x))
+        out.append(rec)
+    return out
 
 
 def _change_records(wave: str, table: pd.DataFrame) -> list[dict[str, Any]]:
@@ -378,6 +423,7 @@ class HistoryStore:
         self._metadata = sa.MetaData()
         self._table = _define_table(self._metadata, table)
         self._changes = _define_changes_table(self._metadata, f"{table}_changes")
+        self._rollup = _define_rollup_table(self._metadata, f"{table}_rollup")
         self._engine = self._create_engine()
         try:
             self._ensure_schema()
@@ -456,7 +502,7 @@ class HistoryStore:
         try:
             with self._engine.connect() as connection:
                 inspector = sa.inspect(connection)
-                exists = inspector.has_table(self.table_name) and inspector.has_table(self._changes.name)
+                exists = all(inspector.has_table(t.name) for t in (self._table, self._changes, self._rollup))
             if not exists:
                 try:
                     with self._write_transaction() as connection:
@@ -550,23 +596,26 @@ class HistoryStore:
     # ---------------------------------------------------------------------------------- API
 
     def write_wave(self, wave: str, table: pd.DataFrame, *, changes: pd.DataFrame | None = None,
-                   run_id: str | None = None) -> int:
+                   rollup: pd.DataFrame | None = None, run_id: str | None = None) -> int:
         """Replace the rows of ``wave`` by ``table`` in one transaction; return the number of rows written.
 
         ``table`` has the columns :data:`COLUMNS` (any order; columns ``written_at``/``run_id`` are
         ignored) and one row per (segment, construct); its ``wave`` column must equal ``wave``. The rows
         of other waves are never touched; if anything fails, the wave keeps its previous rows. An empty
         table removes the wave. ``changes`` (:data:`CHANGE_COLUMNS`) replaces the wave's rows of the
-        change table in the same transaction (``None``: the wave then has no change rows).
+        change table in the same transaction (``None``: the wave then has no change rows), and
+        ``rollup`` (:data:`ROLLUP_COLUMNS`) the wave's rows of the roll-up table likewise.
         """
         rows = _records(wave, table)
         change_rows = [] if changes is None else _change_records(wave, changes)
+        rollup_rows = [] if rollup is None else _rollup_records(wave, rollup)
         written_at = datetime.now(UTC)
         if self._sqlite:
             written_at = written_at.replace(tzinfo=None)  # SQLite has no time zones: stored as UTC
         stamp = {"written_at": written_at, "run_id": str(run_id or self.run_id)[:64]}
         rows = [{**row, **stamp} for row in rows]
         change_rows = [{**row, **stamp} for row in change_rows]
+        rollup_rows = [{**row, **stamp} for row in rollup_rows]
         history = self._table
         try:
             with self._write_transaction() as connection:
@@ -578,6 +627,9 @@ class HistoryStore:
                     connection.execute(sa.insert(history), rows)
                 if change_rows:
                     connection.execute(sa.insert(self._changes), change_rows)
+                connection.execute(sa.delete(self._rollup).where(self._rollup.c.wave == wave))
+                if rollup_rows:
+                    connection.execute(sa.insert(self._rollup), rollup_rows)
         except sa_exc.SQLAlchemyError as error:
             raise self._error(f"write wave {wave!r} to", error, rolled_back=True) from error
         return len(rows)
@@ -600,23 +652,35 @@ class HistoryStore:
             raise self._error("read", error) from error
         return _frame(rows)
 
+    def _select(self, table: sa.Table, columns: Sequence[str], wave: str | None) -> list:
+        """The rows of ``table`` (of one wave, or all) as tuples of ``columns`` + the store's columns, in write order."""
+        query = sa.select(*(table.c[c] for c in (*columns, *STORE_COLUMNS))).order_by(table.c.id)
+        if wave is not None:
+            query = query.where(table.c.wave == str(wave))
+        try:
+            with self._live_engine.connect() as connection:
+                return connection.execute(query).all()
+        except sa_exc.SQLAlchemyError as error:
+            raise self._error("read", error) from error
+
     def read_changes(self, wave: str | None = None) -> pd.DataFrame:
         """The stored changes (of one wave, or all): :data:`CHANGE_COLUMNS` then ``written_at`` and
         ``run_id``, ordered by wave, segment and construct in natural order."""
-        changes = self._changes
-        query = sa.select(*(changes.c[c] for c in (*CHANGE_COLUMNS, *STORE_COLUMNS)))
-        if wave is not None:
-            query = query.where(changes.c.wave == str(wave))
-        try:
-            with self._live_engine.connect() as connection:
-                rows = connection.execute(query).all()
-        except sa_exc.SQLAlchemyError as error:
-            raise self._error("read", error) from error
+        rows = self._select(self._changes, CHANGE_COLUMNS, wave)
         rows = sorted(rows, key=lambda r: (natural_key(r[0]), natural_key(r[1]), natural_key(r[2])))
         frame = pd.DataFrame([tuple(r) for r in rows], columns=[*CHANGE_COLUMNS, *STORE_COLUMNS])
         for c in ("change", "change_ci_lower", "change_ci_upper", "change_p_value", "change_p_adjusted"):
             frame[c] = frame[c].astype("float64")
         frame["change_significant"] = frame["change_significant"].astype("boolean")
+        frame["written_at"] = pd.to_datetime(frame["written_at"], utc=True).astype("datetime64[us, UTC]")
+        return frame
+
+    def read_rollup(self, wave: str | None = None) -> pd.DataFrame:
+        """The stored roll-up levels (of one wave, or all): :data:`ROLLUP_COLUMNS` then ``written_at`` and ``run_id``."""
+        rows = self._select(self._rollup, ROLLUP_COLUMNS, wave)
+        frame = pd.DataFrame([tuple(r) for r in rows], columns=[*ROLLUP_COLUMNS, *STORE_COLUMNS])
+        for c in ("index", "std_err", "ci_lower", "ci_upper", "weight_estimated"):
+            frame[c] = frame[c].astype("float64")
         frame["written_at"] = pd.to_datetime(frame["written_at"], utc=True).astype("datetime64[us, UTC]")
         return frame
 

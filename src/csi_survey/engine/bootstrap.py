@@ -10,9 +10,24 @@ are one matrix product ``K · [xᵢ xⱼ]``, and the PLS iterations then run on 
 Survey weights: a weighted fit (``fit.weight``, see :mod:`csi_survey.ingest.weights`) is bootstrapped by
 resampling respondents with replacement, each carrying its weight: the moments of resample b use
 the weights ``kᵦ,ₙ · wₙ`` (count × weight), so its means are weighted means, its covariance divisor
-is ``Σₙ kᵦ,ₙ wₙ − 1`` and its 0–100 indices are weighted as in the fit. The weights are held fixed
-(not re-raked per resample), so the interval does not include the variability of the raking step
-itself (as ``survey::svrepdesign`` without re-calibration).
+is ``Σₙ kᵦ,ₙ wₙ − 1`` and its 0–100 indices are weighted as in the fit. Without a
+survey design the weights are held fixed (not re-raked per resample), so the interval does not
+include the variability of the raking step itself (as ``survey::svrepdesign`` without re-calibration).
+
+Survey design (``design:`` in the spec, see :mod:`csi_survey.ingest.design`): when the data's spec
+declares clusters and/or strata, ``design="auto"`` (the default) runs the Rao–Wu rescaling bootstrap
+instead of resampling respondents: replicate b gives every respondent the factor
+``a_b,n = n_h/(n_h − 1) × (times its cluster was drawn)``, drawing n_h − 1 of the n_h clusters of
+each stratum h with replacement (:func:`~csi_survey.ingest.design.rao_wu_factors`; R:
+``as.svrepdesign(type = "subbootstrap")``). The moments of replicate b use the weights
+``a_b,n × w_n`` — or, when the weights come from raking the full sample, ``a_b,n × base_n`` raked
+again to the spec's margins in every replicate (all replicates of a chunk at once,
+:func:`~csi_survey.ingest.weights.rake_batch`), so the interval includes the raking step; a replicate
+whose raking fails (a category without respondents) is counted as a failure. Clusters answer alike,
+so these intervals are wider than the respondent bootstrap's, and correct (see the coverage study in
+``docs/methodology.md``). The BCa acceleration then comes from the delete-one-cluster jackknife.
+``design="respondents"`` ignores the design; the run records which was used
+(``BootstrapInfo.design``).
 
 Reproducibility: resample b draws its respondents from its own random stream,
 ``SeedSequence(seed).spawn(resamples)[b]``, and chunks have a fixed size, so the same seed gives
@@ -51,13 +66,17 @@ import pandas as pd
 from scipy import stats as sps
 
 from ..exceptions import EstimationError, SettingsError, check_choice
-from .pls import OK, NOT_CONVERGED, item_matrix
+from .pls import OK, NOT_CONVERGED, SINGULAR, item_matrix
 from .resample import ResampleState, estimate_batch, moment_state, statistic_labels
+from ..ingest.design import (ReplicateWeights, SurveyDesign, jackknife_factors, jackknife_size, rao_wu_factors,
+                             replicate_weights, survey_design)
 from ..ingest.weights import check_weight_array
 
-__all__ = ["bootstrap", "BootstrapInfo", "METHODS", "CHUNK_SIZE"]
+__all__ = ["bootstrap", "BootstrapInfo", "METHODS", "DESIGNS", "CHUNK_SIZE"]
 
 METHODS = ("percentile", "bca")
+#: How resamples are drawn: from the spec's design when it declares one ("auto"), by respondent, or by design.
+DESIGNS = ("auto", "respondents", "rao-wu")
 #: Resamples per task. Fixed, so that results never depend on how tasks are spread over workers.
 CHUNK_SIZE = 50
 #: Below this much work (respondents × resamples × item pairs) everything runs in this process:
@@ -75,6 +94,10 @@ class BootstrapInfo:
     p_value, ci_lower, ci_upper`` (``statistic`` is path, total_effect, weight, loading, r2, index or
     htmt; for weights and loadings source = construct and target = item). ``draws`` holds the
     bootstrap estimates of the resamples used (one column per row of ``estimates``).
+
+    ``design`` says how resamples were drawn: ``"respondents"`` (n respondents with replacement) or
+    ``"rao-wu"`` (the Rao–Wu bootstrap of the survey design: ``clusters`` clusters in ``strata``
+    strata, described in ``design_note``; ``reraked`` when every replicate was raked again).
     """
 
     resamples: int
@@ -86,10 +109,23 @@ class BootstrapInfo:
     method: str
     estimates: pd.DataFrame
     draws: np.ndarray
+    design: str = "respondents"
+    clusters: int | None = None
+    strata: int | None = None
+    reraked: bool = False
+    design_note: str = ""
 
     def __repr__(self) -> str:
+        how = f", Rao–Wu design bootstrap ({self.design_note})" if self.design == "rao-wu" else ""
         return (f"<BootstrapInfo {self.used}/{self.resamples} resamples used, seed={self.seed}, "
-                f"{self.method} {self.level:.0%} intervals>")
+                f"{self.method} {self.level:.0%} intervals{how}>")
+
+    @property
+    def description(self) -> str:
+        """How the resamples were drawn, in one phrase ("respondents resampled" or the design's description)."""
+        if self.design != "rao-wu":
+            return "respondents resampled"
+        return f"Rao–Wu design bootstrap: {self.design_note}" + ("; weights re-raked in every replicate" if self.reraked else "")
 
 
 def _fit_weight(fit: Any, data: Any, n: int) -> np.ndarray | None:
@@ -107,12 +143,29 @@ def _fit_weight(fit: Any, data: Any, n: int) -> np.ndarray | None:
     return fitted
 
 
-_WORKER_STATE: ResampleState | None = None
+@dataclass(frozen=True)
+class _DesignDraws:
+    """The Rao–Wu replicates of a survey design, as counts for :func:`estimate_batch` (sent once per worker)."""
+
+    design: SurveyDesign
+    weights: ReplicateWeights
+    state_weight: np.ndarray | None  # the engine's weights (mean 1): the counts are replicate weights / them
+
+    def counts(self, factors: np.ndarray) -> tuple[np.ndarray, dict[int, str]]:
+        if not self.weights.reraked:
+            return factors, {}  # estimate_batch multiplies by the (fixed) weights itself
+        W, problems = self.weights.of(factors)
+        K = W if self.state_weight is None else W / self.state_weight
+        K[list(problems)] = 1.0  # placeholders: these replicates are reported as failed
+        return K, problems
 
 
-def _init_worker(state: ResampleState) -> None:
+_WORKER_STATE: tuple[ResampleState, _DesignDraws | None] | None = None
+
+
+def _init_worker(state: ResampleState, draws: _DesignDraws | None = None) -> None:
     global _WORKER_STATE
-    _WORKER_STATE = state
+    _WORKER_STATE = (state, draws)
 
 
 def _counts(seeds: Sequence[np.random.SeedSequence], n: int) -> np.ndarray:
@@ -122,11 +175,20 @@ def _counts(seeds: Sequence[np.random.SeedSequence], n: int) -> np.ndarray:
     return K
 
 
-def _run_chunk(task: tuple[int, Sequence[np.random.SeedSequence]], state: ResampleState | None = None):
+def _run_chunk(task: tuple[int, Sequence[np.random.SeedSequence]], state: ResampleState | None = None,
+               draws: _DesignDraws | None = None):
     start, seeds = task
-    state = state or _WORKER_STATE
-    assert state is not None
-    values, status, problems = estimate_batch(state, _counts(seeds, state.Xc.shape[0]))
+    if state is None:
+        assert _WORKER_STATE is not None
+        state, draws = _WORKER_STATE
+    if draws is None:
+        K, failed = _counts(seeds, state.Xc.shape[0]), {}
+    else:
+        K, failed = draws.counts(rao_wu_factors(draws.design, seeds))
+    values, status, problems = estimate_batch(state, K)
+    for b, msg in failed.items():
+        status[b] = SINGULAR
+        problems[b] = msg
     return start, values, status, {start + b: msg for b, msg in problems.items()}
 
 
@@ -150,6 +212,7 @@ def bootstrap(
     n_jobs: int | None = -1,
     progress: Callable[[int, int], None] | None = None,
     parallel_threshold: float = PARALLEL_THRESHOLD,
+    design: str = "auto",
 ):
     """Bootstrap a PLS fit: standard errors, t and p values and intervals for every estimate.
 
@@ -174,6 +237,10 @@ def bootstrap(
         Worker processes for large problems (-1: all cores). Small problems run in this process.
     progress:
         Called as ``progress(done, total)`` after each chunk of resamples (silent by default).
+    design:
+        ``"auto"`` (default): the Rao–Wu bootstrap of the survey design when the data's spec
+        declares ``design:`` (clusters, strata), else respondents are resampled; ``"respondents"``:
+        always resample respondents; ``"rao-wu"``: the design bootstrap, an error without a design.
 
     Returns
     -------
@@ -189,6 +256,7 @@ def bootstrap(
     if not (0 < level < 1):
         raise SettingsError(f"level must be between 0 and 1 (e.g. 0.95); got {level!r}")
     check_choice("method", method, METHODS)
+    check_choice("design", design, DESIGNS)
     workers = _workers(n_jobs)
 
     model = fit.model
@@ -203,6 +271,7 @@ def bootstrap(
     settings = fit.settings
     labels, estimate, layout = statistic_labels(fit)
     state = moment_state(model, X, settings, layout, weight)
+    design_draws = _design_draws(data, design, state)
 
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**63))
@@ -225,12 +294,13 @@ def bootstrap(
 
     work = n * resamples * X.shape[1] * (X.shape[1] + 1) / 2
     if workers > 1 and len(tasks) > 1 and work >= parallel_threshold:
-        with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_init_worker, initargs=(state,)) as pool:
+        with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_init_worker,
+                                 initargs=(state, design_draws)) as pool:
             for result in pool.map(_run_chunk, tasks):
                 collect(result)
     else:
         for task in tasks:
-            collect(_run_chunk(task, state))
+            collect(_run_chunk(task, state, design_draws))
 
     used = status == OK
     if used.sum() < 2:
@@ -239,7 +309,7 @@ def bootstrap(
             hint="the model is unstable on these data: check for near-constant items or collinear constructs.",
         )
     draws = values[used]
-    table = _summarize(labels, estimate, draws, level, method, state if method == "bca" else None)
+    table = _summarize(labels, estimate, draws, level, method, state if method == "bca" else None, design_draws)
     failures = pd.DataFrame(
         {"resample": sorted(problems), "reason": [problems[b] for b in sorted(problems)]},
         columns=["resample", "reason"],
@@ -251,12 +321,32 @@ def bootstrap(
     info = BootstrapInfo(
         resamples=resamples, used=int(used.sum()), failed=int((~used).sum()), failures=failures, seed=seed,
         level=level, method=method, estimates=table, draws=draws,
+        **({} if design_draws is None else {
+            "design": "rao-wu", "clusters": design_draws.design.n_clusters, "strata": design_draws.design.n_strata,
+            "reraked": design_draws.weights.reraked, "design_note": design_draws.design.describe()}),
     )
     return _attach(fit, info)
 
 
+def _design_draws(data: Any, design: str, state: ResampleState) -> _DesignDraws | None:
+    """The Rao–Wu replicates of the data's survey design, or None to resample respondents."""
+    if design == "respondents":
+        return None
+    spec = None if isinstance(data, pd.DataFrame) else getattr(getattr(data, "questionnaire", None), "design", None)
+    if spec is None:
+        if design == "rao-wu":
+            raise SettingsError(
+                "design='rao-wu' needs survey data whose spec declares the sampling design (design: {cluster: …, strata: …})",
+                hint="declare design: in the questionnaire spec and read the data with read_responses, or pass design='auto'.",
+            )
+        return None
+    sd = survey_design(data, lonely="split")  # a segment may hold a single cluster of a stratum
+    assert sd is not None
+    return _DesignDraws(sd, replicate_weights(data), state.weight)
+
+
 def _summarize(labels: pd.DataFrame, estimate: np.ndarray, draws: np.ndarray, level: float, method: str,
-               state: ResampleState | None) -> pd.DataFrame:
+               state: ResampleState | None, design: _DesignDraws | None = None) -> pd.DataFrame:
     B = draws.shape[0]
     with np.errstate(divide="ignore", invalid="ignore"):
         se = draws.std(axis=0, ddof=1)
@@ -267,7 +357,7 @@ def _summarize(labels: pd.DataFrame, estimate: np.ndarray, draws: np.ndarray, le
         lo, hi = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=0)  # NaN stays NaN (e.g. no index)
     else:
         assert state is not None
-        lo, hi = _bca(draws, estimate, _jackknife(state), alpha)
+        lo, hi = _bca(draws, estimate, _jackknife(state) if design is None else _design_jackknife(state, design), alpha)
     table = labels.copy()
     table["estimate"] = estimate
     table["std_err"] = se
@@ -288,6 +378,18 @@ def _jackknife(state: ResampleState) -> np.ndarray:
         g = np.arange(g0, min(g0 + CHUNK_SIZE, groups))
         K = (member[None, :] != g[:, None]).astype(float)
         values, status, _ = estimate_batch(state, K)
+        out.append(values[status == OK])
+    return np.concatenate(out)
+
+
+def _design_jackknife(state: ResampleState, design: _DesignDraws) -> np.ndarray:
+    """Delete-one-cluster (JKn) estimates, for the BCa acceleration of the design bootstrap."""
+    size = jackknife_size(design.design, _JACKKNIFE_GROUPS)
+    out = []
+    for g0 in range(0, size, CHUNK_SIZE):
+        K, failed = design.counts(jackknife_factors(design.design, _JACKKNIFE_GROUPS, range(g0, min(g0 + CHUNK_SIZE, size))))
+        values, status, _ = estimate_batch(state, K)
+        status[list(failed)] = SINGULAR
         out.append(values[status == OK])
     return np.concatenate(out)
 

@@ -48,6 +48,10 @@ The steps, in order (a row excluded at one step is not examined by the later one
    each item's scale; ``"listwise"`` excludes every respondent with a missing answer. The model's
    cost grows with respondents × items² × rounds: a fraction of a second for a few thousand
    respondents, about a minute or more for a million (the item mean takes well under a second).
+9. **Survey design** (when the spec declares ``design:``): the cluster and stratum columns of the
+   used respondents are checked by :func:`~csi_survey.ingest.design.survey_design` (empty cells, a
+   cluster in two strata, a stratum with fewer than two clusters, a missing column), every problem
+   in one :class:`~csi_survey.exceptions.DataValidationError`.
 
 :attr:`SurveyData.flags` is the complete audit of the quality findings: one row per flag raised
 (``invalid_value`` per respondent, ``duplicate``, ``straightlining`` per respondent and block,
@@ -77,6 +81,7 @@ from ..schema import Questionnaire
 from . import quality as _quality
 from .quality import FLAG_COLUMNS, RULES, SUMMARY_COLUMNS
 from .readers import RawTable, read_table, source_location
+from .design import survey_design
 from .weights import apply_weights
 
 __all__ = [
@@ -493,7 +498,7 @@ def prepare(
     used_frame = frame if remaining.size == n else frame.iloc[remaining]
     other_cols = [c for c in frame.columns if c not in set(item_cols.values())]
     other = used_frame[other_cols].reset_index(drop=True)
-    return SurveyData(
+    data = SurveyData(
         questionnaire=q,
         items=pd.DataFrame(items, columns=list(item_ids)),
         respondent_id=ids.series(remaining),
@@ -509,6 +514,9 @@ def prepare(
         flags=_flags_table(flag_parts, row_numbers, ids),
         quality_summary=pd.DataFrame(summary_rows, columns=list(SUMMARY_COLUMNS)),
     )
+    if q.design is not None:
+        survey_design(data)  # the design columns of the used respondents: every problem in one error
+    return data
 
 
 def _construct_name(q: Questionnaire, cid: str) -> str:

@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import io
 import warnings
 from typing import Any
@@ -67,6 +68,10 @@ __all__ = [
     "design_effect",
     "check_weight_array",
     "estimation_weight",
+    "RakingMargins",
+    "raking_margins",
+    "rake_weights",
+    "rake_batch",
     "WEIGHT_SUMMARY_COLUMNS",
 ]
 
@@ -167,10 +172,11 @@ def apply_weights(data: Any) -> Any:
     spec = data.questionnaire.weights
     if spec is None:
         return data
-    if spec.column is not None:
+    if spec.raking is not None:  # raking, from the column's weights when the spec names one too
+        base = _column_weights(data, spec.column) if spec.column is not None else None
+        w = _raked_weights(data, spec.raking, base)
+    elif spec.column is not None:
         w = _column_weights(data, spec.column)
-    elif spec.raking is not None:
-        w = _raked_weights(data, spec.raking)
     else:  # the schema forbids it; kept for hand-made specs
         raise SettingsError("weights declares neither a column nor raking", hint="declare weights.column or weights.raking.")
     return dataclasses.replace(data, weight=w)
@@ -301,9 +307,7 @@ def _achieved(w: np.ndarray, values: np.ndarray) -> pd.Series:
     return pd.Series(w).groupby(values, sort=False).sum() / float(w.sum())
 
 
-def _raked_weights(data: Any, raking: Any) -> np.ndarray:
-    import weightipy
-
+def _checked_margins(data: Any, raking: Any) -> tuple[dict[str, tuple[str, np.ndarray]], dict[str, dict[str, float]]]:
     labels = _margin_labels(data, raking)
     targets = _targets(raking)
     problems = _category_problems(labels, targets)
@@ -314,25 +318,18 @@ def _raked_weights(data: Any, raking: Any) -> np.ndarray:
             hint="give every category of the data a target share (spelled as in the file) and remove target "
             "categories nobody has, or merge categories in the file.",
         )
-    # weightipy works on a DataFrame of the raking columns; plain names keep its query strings safe
-    names = {column: f"m{k}" for k, column in enumerate(labels)}
-    frame = pd.DataFrame({names[c]: pd.Series(v, dtype=str) for c, (_, v) in labels.items()})
-    scheme_dict = {names[c]: {cat: 100.0 * s for cat, s in targets[c].items() if s > 0} for c in labels}
-    sink = io.StringIO()
-    with contextlib.redirect_stdout(sink), warnings.catch_warnings():  # the library prints; we never do
-        warnings.simplefilter("ignore")
-        try:
-            scheme = weightipy.scheme_from_dict(
-                scheme_dict, name="csi_survey", rim_params={"max_iterations": int(raking.max_iter), "convcrit": 1e-9}
-            )
-            raw = weightipy.weight(frame, scheme)
-        except (ValueError, TypeError, KeyError) as error:  # pragma: no cover - guarded by the checks above
-            raise SettingsError(
-                f"raking to the margins failed in weightipy: {error}",
-                hint="check weights.raking.margins against the categories of the data.",
-            ) from None
-    w = np.asarray(raw, dtype=np.float64)
-    if w.shape != (len(frame),) or not (np.isfinite(w).all() and (w > 0).all()):
+    return labels, targets
+
+
+def _raked_weights(data: Any, raking: Any, base: np.ndarray | None = None) -> np.ndarray:
+    labels, targets = _checked_margins(data, raking)
+    if base is None:
+        w = _weightipy_raking(labels, targets, raking)
+    else:  # design weights raked to the margins (weightipy starts from equal weights only)
+        margins = RakingMargins.build({c: v for c, (_, v) in labels.items()}, targets)
+        raked, failed = rake_batch(base[None, :], margins, total=float(base.size), max_iter=raking.max_iter)
+        w = raked[0] if not failed else np.full(base.size, np.nan)
+    if not (np.isfinite(w).all() and (w > 0).all()):
         raise ConvergenceError(
             "raking produced weights that are not all positive and finite",
             hint="check the margins for categories with very few respondents, or merge small categories.",
@@ -357,6 +354,32 @@ def _raked_weights(data: Any, raking: Any) -> np.ndarray:
     return w
 
 
+def _weightipy_raking(labels: dict[str, tuple[str, np.ndarray]], targets: dict[str, dict[str, float]], raking: Any) -> np.ndarray:
+    import weightipy
+
+    # weightipy works on a DataFrame of the raking columns; plain names keep its query strings safe
+    names = {column: f"m{k}" for k, column in enumerate(labels)}
+    frame = pd.DataFrame({names[c]: pd.Series(v, dtype=str) for c, (_, v) in labels.items()})
+    scheme_dict = {names[c]: {cat: 100.0 * s for cat, s in targets[c].items() if s > 0} for c in labels}
+    sink = io.StringIO()
+    with contextlib.redirect_stdout(sink), warnings.catch_warnings():  # the library prints; we never do
+        warnings.simplefilter("ignore")
+        try:
+            scheme = weightipy.scheme_from_dict(
+                scheme_dict, name="csi_survey", rim_params={"max_iterations": int(raking.max_iter), "convcrit": 1e-9}
+            )
+            raw = weightipy.weight(frame, scheme)
+        except (ValueError, TypeError, KeyError) as error:  # pragma: no cover - guarded by the checks above
+            raise SettingsError(
+                f"raking to the margins failed in weightipy: {error}",
+                hint="check weights.raking.margins against the categories of the data.",
+            ) from None
+    w = np.asarray(raw, dtype=np.float64)
+    if w.shape != (len(frame),):
+        return np.full(len(frame), np.nan)
+    return w
+
+
 def _trim(w: np.ndarray, trim: tuple[float, float]) -> np.ndarray:
     lo, hi = float(trim[0]), float(trim[1])
     if not (0 < lo <= 1 <= hi and lo < hi):
@@ -369,6 +392,196 @@ def _trim(w: np.ndarray, trim: tuple[float, float]) -> np.ndarray:
         if w.min() >= lo * (1 - 1e-12) and w.max() <= hi * (1 + 1e-12):
             break
     return w
+
+
+# ====================================================================== raking given base weights (batched)
+@dataclasses.dataclass(frozen=True)
+class RakingMargins:
+    """The margins of a raking, coded once: per margin column the category code of every respondent
+    and the target share of every category. Build with :meth:`build` or :func:`raking_margins`."""
+
+    columns: tuple[str, ...]
+    categories: tuple[tuple[str, ...], ...]
+    codes: tuple[np.ndarray, ...]     #: per margin, n category codes (0 … categories − 1)
+    shares: tuple[np.ndarray, ...]    #: per margin, the target shares (summing to 1)
+
+    @functools.cached_property
+    def cells(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
+        """The distinct combinations of categories (cells): every respondent's cell, the respondents
+        sorted by cell, where each cell starts among them, and per margin the cells × categories
+        membership matrix. Made once; raking works on cell totals."""
+        combos, cell = np.unique(np.stack(self.codes, axis=1), axis=0, return_inverse=True)
+        cell = cell.reshape(-1)
+        order = np.argsort(cell, kind="stable")
+        starts = np.searchsorted(cell[order], np.arange(len(combos)))
+        member = [np.eye(len(shares))[combos[:, j]] for j, shares in enumerate(self.shares)]
+        return cell, order, starts, member
+
+    @classmethod
+    def build(cls, labels: Any, targets: Any) -> RakingMargins:
+        """From ``labels`` (margin column → one category label per respondent) and ``targets``
+        (margin column → {category: target share or population total}; rescaled to shares).
+
+        Raises :class:`~csi_survey.exceptions.SettingsError` when a respondent's category has no
+        target or a margin's respondent count differs from the others."""
+        columns, cats, codes, shares = [], [], [], []
+        n = None
+        for column, values in labels.items():
+            values = np.asarray(values, dtype=object).astype(str)
+            if n is not None and values.size != n:
+                raise SettingsError(f"raking margin {column!r} has {values.size} labels, the others {n}",
+                                    hint="give every margin one label per respondent.")
+            n = values.size
+            target = {str(k).strip(): float(v) for k, v in targets[column].items()}
+            total = sum(target.values())
+            names = tuple(target)
+            pos = {c: k for k, c in enumerate(names)}
+            unknown = sorted(set(values) - set(names))
+            if unknown or not total > 0 or any(v < 0 for v in target.values()):
+                raise SettingsError(
+                    f"raking margin {column!r}: "
+                    + (f"categories {', '.join(map(repr, unknown[:10]))} have no target" if unknown
+                       else "the targets must be non-negative with a positive sum"),
+                    hint="give every category that occurs a target share (or population total).",
+                )
+            columns.append(str(column))
+            cats.append(names)
+            codes.append(np.fromiter((pos[v] for v in values), dtype=np.intp, count=values.size))
+            shares.append(np.array([target[c] / total for c in names]))
+        return cls(tuple(columns), tuple(cats), tuple(codes), tuple(shares))
+
+
+def raking_margins(data: Any) -> RakingMargins | None:
+    """The coded raking margins of the spec's ``weights.raking`` for the respondents of ``data``
+    (None when the spec does not rake). The categories are checked as :func:`apply_weights` does."""
+    _check_data(data, "raking_margins")
+    spec = data.questionnaire.weights
+    if spec is None or spec.raking is None:
+        return None
+    labels, targets = _checked_margins(data, spec.raking)
+    return RakingMargins.build({c: v for c, (_, v) in labels.items()}, targets)
+
+
+#: Raking stops when every category total is within this relative distance of its target.
+RAKE_STOP = 1e-10
+
+
+def rake_batch(base: np.ndarray, margins: RakingMargins, *, counts: np.ndarray | None = None,
+               total: float | np.ndarray | None = None, max_iter: int = 100, tol: float = 1e-6,
+               trim: tuple[float, float] | None = None) -> tuple[np.ndarray, dict[int, str]]:
+    """Rake every row of ``base`` (m × n non-negative weights) to the margins, all rows at once.
+
+    Iterative proportional fitting (Deming & Stephan 1940, as ``survey::rake``): each sweep
+    multiplies the weights of every category of each margin in turn by target / achieved total,
+    until every category total is within :data:`RAKE_STOP` (relative) of its target or ``max_iter``
+    sweeps. A row whose largest share deviation then exceeds ``tol``, or that has no weight in a
+    category with a positive target, fails: its weights are NaN and ``problems[row]`` says why.
+    Weights of zero stay zero (a respondent not drawn in a bootstrap replicate).
+
+    The factors depend only on a respondent's combination of categories (its cell), so the sweeps
+    run on the m × cells totals, and the weights are formed once at the end: the cost of a row is
+    one pass over the respondents whatever the number of sweeps.
+
+    ``total``: the sum of each raked row (default: the row's sum of ``base``). ``trim`` ([lo, hi],
+    after raking, as ``weights.raking.trim``): the weight of one copy of a respondent, ``w / counts``
+    (``counts``, default 1, are the bootstrap multiplicities), is clipped to ``[lo, hi]`` × the
+    count-weighted mean and the row rescaled, repeatedly, as in :func:`apply_weights`.
+    Returns ``(weights, problems)``.
+    """
+    W0 = np.asarray(base, dtype=np.float64)
+    W0 = W0[None, :] if W0.ndim == 1 else W0
+    m, n = W0.shape
+    totals = W0.sum(axis=1) if total is None else np.broadcast_to(np.asarray(total, dtype=np.float64), (m,)).copy()
+    cell, order, starts, member = margins.cells
+    T0 = np.add.reduceat(W0[:, order], starts, axis=1) if n else np.zeros((m, len(starts)))  # m × cells
+    target = [totals[:, None] * shares[None, :] for shares in margins.shares]
+    T = T0.copy()
+    active = np.ones(m, dtype=bool)
+    problems: dict[int, str] = {}
+    for j, shares in enumerate(margins.shares):
+        empty = (T0 @ member[j] <= 0) & (shares[None, :] > 0)
+        for r in np.flatnonzero(empty.any(axis=1)):
+            cats = [margins.categories[j][c] for c in np.flatnonzero(empty[r])]
+            problems[int(r)] = (f"raking: no weight in {margins.columns[j]} = {', '.join(map(repr, cats))} "
+                                "(no respondent of this category)")
+            active[r] = False
+    for _ in range(int(max_iter)):
+        worst = np.zeros(m)
+        for j in range(len(margins.shares)):
+            sums = T @ member[j]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                factor = np.where(sums > 0, target[j] / sums, 1.0)
+            factor[~active] = 1.0
+            worst = np.maximum(worst, np.abs(factor - 1).max(axis=1))
+            T *= factor @ member[j].T
+        if not (worst[active] > RAKE_STOP).any():
+            break
+    for j, shares in enumerate(margins.shares):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dev = np.abs((T @ member[j]) / T.sum(axis=1, keepdims=True) - shares[None, :]).max(axis=1)
+        for r in np.flatnonzero(active & ~(dev <= tol)):
+            problems[int(r)] = f"raking did not reach the margins within {tol:g} in {max_iter} sweeps"
+            active[r] = False
+    with np.errstate(divide="ignore", invalid="ignore"):
+        G = np.where(T0 > 0, T / T0, 1.0)  # the adjustment of every cell
+    W = W0 * G[:, cell]
+    W[~active] = 1.0  # placeholders, set to NaN below
+    if trim is not None:
+        W = _trim_batch(W, np.ones(n) if counts is None else np.asarray(counts, dtype=np.float64), trim, totals)
+    W *= (totals / W.sum(axis=1))[:, None]
+    W[~active] = np.nan
+    return W, problems
+
+
+def _trim_batch(W: np.ndarray, counts: np.ndarray, trim: tuple[float, float], totals: np.ndarray) -> np.ndarray:
+    lo, hi = float(trim[0]), float(trim[1])
+    if not (0 < lo <= 1 <= hi and lo < hi):
+        raise SettingsError(f"trim must be [lo, hi] with 0 < lo ≤ 1 ≤ hi; got [{lo:g}, {hi:g}]",
+                            hint="e.g. trim: [0.2, 5] keeps every weight between a fifth and five times the mean.")
+    counts = np.broadcast_to(counts, W.shape)
+    drawn = counts > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u = np.where(drawn, W / np.where(drawn, counts, 1.0), 0.0)  # the weight of one copy
+    n_copies = counts.sum(axis=1, keepdims=True)
+    for _ in range(_TRIM_ROUNDS):
+        u = u / ((counts * u).sum(axis=1, keepdims=True) / n_copies)
+        u = np.where(drawn, np.clip(u, lo, hi), 0.0)
+        u = u / ((counts * u).sum(axis=1, keepdims=True) / n_copies)
+        inside = np.where(drawn, (u >= lo * (1 - 1e-12)) & (u <= hi * (1 + 1e-12)), True)
+        if inside.all():
+            break
+    W = counts * u
+    return W * (totals / W.sum(axis=1))[:, None]
+
+
+def rake_weights(base: Any, margins: Any, targets: Any, *, total: float | None = None, max_iter: int = 100,
+                 tol: float = 1e-6, trim: tuple[float, float] | None = None) -> np.ndarray:
+    """Base weights (e.g. design weights) raked to population margins, as ``survey::rake``.
+
+    ``base``: one non-negative weight per respondent (or an m × n array: m sets at once);
+    ``margins``: margin column → one category label per respondent; ``targets``: margin column →
+    {category: population total or share} (rescaled to shares); ``total``: the sum of the raked
+    weights (default: the sum of ``base``; pass the population size to get population totals).
+    Iterates as :func:`rake_batch` (until every category total is within 1e-10 of its target).
+    Raises :class:`~csi_survey.exceptions.ConvergenceError` when a set does not reach the margins
+    within ``tol`` (share) in ``max_iter`` sweeps or cannot (a category without weight).
+
+    >>> import numpy as np
+    >>> w = rake_weights(np.ones(4), {"sex": ["f", "f", "f", "m"]}, {"sex": {"f": 50, "m": 50}}, total=100)
+    >>> w.round(4).tolist()
+    [16.6667, 16.6667, 16.6667, 50.0]
+    """
+    base = np.asarray(base, dtype=np.float64)
+    if base.ndim not in (1, 2) or not (np.isfinite(base).all() and (base >= 0).all()):
+        raise SettingsError("base weights must be a 1-d or 2-d array of non-negative, finite numbers",
+                            hint="pass one weight per respondent (e.g. the design weights).")
+    coded = margins if isinstance(margins, RakingMargins) else RakingMargins.build(margins, targets)
+    raked, problems = rake_batch(base, coded, total=total, max_iter=max_iter, tol=tol, trim=trim)
+    if problems:
+        first = min(problems)
+        raise ConvergenceError(f"raking failed for {len(problems)} of {raked.shape[0]} weight set(s); first: {problems[first]}",
+                               hint="raise max_iter, or merge categories with few respondents.")
+    return raked[0] if base.ndim == 1 else raked
 
 
 # ====================================================================== summary

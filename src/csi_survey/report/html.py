@@ -145,6 +145,11 @@ def _text(value: Any) -> str:
         return ""
     return str(value)
 
+
+def _true(value: Any) -> bool:
+    """A flag cell (a boolean, or its text as read back from CSV) that is true."""
+    return value is True or (not isinstance(value, float) and _text(value).strip().lower() in ("true", "1", "yes"))
+
 # ====================================================================== tables for the template
 @dataclass
 class _Cell:
@@ -297,6 +302,7 @@ class _Report:
                 self.section_gaps(),
                 self.section_nps(),
                 self.section_segments(),
+                self.section_comparisons(),
                 self.section_trend(),
                 self.section_paths(),
                 self.section_quality(),
@@ -358,6 +364,9 @@ class _Report:
                     ),
                 )
             )
+            if boot.get("design") == "rao-wu":
+                design = self.t("bootstrap_design_text", clusters=_text(boot.get("clusters")), strata=_text(boot.get("strata")))
+                out.append((self.t("bootstrap_design"), design + (self.t("bootstrap_reraked") if boot.get("reraked") else "")))
         elif "bootstrap" in m:
             out.append((self.t("bootstrap"), self.t("no_bootstrap")))
         return out
@@ -578,6 +587,84 @@ class _Report:
         blocks += [_Block("h3", self.t("segment_table")), _Block("table", _make_table(pivot, cols))]
         return _Section("segments", self.t("sec_segments"), blocks)
 
+    def _statistic_name(self, r: Mapping[str, Any]) -> str:
+        if _text(r.get("statistic")) == "path":
+            return self._path_name(r)
+        return self.label(r.get("source"))
+
+    def section_comparisons(self) -> _Section | None:
+        """The omnibus tests, the pairwise differences that stay significant after the correction, and MICOM."""
+        omnibus, pairs, micom = self.table("segment_omnibus"), self.table("segment_differences"), self.table("micom")
+        blocks: list[_Block] = []
+        yes = lambda r, c: self.t("yes") if _true(r.get(c)) else self.t("no")  # noqa: E731
+        if omnibus is not None and not omnibus.empty and {"statistic", "source", "p_value"} <= set(omnibus.columns):
+            cols = [
+                *([_Col(self.t("segment_column"), lambda r: _text(r.get("segment_column")))] if "segment_column" in omnibus.columns else []),
+                _Col(self.t("statistic"), self._statistic_name),
+                *self.opt(omnibus, "segments", self.t("segments_k"), 0),
+                _Col(self.t("range"), lambda r: self._range(r), num=True),
+                _Col(self.t("p_value"), lambda r: format_p(r.get("p_value")), num=True,
+                     cls=lambda r: "strong" if _true(r.get("significant")) else ""),
+                *([_Col(self.t("significant"), lambda r: self.t("yes") if _true(r.get("significant")) else "")] if "significant" in omnibus.columns else []),
+            ]
+            blocks += [_Block("h3", self.t("omnibus_title")), _Block("table", _make_table(omnibus, cols))]
+        if pairs is not None and not pairs.empty and {"segment_a", "segment_b", "difference"} <= set(pairs.columns):
+            shown = pairs[pairs["significant"].map(_true)] if "significant" in pairs.columns else pairs
+            blocks.append(_Block("h3", self.t("pairwise_title")))
+            if shown.empty:
+                blocks.append(_Block("p", self.t("pairwise_none")))
+            else:
+                digits = lambda r: 1 if _text(r.get("statistic")) == "index" else 3  # noqa: E731
+                cols = [
+                    *([_Col(self.t("segment_column"), lambda r: _text(r.get("segment_column")))] if "segment_column" in pairs.columns else []),
+                    _Col(self.t("segment_pair"), self._pair_name, cls=lambda r: "nowrap"),
+                    _Col(self.t("statistic"), self._statistic_name),
+                    _Col(self.t("difference"), lambda r: format_number(r.get("difference"), digits(r)), num=True,
+                         cls=lambda r: "neg" if (finite_number(r.get("difference")) or 0) < 0 else ""),
+                    *self.opt(pairs, "p_value", self.t("p_value"), fmt=format_p),
+                    *self.opt(pairs, "p_adjusted", self.t("p_adjusted"), fmt=format_p),
+                ]
+                blocks.append(_Block("table", _make_table(shown, cols, limit=60, note=self.t("pairwise_note"))))
+        if micom is not None and not micom.empty and {"segment_a", "segment_b", "construct", "invariance"} <= set(micom.columns):
+            alpha = self._alpha()
+            failing = micom[micom["invariance"].map(_text) == "none"]
+            cols = [
+                *([_Col(self.t("segment_column"), lambda r: _text(r.get("segment_column")))] if "segment_column" in micom.columns else []),
+                _Col(self.t("segment_pair"), self._pair_name, cls=lambda r: "nowrap"),
+                _Col(self.t("construct"), lambda r: self.label(r.get("construct"))),
+                *self.opt(micom, "c", self.t("c_value"), 4),
+                *self.opt(micom, "c_critical", self.t("c_critical", alpha=alpha), 4),
+                *self.opt(micom, "c_p_value", self.t("p_value"), fmt=format_p),
+                *self.opt(micom, "c_p_adjusted", self.t("p_adjusted"), fmt=format_p),
+                *([_Col(self.t("equal_means"), lambda r: yes(r, "equal_means"))] if "equal_means" in micom.columns else []),
+                *([_Col(self.t("equal_variances"), lambda r: yes(r, "equal_variances"))] if "equal_variances" in micom.columns else []),
+                _Col(self.t("invariance"), lambda r: self.known("inv_", r.get("invariance")),
+                     cls=lambda r: "flag" if _text(r.get("invariance")) == "none" else ""),
+            ]
+            blocks += [_Block("h3", self.t("micom_title")), _Block("table", _make_table(micom, cols, note=self.t("micom_note", alpha=alpha)))]
+            if not failing.empty:
+                items = "; ".join(f"{self.label(r.get('construct'))} ({_text(r.get('segment_a'))} – {_text(r.get('segment_b'))})"
+                                  for r in failing.to_dict("records"))
+                blocks.append(_Block("p", self.t("micom_failures", items=items), "warning"))
+        if not blocks:
+            return None
+        correction = pairs["correction"].iloc[0] if pairs is not None and "correction" in pairs.columns and len(pairs) else \
+            (self.meta.get("settings") or {}).get("correction", "holm")
+        blocks.insert(0, _Block("p", self.t("comparisons_note", correction=self.known("correction_", correction)), "note"))
+        return _Section("comparisons", self.t("sec_comparisons"), blocks)
+
+    def _pair_name(self, r: Mapping[str, Any]) -> str:
+        return f"{_text(r.get('segment_a'))} – {_text(r.get('segment_b'))}"
+
+    def _range(self, r: Mapping[str, Any]) -> str:
+        digits = 1 if _text(r.get("statistic")) == "index" else 3
+        lo, hi = finite_number(r.get("value_min")), finite_number(r.get("value_max"))
+        return "" if lo is None or hi is None else f"{format_number(lo, digits)} – {format_number(hi, digits)}"
+
+    def _alpha(self) -> str:
+        level = finite_number((self.meta.get("settings") or {}).get("level"))
+        return _fmt_level(1 - level if level is not None and 0 < level < 1 else 0.05)
+
     def section_trend(self) -> _Section | None:
         df = self.table("wave_index")
         if df is None or df.empty or not {"wave", "construct", "index"} <= set(df.columns):
@@ -604,7 +691,40 @@ class _Report:
             *[_Col(w, lambda r, k=k: format_number(r.get(k), r["digits"]), num=True) for k, w in enumerate(waves)],
         ]
         blocks = [_Block("svg", svg), _Block("p", self.t("trend_note"), "note"), _Block("table", _make_table(pd.DataFrame(records), cols))]
+        blocks += self.wave_change_blocks()
         return _Section("trend", self.t("sec_trend"), blocks)
+
+    def wave_change_blocks(self) -> list[_Block]:
+        """The index construct's change since the previous wave, for all respondents and (when the run
+        had segments) every segment: ▲/▼ only where significant after the multiplicity correction."""
+        df = self.table("segment_wave_changes")
+        if df is None or df.empty:
+            df = self.table("wave_changes")
+        if df is None or df.empty or "change" not in df.columns:
+            return []
+        construct = self.index_construct
+        if construct is not None:
+            df = df[df["construct"].astype(str) == construct]
+
+        def change(r: Mapping[str, Any]) -> str:
+            value = finite_number(r.get("change"))
+            if value is None:
+                return "–"
+            arrow = (" ▲" if value > 0 else " ▼") if str(r.get("significant")).lower() == "true" else ""
+            return f"{value:+.1f}{arrow}"
+
+        def interval(r: Mapping[str, Any]) -> str:
+            lo, hi = finite_number(r.get("ci_lower")), finite_number(r.get("ci_upper"))
+            return "–" if lo is None or hi is None else f"{lo:+.1f} – {hi:+.1f}"
+
+        cols = [
+            _Col(self.t("wave"), lambda r: f"{_text(r.get('wave'))} / {_text(r.get('previous_wave'))}"),
+            *([_Col(self.t("segment"), lambda r: self.segment_name(r.get("segment")))] if "segment" in df.columns else []),
+            _Col(self.t("change"), change, num=True),
+            _Col(self.t("interval", level=self.level), interval, num=True),
+            _Col(self.t("p_adjusted"), lambda r: format_p(r.get("p_adjusted")), num=True),
+        ]
+        return [_Block("h3", self.t("changes_title")), _Block("p", self.t("changes_note"), "note"), _Block("table", _make_table(df, cols))]
 
     def _path_name(self, r: Mapping[str, Any]) -> str:
         return f"{self.label(r.get('source'))} → {self.label(r.get('target'))}"

@@ -106,8 +106,9 @@ def overview_facts(model: Any, waves: list[str], segments: pd.DataFrame, counts:
 
 
 # ====================================================================== overview.xlsx
-def overview_sheets(model: Any, history: pd.DataFrame, segments: pd.DataFrame, waves: list[str], summary: pd.DataFrame) -> list[Sheet]:
-    """The sheets of ``overview.xlsx``: Summary, Ranking, Trend, Index history, Not estimated."""
+def overview_sheets(model: Any, history: pd.DataFrame, segments: pd.DataFrame, waves: list[str], summary: pd.DataFrame,
+                    rollup: pd.DataFrame | None = None) -> list[Sheet]:
+    """The sheets of ``overview.xlsx``: Summary, Ranking, Trend, Index history, (Roll-up,) Not estimated."""
     t = texts(WORKBOOK_LANG, "overview")
     construct = model.index or model.construct_ids[-1]
     order = list(dict.fromkeys(segments["segment"]))
@@ -120,16 +121,17 @@ def overview_sheets(model: Any, history: pd.DataFrame, segments: pd.DataFrame, w
         Sheet("Ranking", ranking[RANKING_COLUMNS], note=t["xlsx_ranking_note"].format(label=label, construct=construct)),
         Sheet("Trend", trend, note=t["xlsx_trend_note"].format(label=label, construct=construct)),
         Sheet("Index history", history, note=t["xlsx_history_note"]),
+        *([Sheet("Roll-up", rollup, note=t["xlsx_rollup_note"])] if rollup is not None else []),
         Sheet("Not estimated", problems, note=t["xlsx_problems_note"]),
     ]
 
 
 def write_overview_workbook(path: str | os.PathLike, model: Any, history: pd.DataFrame, segments: pd.DataFrame,
-                            waves: list[str], facts: list[tuple[str, str]]) -> None:
+                            waves: list[str], facts: list[tuple[str, str]], rollup: pd.DataFrame | None = None) -> None:
     """Write ``overview.xlsx`` at ``path`` (:func:`overview_sheets`, the facts as its Summary)."""
     summary = pd.DataFrame(facts, columns=["field", "value"]).astype({"value": str})
     title = texts(WORKBOOK_LANG, "overview")["xlsx_title"].format(name=model.name)
-    write_workbook(path, overview_sheets(model, history, segments, waves, summary), title=title)
+    write_workbook(path, overview_sheets(model, history, segments, waves, summary, rollup), title=title)
 
 
 # ====================================================================== overview.html
@@ -150,11 +152,11 @@ def _sparkline(values: list[float | None]) -> Any:
 
 
 def overview_html(model: Any, history: pd.DataFrame, segments: pd.DataFrame, waves: list[str], facts: list[tuple[str, str]],
-                  lang: str, level: float, correction: str = "holm") -> str:
+                  lang: str, level: float, correction: str = "holm", rollup: pd.DataFrame | None = None) -> str:
     """The text of ``overview.html``: a self-contained page (no script, no network) with the
     ranking of each wave, the trends and the segments not estimated, in ``lang`` ("en" or "zh");
     ``level`` is the bootstrap interval level, ``correction`` the multiplicity correction of the
-    change tests (its name is shown)."""
+    change tests (its name is shown), ``rollup`` the roll-up levels (:mod:`csi_survey.rollup`)."""
     t = texts(lang, "overview")
     correction_name = t[f"correction_{correction}"]
     construct = model.index or model.construct_ids[-1]
@@ -258,6 +260,28 @@ def overview_html(model: Any, history: pd.DataFrame, segments: pd.DataFrame, wav
                     + [number(finite_number(r["change_last"]), signed=True), element("td", _sparkline(values))])
     parts.append(table([(t["segment"], False)] + [(w, True) for w in waves] + [(t["change"], True), (t["trend_col"], False)], rows))
     sections.append(element("section", parts, class_="report-section", id="trend"))
+
+    if rollup is not None and len(rollup):
+        contents.append(("rollup", t["rollup"]))
+        parts = [element("h2", t["rollup"]), element("p", t["rollup_note"].format(construct=cname, level=level_text), class_="note")]
+        r_c = rollup[rollup["construct"] == construct]
+        nodes = list(dict.fromkeys(zip(r_c["level"], r_c["node"])))
+        rows = []
+        for lvl, node in nodes:
+            part = r_c[(r_c["level"] == lvl) & (r_c["node"] == node)].set_index("wave")
+            cells = []
+            for w in waves:
+                if w not in part.index or finite_number(part.at[w, "index"]) is None:
+                    cells.append(cell("–", "num"))
+                    continue
+                lo, hi = finite_number(part.at[w, "ci_lower"]), finite_number(part.at[w, "ci_upper"])
+                title = t["rollup_title"].format(lo=format_number(lo, 1), hi=format_number(hi, 1),
+                                                 k=int(part.at[w, "members_estimated"]), n=int(part.at[w, "members"]),
+                                                 share=f"{float(part.at[w, 'weight_estimated']):.0%}")
+                cells.append(element("td", format_number(finite_number(part.at[w, "index"]), 1), class_="num", title=title))
+            rows.append([cell(str(lvl)), cell(str(node))] + cells)
+        parts.append(table([(t["level"], False), (t["node"], False)] + [(w, True) for w in waves], rows))
+        sections.append(element("section", parts, class_="report-section", id="rollup"))
 
     contents.append(("problems", t["problems"]))
     bad = segments[segments["status"] != ESTIMATED]

@@ -7,8 +7,8 @@ the run does not have (no bootstrap, no segments, no waves …) simply give no s
 Sheet order
 -----------
 Summary, Charts, Index, Paths, Effects, Weights, R2, Impacts, IPMA, Gaps, Item summary,
-Frequencies, NPS, CSAT, Segment index, Segment paths, Segment impacts, Segment differences,
-Wave index, Wave changes, Quality, HTMT, Model fit, Quality flags, Parameters, Bootstrap,
+Frequencies, NPS, CSAT, Segment index, Segment paths, Segment impacts, Segment omnibus, Segment
+differences, MICOM, Wave index, Wave changes, Quality, HTMT, Model fit, Quality flags, Parameters, Bootstrap,
 Bootstrap failures, Missing, Excluded, any other table of the bundle (named after the table), and
 Scores last (only a note when the run has more respondents than ``scores_sheet_limit``).
 
@@ -174,9 +174,12 @@ TABLE_SHEETS: tuple[_TableSheet, ...] = (
         lambda b: _t("note_segment_impacts", step=_step(b)),
         {"impact": "0.00"},
     ),
+    _TableSheet("segment_omnibus", "Segment omnibus", _t("note_segment_omnibus")),
     _TableSheet("segment_differences", "Segment differences", _t("note_segment_differences")),
+    _TableSheet("micom", "MICOM", _t("note_micom")),
     _TableSheet("wave_index", "Wave index", _t("note_wave_index")),
     _TableSheet("wave_changes", "Wave changes", _t("note_wave_changes"), {"change": "0.0"}),
+    _TableSheet("segment_wave_changes", "Segment wave changes", _t("note_segment_wave_changes"), {"change": "0.0"}),
     _TableSheet("quality", "Quality", _t("note_quality")),
     _TableSheet("htmt", "HTMT", _t("note_htmt")),
     _TableSheet("fit_measures", "Model fit", _fit_note),
@@ -270,6 +273,9 @@ def _summary(bundle: RunBundle) -> pd.DataFrame:
         level = _number(boot.get("level"))
         method = boot.get("method")
         add(_t("intervals"), f"{method}, {level:.0%}" if level is not None else method)
+        if boot.get("design") == "rao-wu":
+            add(_t("bootstrap_design"), _t("bootstrap_design_value", clusters=boot.get("clusters"), strata=boot.get("strata"),
+                                           reraked=_t("reraked") if boot.get("reraked") else ""))
     segments = meta.get("segments")
     if isinstance(segments, list) and segments:
         add(_t("segments"), ", ".join(str(s) for s in segments))
