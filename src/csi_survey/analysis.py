@@ -39,6 +39,7 @@ from .invariance import MICOM_COLUMNS, micom
 from .changes import index_changes
 from .ingest.columns import MISSING_SEGMENT, TOTAL_SEGMENT, ordered_labels, segment_labels
 from .multiplicity import CORRECTIONS
+from .overall import overall_index
 
 __all__ = ["AnalysisSettings", "Analysis", "analyze"]
 
@@ -63,6 +64,7 @@ class AnalysisSettings:
     permutations: int = 1000        #: permutation test of segment differences (0: none)
     lang: str | None = None         #: report language "en" | "zh" (default: from the labels)
     correction: str = "holm"        #: multiplicity correction across segments: "holm" | "bh" | "none"
+    overall_weights: tuple[tuple[str, float], ...] = ()  #: weights of an overall index of the run, as pairs of construct id or label and weight
 
     def __post_init__(self) -> None:
         check_choice("engine", self.engine, ["pls", "cbsem"])
@@ -129,6 +131,8 @@ def analyze(data: Any, settings: AnalysisSettings | None = None, progress: Progr
     tables = {name.removesuffix(".csv"): table for name, table in run_tables(fit, data, quality).tables.items()}
     tables["impacts"] = impacts(fit)
     tables["ipma"] = ipma(fit, data)
+    if settings.overall_weights:
+        tables["overall_index"], tables["overall_weights"] = overall_index(fit, dict(settings.overall_weights))
     if model.gaps:
         tables["gaps"] = gaps(data, level=settings.level)
     tables["frequencies"] = frequencies(data)

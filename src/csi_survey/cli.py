@@ -27,6 +27,7 @@ from .exceptions import CsiSurveyError, SettingsError
 from .ingest import read_responses, read_table
 from .ingest.safety import Limits
 from .ingest.weights import design_effect, effective_n
+from .overall import read_overall_weights
 from .schema import load_model, template_yaml
 from .version import __version__
 
@@ -300,6 +301,7 @@ def run(
     min_n: Annotated[int, typer.Option("--min-n", min=3, help="Segments and waves with fewer respondents are reported as insufficient sample.")] = 50,
     permutations: Annotated[int, typer.Option("--permutations", min=0, help="Permutations for the tests between segments: omnibus, pairwise differences and MICOM (0: no test).")] = 1000,
     lang: Annotated[Optional[LangChoice], typer.Option("--lang", help="Language of report.html (default: from the labels).")] = None,
+    overall_weights: Annotated[Optional[Path], typer.Option("--overall-weights", help="A CSV of construct (id or label) and weight, e.g. the weights.csv of `csi-survey ahp`: an overall index of the run from those construct indices, with its interval (overall_index.csv).", show_default=False)] = None,
     correction: Annotated[CorrectionChoice, typer.Option("--correction", help="Multiplicity correction of the tests across segments: holm (family-wise error), bh (Benjamini–Hochberg false discovery rate) or none.")] = CorrectionChoice.holm,
 ) -> None:
     """Estimate the model on a survey export and write the index, drivers, tables, report.xlsx and report.html."""
@@ -308,6 +310,7 @@ def run(
         engine=engine.value, scheme=scheme.value, max_iter=max_iter, resamples=resamples, seed=seed, level=level,
         ci=ci.value, n_jobs=jobs, segments=tuple(segment or ()), wave=wave, min_n=min_n, permutations=permutations,
         lang=lang.value if lang else None, correction=correction.value,
+        overall_weights=tuple(read_overall_weights(overall_weights).items()) if overall_weights else (),
     )
     spec = load_model(model)
     data = read_responses(responses, spec, sheet=_sheet(sheet), encoding=encoding, on_invalid=on_invalid.value,
@@ -397,6 +400,13 @@ def _print_drivers(result) -> None:
             p = r.get("p_value")
             tail = f", p = {p:.3f}{' ▲' if r['change'] > 0 else ' ▼'}" if r.get("significant") else (f", p = {p:.3f}" if p == p and p is not None else "")
             out.print(f"{r['wave']} vs {r['previous_wave']}: {r['change']:+.1f} points {_interval(r['ci_lower'], r['ci_upper'], 1)}{tail}", markup=False)
+    overall = t.get("overall_index")
+    if overall is not None and len(overall):
+        r = overall.iloc[0]
+        used = t["overall_weights"]
+        parts = ", ".join(f"{c} {s:.0%}" for c, s in zip(used["construct"], used["share"]))
+        out.print(f"Overall index ({parts}): {_num(r['index'], 1)} {_interval(r['ci_lower'], r['ci_upper'], 1)} "
+                  "(overall_index.csv).", markup=False)
     by_segment = t.get("segment_wave_changes")
     if by_segment is not None and result.fit.model.index and len(by_segment):
         rows = by_segment[(by_segment["construct"] == result.fit.model.index) & (by_segment["segment"] != "(total)")]

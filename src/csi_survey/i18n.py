@@ -508,6 +508,9 @@ WORKBOOK_TEXTS: dict[str, dict[str, str]] = {
         "construct for that pair.",
         "note_wave_index": "0–100 indices per wave.",
         "note_wave_changes": "Change of each index since the previous wave (index points), with the interval.",
+        "note_overall_index": "Overall index: the weighted mean of the construct indices (weights given with --overall-weights), "
+        "its standard error and interval from the same bootstrap replicates.",
+        "note_overall_weights": "The constructs of the overall index with their weights and shares.",
         "note_segment_wave_changes": "Change of each index since the previous wave, total and per segment: interval, p value, "
         "p value adjusted across the segments of the wave (Holm unless set otherwise) and significance.",
         "note_quality": "Reliability and convergent validity per construct (flags: information, not errors).",
@@ -593,6 +596,8 @@ WORKBOOK_TEXTS: dict[str, dict[str, str]] = {
         "（第 3 步），置换检验 p 值及经群体对之间多重比较校正后的 p 值；不变性为“无”时，不应解读该群体对之间涉及此潜变量的路径比较。",
         "note_wave_index": "各期的 0–100 指数。",
         "note_wave_changes": "各指数相对上一期的变化（指数分），附置信区间。",
+        "note_overall_index": "综合指数：各潜变量指数的加权平均（权重由 --overall-weights 给出），其标准误和区间来自同一批自助法重抽样。",
+        "note_overall_weights": "综合指数所含的潜变量及其权重和占比。",
         "note_segment_wave_changes": "总体及各细分的指数相对上一期的变化：区间、p 值、同一调查期各细分间多重比较校正后的 p 值"
         "（默认 Holm）及是否显著。",
         "note_quality": "各潜变量的信度与收敛效度（提示仅供参考，并非错误）。",

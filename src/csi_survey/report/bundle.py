@@ -115,6 +115,8 @@ TEXT_COLUMNS: dict[str, frozenset[str]] = {
         "wave_index": ("construct", "label", "status"),
         "wave_changes": ("construct", "label"),
         "segment_wave_changes": ("wave", "previous_wave", "segment", "construct"),
+        "overall_index": ("name",),
+        "overall_weights": ("construct", "label"),
         "missing": ("item", "construct", "method"),
         "excluded": ("reason",),
         "flags": ("respondent_id", "flag", "detail", "action"),

@@ -180,6 +180,8 @@ TABLE_SHEETS: tuple[_TableSheet, ...] = (
     _TableSheet("wave_index", "Wave index", _t("note_wave_index")),
     _TableSheet("wave_changes", "Wave changes", _t("note_wave_changes"), {"change": "0.0"}),
     _TableSheet("segment_wave_changes", "Segment wave changes", _t("note_segment_wave_changes"), {"change": "0.0"}),
+    _TableSheet("overall_index", "Overall index", _t("note_overall_index"), {"index": "0.0"}),
+    _TableSheet("overall_weights", "Overall weights", _t("note_overall_weights")),
     _TableSheet("quality", "Quality", _t("note_quality")),
     _TableSheet("htmt", "HTMT", _t("note_htmt")),
     _TableSheet("fit_measures", "Model fit", _fit_note),
