@@ -15,24 +15,8 @@ from csi_survey.exceptions import IndexWarning, SettingsError, TooFewSegmentsErr
 from csi_survey.omnibus import SEGMENT_OMNIBUS_COLUMNS, between_variance, segment_omnibus
 from csi_survey.segments import segment_analysis, segment_differences
 
-from .conftest import EXAMPLES
 
 REGIONS = ["East", "North", "South", "West"]
-
-
-@pytest.fixture(scope="module")
-def model():
-    return csi.load_model(EXAMPLES / "acsi_retail.yaml")
-
-
-@pytest.fixture(scope="module")
-def data(model):
-    return csi.read_responses(EXAMPLES / "acsi_retail.xlsx", model, on_invalid="exclude")
-
-
-@pytest.fixture(scope="module")
-def engine(model):
-    return csi.PLS(model)
 
 
 @pytest.fixture(scope="module")

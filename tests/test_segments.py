@@ -34,24 +34,8 @@ from csi_survey.segments import (
     wave_analysis,
 )
 
-from .conftest import EXAMPLES
 
 REGIONS = ["East", "North", "South", "West"]
-
-
-@pytest.fixture(scope="module")
-def model():
-    return csi.load_model(EXAMPLES / "acsi_retail.yaml")
-
-
-@pytest.fixture(scope="module")
-def data(model):
-    return csi.read_responses(EXAMPLES / "acsi_retail.xlsx", model, on_invalid="exclude")
-
-
-@pytest.fixture(scope="module")
-def engine(model):
-    return csi.PLS(model)
 
 
 @pytest.fixture(scope="module")

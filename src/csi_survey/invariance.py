@@ -80,7 +80,7 @@ from .ingest.prepare import SurveyData
 from .ingest.weights import estimation_weight
 from .multiplicity import CORRECTIONS, adjust_p_values
 from .results import Summary
-from .segments import SegmentFit, comparable_segments, derived_seed, subset
+from .segments import SegmentFit, check_engine, comparable_segments, derived_seed, subset
 
 __all__ = ["micom", "MicomResults", "MICOM_COLUMNS", "composite_correlation"]
 
@@ -397,8 +397,7 @@ def micom(
     TooFewSegmentsError
         When fewer than two segments of ``column`` can be estimated (the message names the fix).
     """
-    if not isinstance(engine, PLS):
-        raise SettingsError(f"engine must be a csi_survey.PLS engine; got {type(engine).__name__}")
+    check_engine(engine)
     permutations = check_count("permutations", permutations)
     min_n = check_count("min_n", min_n)
     level = check_level(level)

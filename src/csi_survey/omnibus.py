@@ -57,9 +57,9 @@ import pandas as pd
 
 from .engine.pls import OK, PLS, item_matrix
 from .engine.resample import estimate_batch, moment_state, statistic_labels
-from .exceptions import EstimationError, SettingsError, check_count, check_level, check_seed
+from .exceptions import EstimationError, check_count, check_level, check_seed
 from .ingest.prepare import SurveyData
-from .segments import comparable_segments, derived_seed
+from .segments import check_engine, comparable_segments, derived_seed
 
 __all__ = ["segment_omnibus", "between_variance", "SEGMENT_OMNIBUS_COLUMNS", "comparison_statistics"]
 
@@ -147,8 +147,7 @@ def segment_omnibus(
     TooFewSegmentsError
         When fewer than two segments of ``column`` can be estimated (the message names the fix).
     """
-    if not isinstance(engine, PLS):
-        raise SettingsError(f"engine must be a csi_survey.PLS engine; got {type(engine).__name__}")
+    check_engine(engine)
     permutations = check_count("permutations", permutations, 1)
     min_n = check_count("min_n", min_n, 1)
     level = check_level(level)

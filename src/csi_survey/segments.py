@@ -209,7 +209,9 @@ def _check_data(data: Any) -> None:
 
 
 # ====================================================================== settings and seeds
-def _check_engine(engine: Any) -> None:
+def check_engine(engine: Any) -> None:
+    """A :class:`~csi_survey.SettingsError` unless ``engine`` is a PLS engine (the segment and wave
+    analyses re-estimate with its settings)."""
     if not isinstance(engine, PLS):
         raise SettingsError(f"engine must be a csi_survey.PLS engine; got {type(engine).__name__}")
 
@@ -394,7 +396,7 @@ def segment_analysis(
         and the fits. A segment that cannot be estimated has status ``"failed: <reason>"``; so has a
         segment whose bootstrap fails (its values are then NaN as well).
     """
-    _check_engine(engine)
+    check_engine(engine)
     _check_data(data)
     cols = [columns] if isinstance(columns, str) else list(dict.fromkeys(columns))
     min_n = check_count("min_n", min_n, 1)
@@ -596,7 +598,7 @@ def segment_differences(
     TooFewSegmentsError
         Without ``pairs``, when fewer than two segments of ``column`` can be estimated.
     """
-    _check_engine(engine)
+    check_engine(engine)
     _check_data(data)
     permutations = check_count("permutations", permutations, 1)
     min_n = check_count("min_n", min_n, 1)
@@ -717,7 +719,7 @@ def comparable_segments(engine: PLS, data: SurveyData, column: str, *, min_n: in
     :func:`csi_survey.invariance.micom`) start here. Raises :class:`TooFewSegmentsError` (naming the
     fix) when fewer than two segments can be estimated.
     """
-    _check_engine(engine)
+    check_engine(engine)
     _check_data(data)
     min_n = check_count("min_n", min_n, 1)
     labels, raw = segment_labels(data, column)
@@ -782,7 +784,7 @@ def wave_analysis(
         (the all-respondents series is a family of one; per-segment changes are adjusted across the
         segments by :func:`csi_survey.analysis.analyze`); ``significant``: ``p_adjusted < 1 − level``.
     """
-    _check_engine(engine)
+    check_engine(engine)
     _check_data(data)
     min_n = check_count("min_n", min_n, 1)
     resamples = _check_resamples(resamples)

@@ -97,21 +97,29 @@ _NUMBERS = ("index", "ci_lower", "ci_upper")
 _SHOWN = 5  # problems of one kind listed in an error message
 
 
+def _key_columns() -> tuple[sa.Column, ...]:
+    """The surrogate key and the (wave, segment, construct) key of a history or change row."""
+    return (sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+            *(sa.Column(c, sa.String(MAX_LABEL), nullable=False) for c in _KEY))
+
+
+def _stamp_columns() -> tuple[sa.Column, ...]:
+    """The columns the store adds to every row it writes (:data:`STORE_COLUMNS`)."""
+    return (sa.Column("written_at", sa.DateTime(timezone=True), nullable=False),
+            sa.Column("run_id", sa.String(64), nullable=False))
+
+
 def _define_table(metadata: sa.MetaData, name: str) -> sa.Table:
     return sa.Table(
         name,
         metadata,
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("wave", sa.String(MAX_LABEL), nullable=False),
-        sa.Column("segment", sa.String(MAX_LABEL), nullable=False),
-        sa.Column("construct", sa.String(MAX_LABEL), nullable=False),
+        *_key_columns(),
         sa.Column("index", sa.Double, nullable=True),
         sa.Column("ci_lower", sa.Double, nullable=True),
         sa.Column("ci_upper", sa.Double, nullable=True),
         sa.Column("n", sa.Integer, nullable=True),
         sa.Column("status", sa.Text, nullable=True),
-        sa.Column("written_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("run_id", sa.String(64), nullable=False),
+        *_stamp_columns(),
         sa.UniqueConstraint(*_KEY, name=f"uq_{name}_key"),
         sa.Index(f"ix_{name}_key", *_KEY),
     )
@@ -121,16 +129,12 @@ def _define_changes_table(metadata: sa.MetaData, name: str) -> sa.Table:
     return sa.Table(
         name,
         metadata,
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("wave", sa.String(MAX_LABEL), nullable=False),
-        sa.Column("segment", sa.String(MAX_LABEL), nullable=False),
-        sa.Column("construct", sa.String(MAX_LABEL), nullable=False),
+        *_key_columns(),
         sa.Column("previous_wave", sa.String(MAX_LABEL), nullable=True),
         *(sa.Column(c, sa.Double, nullable=True) for c in ("change", "change_ci_lower", "change_ci_upper", "change_p_value",
                                                               "change_p_adjusted")),
         sa.Column("change_significant", sa.Boolean, nullable=True),
-        sa.Column("written_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("run_id", sa.String(64), nullable=False),
+        *_stamp_columns(),
         sa.UniqueConstraint(*_KEY, name=f"uq_{name}_key"),
     )
 
@@ -143,8 +147,7 @@ def _define_rollup_table(metadata: sa.MetaData, name: str) -> sa.Table:
         *(sa.Column(c, sa.String(MAX_LABEL), nullable=c == "parent") for c in _ROLLUP_TEXT),
         *(sa.Column(c, sa.Double, nullable=True) for c in ("index", "std_err", "ci_lower", "ci_upper", "weight_estimated")),
         *(sa.Column(c, sa.Integer, nullable=True) for c in _ROLLUP_INT),
-        sa.Column("written_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("run_id", sa.String(64), nullable=False),
+        *_stamp_columns(),
         sa.UniqueConstraint("wave", "node", "construct", name=f"uq_{name}_key"),
     )
 
