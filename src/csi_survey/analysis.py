@@ -36,6 +36,7 @@ from .run_tables import run_tables
 from .segments import SEGMENT_DIFFERENCES_COLUMNS, segment_analysis, segment_differences, subset, wave_analysis
 from .omnibus import SEGMENT_OMNIBUS_COLUMNS, segment_omnibus
 from .invariance import MICOM_COLUMNS, micom
+from .panel import check_panel, paired_wave_changes
 from .changes import index_changes
 from .ingest.columns import MISSING_SEGMENT, TOTAL_SEGMENT, ordered_labels, segment_labels
 from .multiplicity import CORRECTIONS
@@ -65,6 +66,7 @@ class AnalysisSettings:
     lang: str | None = None         #: report language "en" | "zh" (default: from the labels)
     correction: str = "holm"        #: multiplicity correction across segments: "holm" | "bh" | "none"
     overall_weights: tuple[tuple[str, float], ...] = ()  #: weights of an overall index of the run, as pairs of construct id or label and weight
+    paired: bool = False            #: wave changes by the paired bootstrap where respondents are matched by id (csi_survey.panel)
 
     def __post_init__(self) -> None:
         check_choice("engine", self.engine, ["pls", "cbsem"])
@@ -79,6 +81,8 @@ class AnalysisSettings:
                 "segment and wave analysis use the PLS engine (its bootstrap and permutation tests)",
                 hint="run segments and waves without --engine cbsem, or compare engines with `csi-survey compare`.",
             )
+        if self.paired and not self.wave:
+            raise SettingsError("paired wave changes need the wave column", hint="add --wave COLUMN, or leave out --paired.")
 
 
 @dataclass(frozen=True)
@@ -151,14 +155,27 @@ def analyze(data: Any, settings: AnalysisSettings | None = None, progress: Progr
         if settings.permutations:
             tables.update(_segment_comparisons(engine, data, settings, notes, stage))
     if settings.wave:
-        waves = wave_analysis(engine, data, settings.wave, min_n=settings.min_n, resamples=max(settings.resamples, 200) if settings.resamples else 200,
+        if settings.paired:
+            check_panel(data)  # before any work
+        waves = wave_analysis(engine, data, settings.wave, min_n=settings.min_n, resamples=_wave_resamples(settings),
                               seed=settings.seed, level=settings.level, progress=stage("waves"))
-        tables["wave_index"], tables["wave_changes"] = waves.index, waves.changes
+        tables["wave_index"] = waves.index
+        if settings.paired:
+            tables["wave_changes"] = paired_wave_changes(engine, data, settings.wave, waves, resamples=_wave_resamples(settings),
+                                                         seed=settings.seed, level=settings.level, progress=stage("paired waves"))
+        else:
+            tables["wave_changes"] = waves.changes.assign(pairing="independent", n_matched=0)
         if settings.segments:
-            tables["segment_wave_changes"] = _segment_wave_changes(engine, data, settings, waves, stage("segment waves"))
+            tables["segment_wave_changes"] = _segment_wave_changes(engine, data, settings, waves, tables["wave_changes"],
+                                                                   stage("segment waves"))
 
     meta = run_meta(fit, data, settings)
     return Analysis(settings, data, fit, quality, tables, meta, tuple(notes))
+
+
+def _wave_resamples(settings: AnalysisSettings) -> int:
+    """Bootstrap resamples per wave: the run's, at least 200 (the wave tests need intervals)."""
+    return max(settings.resamples, 200) if settings.resamples else 200
 
 
 def _wave_history(fits: dict, segment: str) -> list[pd.DataFrame]:
@@ -167,31 +184,39 @@ def _wave_history(fits: dict, segment: str) -> list[pd.DataFrame]:
             for wave, fit in fits.items() if "std_err" in fit.index.columns]
 
 
-def _segment_wave_changes(engine: Any, data: Any, settings: AnalysisSettings, total: Any, progress: Any) -> pd.DataFrame:
+def _segment_wave_changes(engine: Any, data: Any, settings: AnalysisSettings, total: Any, total_changes: pd.DataFrame,
+                          progress: Any) -> pd.DataFrame:
     """The change of every index between consecutive waves for the total and each segment
     (:func:`csi_survey.changes.index_changes`: Wald interval and p value from the bootstrap standard
-    errors, adjusted across the segments of a wave with ``settings.correction``)."""
+    errors, adjusted across the segments of a wave with ``settings.correction``; with
+    ``settings.paired``, the paired bootstrap of :mod:`csi_survey.panel` where respondents are matched)."""
     parts = _wave_history(total.fits, TOTAL_SEGMENT)
+    paired: list[pd.DataFrame] = []
     jobs = []
     for column in settings.segments:
         labels, raw = segment_labels(data, column)
         jobs += [(column, value, labels == value) for value in ordered_labels(labels, raw) if value != MISSING_SEGMENT]
-    resamples = max(settings.resamples, 200) if settings.resamples else 200
+    resamples = _wave_resamples(settings)
     for k, (column, value, mask) in enumerate(jobs):
         if int(mask.sum()) >= settings.min_n:
             seed = int.from_bytes(hashlib.sha256(f"{settings.seed}\x1f{column}\x1f{value}".encode()).digest()[:8], "little") % 2**63
-            res = wave_analysis(engine, subset(data, mask), settings.wave, order=list(total.order), min_n=settings.min_n,
+            sub = subset(data, mask)
+            res = wave_analysis(engine, sub, settings.wave, order=list(total.order), min_n=settings.min_n,
                                 resamples=resamples, seed=seed, level=settings.level)
             parts += _wave_history(res.fits, f"{column}={value}")
+            if settings.paired:
+                rows = paired_wave_changes(engine, sub, settings.wave, res, resamples=resamples, seed=seed, level=settings.level)
+                paired.append(rows[rows["pairing"] == "paired"].assign(segment=f"{column}={value}"))
         if progress is not None:
             progress(k + 1, len(jobs))
     history = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["wave", "segment", "construct", "index", "std_err", "status"])
-    out = index_changes(history, list(total.order), level=settings.level, correction=settings.correction)
+    out = index_changes(history, list(total.order), level=settings.level, correction=settings.correction,
+                        paired=pd.concat(paired, ignore_index=True) if paired else None)
     # one number, one interval: the all-respondents rows take the wave analysis's own change statistics
-    own = total.changes.set_index(["wave", "construct"])
+    own = total_changes.set_index(["wave", "construct"])
     rows = out.index[(out["segment"] == TOTAL_SEGMENT).to_numpy()]
     keys = list(zip(out.loc[rows, "wave"], out.loc[rows, "construct"]))
-    for column in ("std_err", "ci_lower", "ci_upper", "p_value", "p_adjusted", "significant"):
+    for column in ("std_err", "ci_lower", "ci_upper", "p_value", "p_adjusted", "significant", "pairing"):
         out.loc[rows, column] = [own[column].get(k, out.at[r, column]) for k, r in zip(keys, rows)]
     out["significant"] = out["significant"].astype(bool)
     return out
@@ -278,6 +303,7 @@ def run_meta(fit: Any, data: Any, settings: AnalysisSettings) -> dict[str, Any]:
         "weights": _weights_meta(data),
         "segments": list(settings.segments),
         "wave": settings.wave,
+        "paired": settings.paired,
         "impact_step": 5,
         "settings": {
             "engine": settings.engine, "scheme": settings.scheme, "max_iter": settings.max_iter,

@@ -19,7 +19,9 @@ change is given without interval or test.
 
 When the same respondents answer in both waves (a panel), the samples are not independent:
 a positive correlation between the waves makes ``se(d)`` above too large, so the test is
-conservative there.
+conservative there. Pass the paired bootstrap's results (:mod:`csi_survey.panel`) as ``paired``:
+their standard error, interval and p value replace the independent ones of those rows before the
+multiplicity correction, and ``pairing`` says which test each row had.
 
 Reference: the usual two-sample z test on independent survey estimates, e.g. Kish (1965),
 *Survey Sampling*, §14.1; multiplicity: Holm (1979), Benjamini & Hochberg (1995).
@@ -37,11 +39,14 @@ from .exceptions import SettingsError, check_choice
 from .ingest.columns import TOTAL_SEGMENT
 from .multiplicity import CORRECTIONS, adjust_p_values
 
-__all__ = ["CHANGE_COLUMNS", "index_changes"]
+__all__ = ["CHANGE_COLUMNS", "PAIRED_COLUMNS", "index_changes"]
 
 #: Columns of the change table (one row per segment, construct and wave with an estimated previous wave).
 CHANGE_COLUMNS = ["wave", "previous_wave", "segment", "construct", "change", "std_err", "ci_lower", "ci_upper",
-                  "p_value", "p_adjusted", "significant"]
+                  "p_value", "p_adjusted", "significant", "pairing"]
+
+#: Columns of the ``paired`` table of :func:`index_changes` (rows of the paired bootstrap).
+PAIRED_COLUMNS = ["wave", "previous_wave", "segment", "construct", "std_err", "ci_lower", "ci_upper", "p_value"]
 
 _NEEDED = ("wave", "segment", "construct", "index", "std_err")
 
@@ -53,6 +58,7 @@ def index_changes(
     level: float = 0.95,
     correction: str = "holm",
     estimated: str | None = "estimated",
+    paired: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The change of every index since the previous estimated wave of its segment (module docstring).
 
@@ -60,6 +66,8 @@ def index_changes(
     ``status``: only rows whose status equals ``estimated`` count; ``estimated=None`` takes every
     row with an index). ``order`` lists the waves in time order. Returns :data:`CHANGE_COLUMNS`,
     in the order of ``order``, then of the segments and constructs as they appear in ``history``.
+    ``paired`` (:data:`PAIRED_COLUMNS`) holds paired-bootstrap results of some rows (module
+    docstring); ``pairing`` is ``"paired"`` for those, else ``"independent"``.
     """
     missing = [c for c in _NEEDED if c not in history.columns]
     if missing:
@@ -103,6 +111,9 @@ def index_changes(
         "_rank": pairs["_rank"].to_numpy(),
         "_pos": pairs["_pos"].to_numpy(),
     })
+    out["pairing"] = "independent"
+    if paired is not None and len(paired):
+        _apply_paired(out, paired)
     out["p_adjusted"] = np.nan
     segments = out["segment"].ne(TOTAL_SEGMENT)
     for _, rows in out[segments].groupby(["wave", "construct"], sort=False):
@@ -113,7 +124,25 @@ def index_changes(
     return out[CHANGE_COLUMNS]
 
 
+def _apply_paired(out: pd.DataFrame, paired: pd.DataFrame) -> None:
+    """Replace the test of the rows that ``paired`` holds (same wave, previous wave, segment and construct)."""
+    missing = [c for c in PAIRED_COLUMNS if c not in paired.columns]
+    if missing:
+        raise SettingsError(f"the paired changes lack the column(s) {', '.join(missing)}",
+                            hint="pass the rows of csi_survey.panel.paired_wave_changes with a segment column.")
+    keys = ["wave", "previous_wave", "segment", "construct"]
+    table = paired.assign(**{k: paired[k].astype(str) for k in keys}).drop_duplicates(keys, keep="last").set_index(keys)
+    where = pd.MultiIndex.from_frame(out[keys].astype(str))
+    found = where.isin(table.index)
+    if not found.any():
+        return
+    rows = table.reindex(where[found])
+    for c in ("std_err", "ci_lower", "ci_upper", "p_value"):
+        out.loc[found, c] = pd.to_numeric(rows[c], errors="coerce").to_numpy(dtype=float)
+    out.loc[found, "pairing"] = "paired"
+
+
 def _dtype(column: str) -> str:
     if column == "significant":
         return "bool"
-    return "object" if column in ("wave", "previous_wave", "segment", "construct") else "float64"
+    return "object" if column in ("wave", "previous_wave", "segment", "construct", "pairing") else "float64"

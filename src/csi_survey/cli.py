@@ -303,13 +303,14 @@ def run(
     lang: Annotated[Optional[LangChoice], typer.Option("--lang", help="Language of report.html (default: from the labels).")] = None,
     overall_weights: Annotated[Optional[Path], typer.Option("--overall-weights", help="A CSV of construct (id or label) and weight, e.g. the weights.csv of `csi-survey ahp`: an overall index of the run from those construct indices, with its interval (overall_index.csv).", show_default=False)] = None,
     correction: Annotated[CorrectionChoice, typer.Option("--correction", help="Multiplicity correction of the tests across segments: holm (family-wise error), bh (Benjamini–Hochberg false discovery rate) or none.")] = CorrectionChoice.holm,
+    paired: Annotated[bool, typer.Option("--paired", help="With --wave: respondents with the same id (the spec's id_column) in two waves are a panel; their changes are tested with the paired bootstrap (narrower than the independent-samples test).")] = False,
 ) -> None:
     """Estimate the model on a survey export and write the index, drivers, tables, report.xlsx and report.html."""
     from .report.run_report import write_run  # lazy: XlsxWriter and Jinja2 load only for commands that write files
     settings = AnalysisSettings(
         engine=engine.value, scheme=scheme.value, max_iter=max_iter, resamples=resamples, seed=seed, level=level,
         ci=ci.value, n_jobs=jobs, segments=tuple(segment or ()), wave=wave, min_n=min_n, permutations=permutations,
-        lang=lang.value if lang else None, correction=correction.value,
+        lang=lang.value if lang else None, correction=correction.value, paired=paired,
         overall_weights=tuple(read_overall_weights(overall_weights).items()) if overall_weights else (),
     )
     spec = load_model(model)
@@ -347,7 +348,7 @@ def report(
 
 
 _STAGES = {"bootstrap": "Bootstrap", "segments": "Segments", "permutations": "Permutation tests", "waves": "Waves",
-           "segment waves": "Waves per segment", "omnibus": "Omnibus tests", "micom": "MICOM"}
+           "segment waves": "Waves per segment", "paired waves": "Paired wave changes", "omnibus": "Omnibus tests", "micom": "MICOM"}
 
 
 class _progress:
@@ -399,6 +400,8 @@ def _print_drivers(result) -> None:
         for r in changes[changes["construct"] == result.fit.model.index].to_dict("records"):
             p = r.get("p_value")
             tail = f", p = {p:.3f}{' ▲' if r['change'] > 0 else ' ▼'}" if r.get("significant") else (f", p = {p:.3f}" if p == p and p is not None else "")
+            if r.get("pairing") == "paired":
+                tail += f" (paired: {int(r['n_matched']):,} respondents in both waves)"
             out.print(f"{r['wave']} vs {r['previous_wave']}: {r['change']:+.1f} points {_interval(r['ci_lower'], r['ci_upper'], 1)}{tail}", markup=False)
     overall = t.get("overall_index")
     if overall is not None and len(overall):

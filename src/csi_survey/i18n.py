@@ -137,6 +137,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "changes_note": "Change of the index since the previous wave, with its interval and p value; ▲/▼ only where it is "
         "significant after correcting for the number of segments tested in the wave (the correction chosen for the run; "
         "all respondents are tested on their own).",
+        "pairing": "Test",
+        "pairing_paired": "paired (same respondents)",
+        "pairing_independent": "independent samples",
         "change": "Change",
         "p_adjusted": "p (adjusted)",
         "sec_paths": "Paths and effects",
@@ -313,6 +316,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "changes_title": "与上一期相比的变化",
         "changes_note": "指数相对上一期的变化及其区间和 p 值；仅在按该期检验的群体数进行多重比较校正后仍显著时标注 ▲/▼"
         "（校正方法为本次运行所选；全部受访者单独检验）。",
+        "pairing": "检验",
+        "pairing_paired": "配对（同一批受访者）",
+        "pairing_independent": "独立样本",
         "change": "变化",
         "p_adjusted": "p 值（校正后）",
         "sec_paths": "路径与效应",
@@ -420,6 +426,7 @@ OVERVIEW_TEXTS: dict[str, dict[str, str]] = {
                         "▲/▼ only where it is significant at {level} after the {correction} correction across the "
                         "segments of the wave (hover a change for its interval and p value).",
         "change_title": "since {prev}: interval {lo} to {hi}; p ({correction}) {p}",
+        "change_paired": " (paired: the same respondents in both waves)",
         "change_untested": "since {prev}: no interval (no bootstrap)",
         "correction_holm": "Holm", "correction_bh": "Benjamini–Hochberg", "correction_none": "no",
         "segment_trend_chart": "{construct} by {column} per wave",
@@ -454,6 +461,7 @@ OVERVIEW_TEXTS: dict[str, dict[str, str]] = {
                         "变化：与该细分上一个已估计调查期相比；仅在经 {correction} 多重比较校正（同一调查期的各细分之间）后"
                         "在 {level} 水平上显著时标注 ▲/▼（鼠标悬停可查看区间和 p 值）。",
         "change_title": "相对 {prev}：区间 {lo} 至 {hi}；p（{correction}校正）{p}",
+        "change_paired": "（配对：两期为同一批受访者）",
         "change_untested": "相对 {prev}：无区间（未做自助法）",
         "correction_holm": "Holm", "correction_bh": "Benjamini–Hochberg", "correction_none": "未",
         "segment_trend_chart": "各期按{column}划分的{construct}",
@@ -507,7 +515,8 @@ WORKBOOK_TEXTS: dict[str, dict[str, str]] = {
         "and p values adjusted across the pairs; invariance none = do not interpret path comparisons involving the "
         "construct for that pair.",
         "note_wave_index": "0–100 indices per wave.",
-        "note_wave_changes": "Change of each index since the previous wave (index points), with the interval.",
+        "note_wave_changes": "Change of each index since the previous wave (index points), with the interval; pairing: paired "
+        "bootstrap where the same respondents (by id) answered in both waves (--paired), else independent samples.",
         "note_overall_index": "Overall index: the weighted mean of the construct indices (weights given with --overall-weights), "
         "its standard error and interval from the same bootstrap replicates.",
         "note_overall_weights": "The constructs of the overall index with their weights and shares.",
@@ -595,7 +604,8 @@ WORKBOOK_TEXTS: dict[str, dict[str, str]] = {
         "note_micom": "复合测量不变性检验（MICOM），按群体对和潜变量：c 及其 5% 置换分位数（第 2 步），复合得分均值与对数方差之差"
         "（第 3 步），置换检验 p 值及经群体对之间多重比较校正后的 p 值；不变性为“无”时，不应解读该群体对之间涉及此潜变量的路径比较。",
         "note_wave_index": "各期的 0–100 指数。",
-        "note_wave_changes": "各指数相对上一期的变化（指数分），附置信区间。",
+        "note_wave_changes": "各指数相对上一期的变化（指数分），附置信区间；pairing：两期由同一批受访者（按编号匹配）作答时用配对自助法"
+        "（--paired），否则按独立样本检验。",
         "note_overall_index": "综合指数：各潜变量指数的加权平均（权重由 --overall-weights 给出），其标准误和区间来自同一批自助法重抽样。",
         "note_overall_weights": "综合指数所含的潜变量及其权重和占比。",
         "note_segment_wave_changes": "总体及各细分的指数相对上一期的变化：区间、p 值、同一调查期各细分间多重比较校正后的 p 值"

@@ -27,6 +27,10 @@ once (:class:`BatchConfigError`, with file and line)::
     on_invalid: error                  # error | exclude | flag (as `csi-survey run --on-invalid`)
     missing: mean                      # mean | listwise | model
     reports: false                     # true: report.xlsx and report.html in every segment folder
+    correction: holm                   # wave-change tests across the segments of a wave: holm | bh | none
+    paired: false                      # true: changes of respondents matched by id_column across waves
+                                       #       tested with the paired bootstrap (csi_survey.panel)
+    rollup: {file: rollup.csv, segment: company}   # optional: roll-up of the members (csi_survey.rollup)
     # optional: scheme (path), max_iter (300), lang (en|zh), sheet (workbooks: name or number from 1),
     #           encoding (CSV), format (auto)
 

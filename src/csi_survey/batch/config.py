@@ -75,6 +75,7 @@ class BatchConfig(_Strict):
     rollup: RollupConfig | None = None
     correction: Literal["holm", "bh", "none"] = Field(
         "holm", description="multiplicity correction of the wave-change tests across the segments of a wave")
+    paired: bool = Field(False, description="wave changes by the paired bootstrap where respondents are matched by id across waves")
     sheet: str | int | None = None
     encoding: str | None = None
     format: Literal["auto", "csv", "xlsx", "qualtrics", "surveymonkey", "spss", "googleforms"] = "auto"

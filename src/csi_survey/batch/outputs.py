@@ -63,7 +63,7 @@ __all__ = [
 #: Columns of ``index_history.csv`` and of the history store.
 HISTORY_COLUMNS = ["wave", "segment", "construct", "index", "std_err", "ci_lower", "ci_upper", "n", "status",
                    "previous_wave", "change", "change_ci_lower", "change_ci_upper", "change_p_value", "change_p_adjusted",
-                   "change_significant"]
+                   "change_significant", "change_pairing"]
 #: The columns of the history store's table (:data:`csi_survey.batch.store.COLUMNS`).
 _STORE_HISTORY = ["wave", "segment", "construct", "index", "ci_lower", "ci_upper", "n", "status"]
 #: Columns of ``segments.csv``.
@@ -133,11 +133,13 @@ def load_record(out: Path, unit: Unit, reports: bool) -> dict | None:
 
 
 # ====================================================================== combined outputs
-def history_table(records: list[dict], waves: list[str], *, level: float = 0.95, correction: str = "holm") -> pd.DataFrame:
+def history_table(records: list[dict], waves: list[str], *, level: float = 0.95, correction: str = "holm",
+                  paired: pd.DataFrame | None = None) -> pd.DataFrame:
     """``index_history.csv`` from the task records (:data:`HISTORY_COLUMNS`): every index with its
     standard error and interval, and its change since the segment's previous estimated wave with
     the interval, p value, adjusted p value and significance flag of
-    :func:`csi_survey.changes.index_changes` (``waves`` in time order)."""
+    :func:`csi_survey.changes.index_changes` (``waves`` in time order); ``paired``: the paired
+    bootstrap's rows (:func:`csi_survey.batch.paired.paired_history`) replacing the independent test."""
     rows = [[r["wave"], TOTAL_SEGMENT if not r["segment_column"] else f"{r['segment_column']}={r['segment']}", *h, r["status"]]
             for r in records for h in r["history"]]
     table = pd.DataFrame(rows, columns=["wave", "segment", "construct", "index", "ci_lower", "ci_upper", "n", "std_err", "status"])
@@ -146,8 +148,9 @@ def history_table(records: list[dict], waves: list[str], *, level: float = 0.95,
     table["n"] = table["n"].astype(np.int64)
     for c in ("wave", "segment", "construct", "status"):
         table[c] = table[c].astype(object)
-    changes = index_changes(table, waves, level=level, correction=correction, estimated=ESTIMATED)
-    changes = changes.rename(columns={c: f"change_{c}" for c in ("std_err", "ci_lower", "ci_upper", "p_value", "p_adjusted", "significant")})
+    changes = index_changes(table, waves, level=level, correction=correction, estimated=ESTIMATED, paired=paired)
+    changes = changes.rename(columns={c: f"change_{c}" for c in ("std_err", "ci_lower", "ci_upper", "p_value", "p_adjusted", "significant",
+                                                                 "pairing")})
     table = table.merge(changes.drop(columns=["change_std_err"]), on=["wave", "segment", "construct"], how="left")
     table["change_significant"] = table["change_significant"].astype("boolean").fillna(False).astype(bool)
     return table[HISTORY_COLUMNS]

@@ -48,6 +48,7 @@ from .outputs import (
     write_store,
     write_unit,
 )
+from .paired import paired_history
 from .plan import Unit, Wave, label_positions, pack, read_wave, segment_data, unit_key, unit_seed
 from .tasks import Job, JobResult, Settings, Task, one_line, single_threaded_blas
 
@@ -167,6 +168,13 @@ def run_batch(
     if reports is not None:
         config = config.model_copy(update={"reports": bool(reports)})
     spec = load_model(config.model_path)
+    if config.paired and spec.id_column is None:
+        raise config_error(config.source, [(("paired",), "paired wave changes match respondents across waves by id, and the "
+                                            f"model {config.model!r} declares no id_column: add it to the model, or set paired: false")])
+    if config.paired and spec.design is not None and spec.design.cluster is not None:
+        raise config_error(config.source, [(("paired",), "paired wave changes resample panel members, and the model declares a "
+                                            f"cluster design (cluster: {spec.design.cluster}): set paired: false (the design "
+                                            "bootstrap's independent tests are used)")])
     out = config.out_dir
     files = config.wave_files()
     labels = sorted(files, key=natural_key)
@@ -304,7 +312,11 @@ def _run(config: BatchConfig, spec: Any, out: Path, labels: list[str], files: di
             ordered.append(task_record(fake, JobResult("", status), spec, {}))
         else:
             ordered += [records[u.key] for u in units if u.wave == wave.label]
-    history = history_table(ordered, labels, level=config.bootstrap.level, correction=config.correction)
+    paired, paired_summary = None, None
+    if config.paired and settings.resamples:
+        with single_threaded_blas():
+            paired, paired_summary = paired_history(waves, units, records, spec, settings)
+    history = history_table(ordered, labels, level=config.bootstrap.level, correction=config.correction, paired=paired)
     rollup = rollup_table(rollup_spec, history, labels, level=config.bootstrap.level) if rollup_spec is not None else None
     segments = segments_table(ordered)
 
@@ -323,6 +335,8 @@ def _run(config: BatchConfig, spec: Any, out: Path, labels: list[str], files: di
     counts["failed_waves"] = len(wave_errors)
     manifest = build_manifest(config, spec, settings, waves, units, records, counts, backend, store_url, store_waves,
                               store_error, time.perf_counter() - started)
+    if paired_summary is not None:
+        manifest["paired_changes"] = paired_summary
     written = write_combined(out, spec, config, history, segments, manifest, labels, counts, rollup)
     return BatchResult(
     out=out, history=history, segments=segments, total=total, estimated=counts["estimated"], failed=counts["failed"],

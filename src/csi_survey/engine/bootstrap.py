@@ -310,14 +310,11 @@ def bootstrap(
         )
     draws = values[used]
     table = _summarize(labels, estimate, draws, level, method, state if method == "bca" else None, design_draws)
-    failures = pd.DataFrame(
-        {"resample": sorted(problems), "reason": [problems[b] for b in sorted(problems)]},
-        columns=["resample", "reason"],
-    )
+    reasons = dict(problems)
     for b in np.flatnonzero(status == NOT_CONVERGED):
-        if b not in problems:
-            failures.loc[len(failures)] = [int(b), f"did not converge in {state.max_iter} iterations"]
-    failures = failures.sort_values("resample", ignore_index=True)
+        reasons.setdefault(int(b), f"did not converge in {state.max_iter} iterations")
+    failures = pd.DataFrame({"resample": pd.Series(sorted(reasons), dtype=np.int64),
+                             "reason": pd.Series([reasons[b] for b in sorted(reasons)], dtype=object)})
     info = BootstrapInfo(
         resamples=resamples, used=int(used.sum()), failed=int((~used).sum()), failures=failures, seed=seed,
         level=level, method=method, estimates=table, draws=draws,

@@ -724,6 +724,9 @@ class _Report:
             _Col(self.t("interval", level=self.level), interval, num=True),
             _Col(self.t("p_adjusted"), lambda r: format_p(r.get("p_adjusted")), num=True),
         ]
+        if "pairing" in df.columns and df["pairing"].astype(str).eq("paired").any():
+            cols.append(_Col(self.t("pairing"), lambda r: self.t(f"pairing_{r.get('pairing')}")
+                             if str(r.get("pairing")) in ("paired", "independent") else "–"))
         return [_Block("h3", self.t("changes_title")), _Block("p", self.t("changes_note"), "note"), _Block("table", _make_table(df, cols))]
 
     def _path_name(self, r: Mapping[str, Any]) -> str:

@@ -42,7 +42,7 @@ __all__ = [
 
 #: Columns of the Ranking sheet of ``overview.xlsx``.
 RANKING_COLUMNS = ["wave", "segment_column", "rank", "segment", "index", "ci_lower", "ci_upper", "n", "change",
-                   "change_ci_lower", "change_ci_upper", "change_p_adjusted", "change_significant", "status"]
+                   "change_ci_lower", "change_ci_upper", "change_p_adjusted", "change_significant", "change_pairing", "status"]
 #: Segments drawn in one trend chart (the first ones in the segment order; the table lists all).
 TREND_CHART_LIMIT = 10
 
@@ -67,7 +67,10 @@ def ranking_table(history: pd.DataFrame, segments: pd.DataFrame, construct: str,
             parts.append(g.sort_values(["index", "segment"], ascending=[False, True], na_position="last", kind="mergesort"))
     if not parts:
         return pd.DataFrame(columns=[*RANKING_COLUMNS, "segment_value"])
-    return pd.concat(parts, ignore_index=True)[[*RANKING_COLUMNS, "segment_value"]]
+    out = pd.concat(parts, ignore_index=True)
+    if "change_pairing" not in out.columns:  # a history written before paired changes existed
+        out["change_pairing"] = "independent"
+    return out[[*RANKING_COLUMNS, "segment_value"]]
 
 
 def trend_table(history: pd.DataFrame, construct: str, waves: list[str], order: list[str]) -> pd.DataFrame:
@@ -190,6 +193,8 @@ def overview_html(model: Any, history: pd.DataFrame, segments: pd.DataFrame, wav
         title = (t["change_title"].format(prev=r.get("previous_wave") or "", lo=f"{lo:+.1f}", hi=f"{hi:+.1f}", p=format_p(p) if format_p(p).startswith("<") else f"= {format_p(p)}",
                                           correction=correction_name) if lo is not None and hi is not None and p is not None
                  else t["change_untested"].format(prev=r.get("previous_wave") or ""))
+        if r.get("change_pairing") == "paired":
+            title += t["change_paired"]
         cls = "num" + (" sig" if significant else "") + (" neg" if value < 0 else " pos" if value > 0 else "")
         return element("td", f"{value:+.1f}{arrow}", class_=cls, title=title)
 
