@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import csi_survey as csi
@@ -67,6 +68,11 @@ def test_the_command_line_reports_the_overall_index_or_one_readable_error(tmp_pa
     assert result.exit_code == 0, result.output
     assert "Overall index (SAT 60%, PQ 30%, PV 10%)" in result.output
     assert (tmp_path / "out" / "overall_index.csv").is_file() and (tmp_path / "out" / "overall_weights.csv").is_file()
+    # report.html shows it in the index section, with the interval and the shares
+    overall = pd.read_csv(tmp_path / "out" / "overall_index.csv").iloc[0]
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "Overall index" in html and f"{overall['index']:.1f}" in html and "60.0 %" in html
+    assert f"{overall['ci_lower']:.1f}" in html and f"{overall['ci_upper']:.1f}" in html
     weights.write_text("criterion,weight\nquality,0.6\n", encoding="utf-8")
     bad = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "bad"), "--overall-weights", str(weights)])
     assert bad.exit_code == 1 and "name no construct: 'quality'" in bad.output and "Traceback" not in bad.output

@@ -138,6 +138,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "significant after correcting for the number of segments tested in the wave (the correction chosen for the run; "
         "all respondents are tested on their own).",
         "pairing": "Test",
+        "overall_title": "Overall index",
+        "overall_note": "The weighted mean of the construct indices below (weights given with --overall-weights); "
+        "its interval comes from the same bootstrap replicates as the construct indices.",
+        "overall_weight": "Weight",
+        "overall_share": "Share",
         "pairing_paired": "paired (same respondents)",
         "pairing_independent": "independent samples",
         "change": "Change",
@@ -317,6 +322,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "changes_note": "指数相对上一期的变化及其区间和 p 值；仅在按该期检验的群体数进行多重比较校正后仍显著时标注 ▲/▼"
         "（校正方法为本次运行所选；全部受访者单独检验）。",
         "pairing": "检验",
+        "overall_title": "综合指数",
+        "overall_note": "下列潜变量指数的加权平均（权重由 --overall-weights 给出）；其区间来自与各潜变量指数相同的自助法重抽样。",
+        "overall_weight": "权重",
+        "overall_share": "占比",
         "pairing_paired": "配对（同一批受访者）",
         "pairing_independent": "独立样本",
         "change": "变化",

@@ -419,7 +419,31 @@ class _Report:
             *self.opt(df, "n", self.t("n"), 0),
         ]
         blocks.append(_Block("table", _make_table(df, cols)))
+        blocks += self.overall_blocks()
         return _Section("index", self.t("sec_index"), blocks)
+
+    def overall_blocks(self) -> list[_Block]:
+        """The overall index of the run (``--overall-weights``): its value and interval, and the
+        constructs it weights with their shares."""
+        overall, weights = self.table("overall_index"), self.table("overall_weights")
+        if overall is None or overall.empty or "index" not in overall.columns:
+            return []
+        cols = [
+            _Col(self.t("index"), lambda r: format_number(r.get("index"), 1), num=True),
+            *self.ci_col(overall, 1),
+            *self.opt(overall, "std_err", self.t("std_err"), 2),
+        ]
+        blocks = [_Block("h3", self.t("overall_title")), _Block("p", self.t("overall_note"), "note"),
+                  _Block("table", _make_table(overall, cols))]
+        if weights is not None and not weights.empty and {"construct", "share"} <= set(weights.columns):
+            wcols = [
+                _Col(self.t("construct"), lambda r: _text(r.get("label")) or self.label(r["construct"])),
+                _Col(self.t("overall_weight"), lambda r: format_number(r.get("weight"), 3), num=True),
+                _Col(self.t("overall_share"), lambda r: format_number(100 * (finite_number(r.get("share")) or 0.0), 1) + " %", num=True),
+                _Col(self.t("index"), lambda r: format_number(r.get("index"), 1), num=True),
+            ]
+            blocks.append(_Block("table", _make_table(weights, wcols)))
+        return blocks
 
     def section_impacts(self) -> _Section | None:
         df = self.table("impacts")
