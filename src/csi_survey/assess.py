@@ -271,10 +271,14 @@ def _flag(criterion: str, construct: str, value: float, threshold: float, messag
 def _reliability(fit: PLSResults, R: np.ndarray, cids, item_lists, blocks, modes) -> tuple[pd.DataFrame, np.ndarray]:
     """Reliability and convergent validity per block (formulas in :class:`Assessment`)."""
     loading = fit.weights.set_index("item")["loading"]
+    # the composite's own loadings (its correlations with its items): under PLSc the ``loading``
+    # column holds the consistent loadings, and the weights are rebuilt from the composite's
+    composite = fit.cross_loadings.set_index("item")
     rows = []
     for cid, items, b, mode in zip(cids, item_lists, blocks, modes):
         S = R[np.ix_(b, b)]
         lam = loading.loc[items].to_numpy(dtype=np.float64)
+        lam_composite = composite.loc[items, cid].to_numpy(dtype=np.float64)
         k = len(items)
         ave = float(np.mean(lam**2))
         rho_c = float(lam.sum() ** 2 / (lam.sum() ** 2 + np.sum(1 - lam**2)))
@@ -283,7 +287,7 @@ def _reliability(fit: PLSResults, R: np.ndarray, cids, item_lists, blocks, modes
             eig_2 = np.nan
         else:
             alpha = float(k / (k - 1) * (1 - np.trace(S) / S.sum()))
-            w = _standardized_weights(S, lam)
+            w = _standardized_weights(S, lam_composite)
             ww = np.outer(w, w)
             num = float(w @ (S - np.diag(np.diag(S))) @ w)
             den = float(w @ (ww - np.diag(np.diag(ww))) @ w)

@@ -150,11 +150,50 @@ class PLSResults(ModelResults):
         item × construct correlations (``item`` column, one column per construct).
     construct_correlations, item_correlations
         correlation matrices of the construct scores and of the items.
+
+    Consistent PLS (the spec declares reflective constructs; :mod:`csi_survey.engine.plsc`):
+    ``paths``, ``effects``, ``r2`` and ``construct_correlations`` are PLSc values (the
+    construct correlations are disattenuated, so they are *not* the correlations of ``scores``),
+    and ``weights.loading`` holds the consistent loadings of reflective constructs. The weights,
+    ``scores``, ``cross_loadings`` and the 0–100 ``index`` stay those of the PLS composites.
+
+    reliability
+        PLSc fits only (None otherwise): ``construct, measurement, n_items, rho_a, corrected`` —
+        ρA (Dijkstra & Henseler 2015) used to correct each construct, 1 for composites and
+        single items.
+    admissible
+        PLSc fits only (None otherwise): False when the corrected solution is inadmissible
+        (disattenuated construct correlations not positive semi-definite or beyond ±1, a
+        consistent loading or ρA above 1); ``notes`` then says why.
     """
 
     cross_loadings: pd.DataFrame
     construct_correlations: pd.DataFrame
     item_correlations: pd.DataFrame
+    reliability: pd.DataFrame | None = None
+    admissible: bool | None = None
+
+    @property
+    def engine_description(self) -> str:
+        base = super().engine_description
+        if self.reliability is None:
+            return base
+        k = int(self.reliability["corrected"].sum())
+        return "Consistent " + base + f" (PLSc: {k} reflective construct{'s' if k != 1 else ''} corrected)"
+
+    def summary(self) -> Summary:
+        out = super().summary()
+        if self.admissible is False:
+            info = dict(out.info)
+            info["Admissible"] = "no — " + " ".join(self.notes)
+            out = Summary(title=out.title, info=info, tables=out.tables)
+        return out
+
+    def _summary_tables(self) -> dict[str, pd.DataFrame]:
+        tables = super()._summary_tables()
+        if self.reliability is not None:
+            tables["Reliability (rho_A)"] = self.reliability
+        return tables
 
 
 def build_pls_results(
@@ -169,9 +208,14 @@ def build_pls_results(
     raw_coef: np.ndarray,
     scores: np.ndarray,
     weight: np.ndarray | None = None,
+    reliability: pd.DataFrame | None = None,
+    admissible: bool | None = None,
+    notes: tuple[str, ...] = (),
 ) -> PLSResults:
     """Assemble the tidy tables of a fit (called by the engine); ``weight``: the survey weights
-    (mean 1) or None — the 0–100 indices are then weighted means of the respondents' scores."""
+    (mean 1) or None — the 0–100 indices are then weighted means of the respondents' scores.
+    ``core.loadings`` (consistent PLS), when set, replaces the own-construct cross-loadings as the
+    ``loading`` column; ``reliability``, ``admissible`` and ``notes`` come from a PLSc fit."""
     model: Questionnaire = engine.model
     cids = model.construct_ids
     items = model.item_ids
@@ -217,7 +261,7 @@ def build_pls_results(
             "construct": [model.construct_of[i] for i in items],
             "item": items,
             "weight": core.weights[item_pos, construct_idx],
-            "loading": core.cross_loadings[item_pos, construct_idx],
+            "loading": (core.cross_loadings if getattr(core, "loadings", None) is None else core.loadings)[item_pos, construct_idx],
             "index_weight": iw.normalized,
         }
     )
@@ -254,6 +298,9 @@ def build_pls_results(
         scores_100=pd.DataFrame(s100, columns=cids, copy=False),
         respondent_id=ids,
         weight=weight,
+        notes=tuple(notes),
+        reliability=reliability,
+        admissible=admissible,
     )
 
 

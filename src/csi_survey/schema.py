@@ -124,11 +124,15 @@ class Construct(_Base):
     """A construct measured by one or more items.
 
     ``mode`` A (reflective, correlation weights; the default) or B (formative, regression weights).
+    ``measurement`` says what the construct is: ``composite`` (the weighted sum of its items) or
+    ``reflective`` (a common factor the items measure with error: PLS applies the consistent-PLS
+    correction, :mod:`csi_survey.engine.plsc`); None (default) takes the spec's ``measurement``.
     """
 
     label: str | None = None
     items: list[Item] = Field(default_factory=list)
     mode: Literal["A", "B"] = "A"
+    measurement: Literal["composite", "reflective"] | None = None
     scale: Scale | None = None
     missing_codes: list[MissingCode] | None = None
     labels: str | dict[str, float] | None = None
@@ -146,6 +150,11 @@ class Construct(_Base):
     @classmethod
     def _mode_upper(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("measurement", mode="before")
+    @classmethod
+    def _measurement_lower(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
 
     _codes = field_validator("missing_codes", mode="before")(classmethod(lambda cls, v: _as_code_list(v)))
 
@@ -270,6 +279,10 @@ class Questionnaire(_Base):
     an item or construct declares ``labels:`` with such a name or an inline map (the item's wins).
     ``quality`` sets the data-quality rules and ``weights`` the survey weights (a column or raking).
 
+    Measurement: ``measurement`` (``composite``, the default, or ``reflective``) is the default of
+    every construct's own ``measurement``; PLS corrects the reflective ones for attenuation
+    (consistent PLS, see :attr:`reflective_ids`).
+
     For the covariance-based engine only: ``covariances`` lists free covariances between two items
     (residual covariances) or two constructs, written ``[a, b]``; ``sem_lines`` adds lavaan-style
     lines verbatim, e.g. ``"visual ~~ 1*visual"`` (fixed values). PLS ignores both.
@@ -297,9 +310,13 @@ class Questionnaire(_Base):
     quality: QualityRules = Field(default_factory=QualityRules)
     weights: WeightSpec | None = None
     design: DesignSpec | None = None
+    measurement: Literal["composite", "reflective"] = "composite"
 
     _codes = field_validator("missing_codes", mode="before")(
         classmethod(lambda cls, v: [] if v is None else _as_code_list(v))
+    )
+    _measurement = field_validator("measurement", mode="before")(
+        classmethod(lambda cls, v: v.lower() if isinstance(v, str) else v)
     )
 
     @model_validator(mode="after")
@@ -417,6 +434,20 @@ class Questionnaire(_Base):
         for p in self.paths:
             adj[pos[p.source], pos[p.target]] = 1.0
         return adj
+
+    @cached_property
+    def reflective_ids(self) -> list[str]:
+        """The constructs treated as reflective (common factors), in construct order: those declaring
+        ``measurement: reflective``, and mode-A constructs with two or more items that declare none
+        when the spec's ``measurement`` is ``reflective``. A single item under that default is not
+        corrected (its reliability is 1, as seminr and cSEM treat it), nor is a mode-B block."""
+        out = []
+        for cid, c in self.constructs.items():
+            if c.measurement == "reflective" or (
+                c.measurement is None and self.measurement == "reflective" and c.mode == "A" and len(c.items) > 1
+            ):
+                out.append(cid)
+        return out
 
     @cached_property
     def endogenous(self) -> list[str]:
@@ -622,9 +653,10 @@ def _by_line(problems: list[tuple[tuple, str]], lines: dict) -> list[tuple[tuple
 
 _KNOWN_KEYS = {
     "top": ["name", "scale", "missing_codes", "id_column", "index", "constructs", "paths", "covariances", "sem_lines",
-            "targets", "gaps", "nps_item", "csat_item", "top_box", "label_maps", "quality", "weights", "design"],
+            "targets", "gaps", "nps_item", "csat_item", "top_box", "label_maps", "quality", "weights", "design",
+            "measurement"],
     "design": ["cluster", "strata"],
-    "construct": ["label", "items", "mode", "scale", "missing_codes", "labels"],
+    "construct": ["label", "items", "mode", "measurement", "scale", "missing_codes", "labels"],
     "item": ["id", "text", "reverse", "scale", "missing_codes", "labels"],
     "scale": ["min", "max"],
 }
@@ -678,6 +710,13 @@ def _semantic_problems(q: Questionnaire) -> list[tuple[tuple, str]]:
                 problems.append((path, f"reverse-coded item {item.id!r} needs a scale (declare scale: on the item, its construct or the spec)"))
             if q.id_column is not None and item.id == q.id_column:
                 problems.append((path, f"item {item.id!r} is also the id_column"))
+        if c.measurement == "reflective" and len(c.items) == 1:
+            problems.append((("constructs", cid, "measurement"),
+                             f"construct {cid!r} has a single item, which cannot be corrected for attenuation: "
+                             "leave measurement out (reliability 1)"))
+        if c.measurement == "reflective" and c.mode == "B":
+            problems.append((("constructs", cid, "measurement"),
+                             f"construct {cid!r} is mode B, which is formative: use measurement: composite or mode A"))
 
     if q.index is not None and q.index not in q.constructs:
         problems.append((("index",), f"index names {q.index!r}, which is not a construct{_did_you_mean(q.index, cids)}"))

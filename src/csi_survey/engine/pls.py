@@ -21,6 +21,13 @@ Lohmöller's (1989) algorithm as implemented in SmartPLS, R seminr and R plspm:
 Because every step after (1) uses only ``C`` (p × p), an iteration costs O(p²) whatever the
 number of respondents; the data are touched twice: once for ``C`` and once for the scores.
 
+Consistent PLS: when the spec declares reflective constructs (``measurement: reflective``,
+:attr:`~csi_survey.schema.Questionnaire.reflective_ids`), the fit applies the PLSc correction of
+Dijkstra & Henseler (2015) after step 5 (:mod:`csi_survey.engine.plsc`): ρA per reflective block,
+consistent loadings, disattenuated construct correlations and paths, R² and total effects from
+them. Weights, scores and 0–100 indices stay those of the PLS composites. A model without
+reflective constructs is estimated exactly as before.
+
 Survey weights (``SurveyData.weight``, see :mod:`csi_survey.ingest.weights`; or ``fit(frame, weight=w)``)
 enter only through step 1, as in weighted PLS (SmartPLS's weighting vector, R cSEM's
 ``.id``/weights): with the weights wₙ rescaled to mean 1 (Σw = n),
@@ -43,6 +50,8 @@ R equivalents: ``seminr::estimate_pls()``, ``plspm::plspm()``.
 
 from __future__ import annotations
 
+import dataclasses
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -51,6 +60,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import (
+    AdmissibilityWarning,
     ConvergenceError,
     EstimationError,
     SettingsError,
@@ -60,6 +70,7 @@ from ..exceptions import (
 from ..schema import Questionnaire
 from ..ingest.weights import check_weight_array, estimation_weight
 from ..results import build_pls_results
+from .plsc import admissibility_problems, plsc_batch, reflective_mask, reliability_table
 
 __all__ = ["PLS", "SCHEMES", "PLSCore", "BatchCore", "pls_core", "pls_core_batch", "inner_model", "item_matrix"]
 
@@ -78,6 +89,7 @@ class PLSCore:
     r2: np.ndarray               # J, NaN for exogenous constructs
     total_effects: np.ndarray    # J × J
     iterations: int
+    loadings: np.ndarray | None = None  # p × J consistent (PLSc) loadings; None: the own-construct cross-loadings
 
 
 #: Status codes of :class:`BatchCore` entries.
@@ -407,6 +419,15 @@ class PLS:
     def fit(self, data: Any, weight: Any = None):
         """Estimate the model on ``data`` (SurveyData or DataFrame) and return :class:`PLSResults`.
 
+        Consistent PLS: when the spec has reflective constructs (``model.reflective_ids``), the
+        PLSc correction is applied after the PLS iterations (:mod:`csi_survey.engine.plsc`):
+        ``paths``, ``effects``, ``r2``, ``construct_correlations`` and the ``loading`` column of
+        reflective constructs are PLSc values, ``reliability`` gives ρA per construct, and an
+        inadmissible solution (e.g. disattenuated construct correlations that are not positive
+        semi-definite) issues an :class:`~csi_survey.exceptions.AdmissibilityWarning`, sets
+        ``admissible`` to False and is described in ``notes``. The weights, scores and 0–100
+        indices remain those of the PLS composites (PLSc does not change the weights).
+
         Survey weights: ``data.weight`` of a weighted :class:`~csi_survey.ingest.SurveyData`
         (:func:`csi_survey.ingest.weights.apply_weights`) is used automatically; ``weight`` (one positive
         number per respondent) overrides it, e.g. for a DataFrame. Weights are rescaled to mean 1;
@@ -458,14 +479,42 @@ class PLS:
             names=model.construct_ids,
             item_names=model.item_ids,
         )
+        extra: dict[str, Any] = {}
+        corrected = reflective_mask(model)
+        if corrected.any():
+            core, extra = self._consistent(C, core, corrected)
         # raw coefficients: construct score (unit variance) = Σ_i b_i (x_i − mean_i)
         b = core.weights / sd[:, None] if self.scaled else core.weights * np.sqrt((total - 1) / total)  # unit (n − 1)-variance scores
         scores = (b.T @ XcT).T  # n × J; scaled: unit variance, divisor n − 1 (Σw − 1 when weighted)
         item_sd = sd if self.scaled else sd * np.sqrt(total / (total - 1))  # report sd with n − 1
         return build_pls_results(
             engine=self, XT=XT, ids=ids, item_mean=mean, item_sd=item_sd, C=C, core=core, raw_coef=b, scores=scores,
-            weight=w,
+            weight=w, **extra,
         )
+
+    def _consistent(self, C: np.ndarray, core: PLSCore, corrected: np.ndarray) -> tuple[PLSCore, dict[str, Any]]:
+        """The PLSc correction of a converged fit (:mod:`csi_survey.engine.plsc`): the corrected core
+        and the extra result fields (reliability table, admissibility, notes)."""
+        model = self.model
+        blocks = self.blocks
+        pc = plsc_batch(C[None], core.weights[None], core.construct_corr[None], core.cross_loadings[None], blocks,
+                        model.adjacency, corrected, model.construct_ids)
+        if not pc.ok[0]:
+            raise EstimationError(
+                pc.problems[0],
+                hint="a reflective construct whose items hardly correlate has no usable reliability: declare it "
+                "measurement: composite (no correction), reverse-code items that run the other way, or revise its items.",
+            )
+        notes = admissibility_problems(pc, 0, blocks, corrected, model.construct_ids, model.item_ids)
+        for message in notes:
+            warnings.warn(message, AdmissibilityWarning, stacklevel=3)
+        fixed = dataclasses.replace(
+            core, construct_corr=pc.construct_corr[0], paths=pc.paths[0], r2=pc.r2[0],
+            total_effects=pc.total_effects[0], loadings=pc.loadings[0],
+        )
+        extra = {"reliability": reliability_table(model, pc.rho_a[0], corrected), "admissible": not notes,
+                 "notes": tuple(notes)}
+        return fixed, extra
 
     @property
     def blocks(self) -> list[np.ndarray]:

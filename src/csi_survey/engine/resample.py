@@ -11,8 +11,17 @@ API, used by :mod:`csi_survey.engine.bootstrap`, :mod:`csi_survey.segments` and 
 - :func:`moment_state` — the centred data and settings, made once;
 - :func:`estimate_batch` — the statistics for every row of a count matrix K.
 
+Consistent PLS: when the model has reflective constructs
+(:attr:`~csi_survey.schema.Questionnaire.reflective_ids`), every re-estimate applies the PLSc
+correction in batched form (:func:`~csi_survey.engine.plsc.plsc_batch`), so the paths, total
+effects, loadings and R² of the draws are PLSc values, as in :meth:`~csi_survey.engine.pls.PLS.fit`;
+the statistics then also include ``rho_a`` (each corrected construct) and
+``construct_correlation`` (every pair, disattenuated). Inadmissible draws (disattenuated
+correlations not positive semi-definite) are kept, as seminr's ``bootstrap_model()`` keeps them;
+a draw whose ρA is not positive (the correction is undefined) fails.
+
 Reference: Efron & Tibshirani (1993), *An Introduction to the Bootstrap*, ch. 6 (resampling by
-counts); the PLS algorithm as in :mod:`csi_survey.engine.pls`.
+counts); the PLS algorithm as in :mod:`csi_survey.engine.pls`; PLSc as in :mod:`csi_survey.engine.plsc`.
 """
 
 from __future__ import annotations
@@ -26,7 +35,8 @@ import pandas as pd
 from ..assess import htmt_matrix
 from ..index import indices_from_means
 from ..ingest.weights import estimation_weight
-from .pls import pls_core_batch
+from .pls import OK, SINGULAR, pls_core_batch
+from .plsc import plsc_batch, reflective_mask
 
 __all__ = ["ResampleState", "StatisticLayout", "statistic_labels", "construct_blocks", "count_moments",
            "estimate_batch", "moment_state", "ROW_BLOCK"]
@@ -55,6 +65,7 @@ class ResampleState:
     model: Any
     layout: Any             # positions of the statistics in the fitted matrices
     weight: np.ndarray | None = None  # n survey weights (mean 1); None: unweighted (or equal weights)
+    reflective: np.ndarray | None = None  # J mask of the constructs PLSc corrects; None: plain PLS
 
 
 @dataclass(frozen=True)
@@ -70,6 +81,9 @@ class StatisticLayout:
     endo: np.ndarray
     htmt_i: np.ndarray
     htmt_j: np.ndarray
+    rho_a: np.ndarray | None = None   # PLSc fits: positions of the corrected constructs
+    cor_i: np.ndarray | None = None   # PLSc fits: the construct correlation pairs (lower triangle)
+    cor_j: np.ndarray | None = None
 
 
 def statistic_labels(fit: Any) -> tuple[pd.DataFrame, np.ndarray, StatisticLayout]:
@@ -77,7 +91,9 @@ def statistic_labels(fit: Any) -> tuple[pd.DataFrame, np.ndarray, StatisticLayou
 
     ``labels`` has one row (statistic, source, target) per path, total effect, outer weight,
     loading, R², 0–100 index and HTMT value, in the column order of :func:`estimate_batch`;
-    ``estimates`` are the full-sample values; ``layout`` says where each sits in the fitted matrices."""
+    ``estimates`` are the full-sample values; ``layout`` says where each sits in the fitted matrices.
+    A consistent-PLS fit (``fit.reliability`` set) adds ``rho_a`` (source = each corrected
+    construct) and ``construct_correlation`` (source, target: every pair, disattenuated) rows."""
     model = fit.model
     cids = model.construct_ids
     pos = {c: j for j, c in enumerate(cids)}
@@ -99,6 +115,16 @@ def statistic_labels(fit: Any) -> tuple[pd.DataFrame, np.ndarray, StatisticLayou
     hi, hj = np.tril_indices(len(cids), -1)
     rows += [("htmt", cids[i], cids[j]) for i, j in zip(hi, hj)]
     est.append(htmt_matrix(fit.item_correlations.to_numpy()[None], construct_blocks(model))[0, hi, hj])
+    plsc: dict[str, np.ndarray] = {}
+    reliability = getattr(fit, "reliability", None)
+    if reliability is not None:
+        corrected = reliability[reliability["corrected"]]
+        rows += [("rho_a", c, "") for c in corrected["construct"]]
+        est.append(corrected["rho_a"].to_numpy(dtype=float))
+        cc = fit.construct_correlations.loc[cids, cids].to_numpy(dtype=float)
+        rows += [("construct_correlation", cids[i], cids[j]) for i, j in zip(hi, hj)]
+        est.append(cc[hi, hj])
+        plsc = {"rho_a": np.array([pos[c] for c in corrected["construct"]], dtype=int), "cor_i": hi, "cor_j": hj}
 
     layout = StatisticLayout(
         path_src=np.array([pos[s] for s in fit.paths["source"]], dtype=int),
@@ -110,6 +136,7 @@ def statistic_labels(fit: Any) -> tuple[pd.DataFrame, np.ndarray, StatisticLayou
         endo=np.array([pos[c] for c in fit.r2["construct"]], dtype=int),
         htmt_i=hi,
         htmt_j=hj,
+        **plsc,
     )
     labels = pd.DataFrame(rows, columns=["statistic", "source", "target"])
     return labels, np.concatenate(est), layout
@@ -168,6 +195,16 @@ def estimate_batch(state: ResampleState, K: np.ndarray) -> tuple[np.ndarray, np.
                           state.names, state.item_names)
     status = core.status.copy()
     problems = dict(core.problems)
+    paths, total, loadings, r2 = core.paths, core.total_effects, core.cross_loadings, core.r2
+    consistent = state.reflective is not None and state.reflective.any()
+    if consistent:
+        pc = plsc_batch(C, core.weights, core.construct_corr, core.cross_loadings, state.blocks, state.adj,
+                        state.reflective, state.names)
+        paths, total, loadings, r2 = pc.paths, pc.total_effects, pc.loadings, pc.r2
+        for b, message in pc.problems.items():
+            if status[b] == OK:
+                status[b] = SINGULAR
+                problems[b] = message
     for b in np.flatnonzero(flat):
         status[b] = 2
         problems[int(b)] = "an item has the same answer for every respondent of this resample"
@@ -181,14 +218,16 @@ def estimate_batch(state: ResampleState, K: np.ndarray) -> tuple[np.ndarray, np.
     R = cov / (safe_sd[:, :, None] * safe_sd[:, None, :])
     htmt = htmt_matrix(R, state.blocks)
     parts = [
-        core.paths[:, lay.path_src, lay.path_tgt],
-        core.total_effects[:, lay.eff_src, lay.eff_tgt],
+        paths[:, lay.path_src, lay.path_tgt],
+        total[:, lay.eff_src, lay.eff_tgt],
         core.weights[:, lay.item_pos, lay.item_construct],
-        core.cross_loadings[:, lay.item_pos, lay.item_construct],
-        core.r2[:, lay.endo],
+        loadings[:, lay.item_pos, lay.item_construct],
+        r2[:, lay.endo],
         index,
         htmt[:, lay.htmt_i, lay.htmt_j],
     ]
+    if consistent and lay.rho_a is not None:
+        parts += [pc.rho_a[:, lay.rho_a], pc.construct_corr[:, lay.cor_i, lay.cor_j]]
     return np.concatenate(parts, axis=1), status, problems
 
 
@@ -200,5 +239,12 @@ def moment_state(model: Any, X: np.ndarray, settings: Any, layout: Any, weight: 
         Xc=X - means, means=means, blocks=construct_blocks(model), modes=[c.mode for c in model.constructs.values()],
         adj=model.adjacency, scheme=settings["scheme"], scaled=settings.get("scaled", True), tol=settings["tol"],
         max_iter=settings["max_iter"], names=model.construct_ids, item_names=model.item_ids, model=model, layout=layout,
-        weight=ew,
+        weight=ew, reflective=_reflective(model),
     )
+
+
+def _reflective(model: Any) -> np.ndarray | None:
+    """The PLSc mask of the model's constructs, or None when none is reflective (plain PLS)."""
+    if not getattr(model, "reflective_ids", None):
+        return None
+    return reflective_mask(model)
