@@ -387,8 +387,8 @@ def test_srmr_is_zero_when_the_implied_matrix_is_the_observed_one(mode):
     if mode == "B":
         assert measures["srmr_saturated"] < 1e-7
         assert measures["srmr_estimated"] < 1e-7
-    else:
-        assert measures["srmr_saturated"] > 0.01
+    else:  # mode-A weights are not the population weights: the between-block part cannot be exact
+        assert measures["srmr_saturated"] > 1e-4
 
 
 def test_srmr_by_hand_on_mobi(ecsi_fit):
@@ -402,7 +402,12 @@ def test_srmr_by_hand_on_mobi(ecsi_fit):
     for g in range(len(items)):
         for h in range(g + 1):
             cg, ch = w.loc[items[g], "construct"], w.loc[items[h], "construct"]
-            implied = 1.0 if g == h else w.loc[items[g], "loading"] * w.loc[items[h], "loading"] * phi.loc[cg, ch]
+            if g == h:
+                implied = 1.0
+            elif cg == ch:  # a composite leaves its own block unrestricted
+                implied = R[g, h]
+            else:
+                implied = w.loc[items[g], "loading"] * w.loc[items[h], "loading"] * phi.loc[cg, ch]
             total += (R[g, h] - implied) ** 2
             count += 1
     assert count == len(items) * (len(items) + 1) // 2

@@ -326,3 +326,22 @@ def test_the_quality_criteria_of_a_plsc_fit_match_seminr(mobi, reference):
         compared += 1
     assert compared == 4 * 7
     np.testing.assert_allclose(table["rho_a"], fit.reliability.set_index("construct")["rho_a"].reindex(table.index), atol=1e-12)
+
+
+def test_a_plsc_run_reports_the_correction_and_the_inadmissibility(mobi, tmp_path):
+    """analyze → tables, run.json meta, CLI-style notes and report.html say what PLSc did."""
+    from csi_survey.analysis import AnalysisSettings, analyze
+    from csi_survey.report.bundle import bundle_from_tables
+    from csi_survey.report.html import render_html
+
+    model = reflective_ecsi()
+    data = csi.prepare(mobi, model)
+    run = analyze(data, AnalysisSettings(resamples=100, seed=3))
+    fit = fit_quietly(model, mobi)
+    np.testing.assert_allclose(run.tables["paths"]["estimate"], fit.paths["estimate"], atol=1e-12)
+    assert run.meta["reflective"] == ["IMG", "EXP", "PQ", "PV", "SAT", "LOY"] and run.meta["admissible"] is False
+    assert any("not positive semi-definite" in n for n in run.notes)
+    boot = run.fit.bootstrap.estimates
+    assert set(boot.loc[boot["statistic"] == "rho_a", "source"]) == set(run.meta["reflective"])
+    html = render_html(bundle_from_tables(run.meta, run.tables, model))
+    assert "Consistent PLS (PLSc)" in html and "inadmissible" in html

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from .version import __version__
-from .exceptions import SettingsError, TooFewSegmentsError, check_choice
+from .exceptions import AdmissibilityWarning, SettingsError, TooFewSegmentsError, check_choice
 from .i18n import report_language
 from .assess import assess
 from .drivers import csat, frequencies, gaps, impacts, ipma, item_summary, nps
@@ -126,7 +127,10 @@ def analyze(data: Any, settings: AnalysisSettings | None = None, progress: Progr
         notes.append("The bootstrap applies to PLS; CB-SEM reports maximum-likelihood standard errors (parameters.csv).")
     else:
         engine = PLS(model, scheme=settings.scheme, max_iter=settings.max_iter)
-        fit = engine.fit(data)
+        with warnings.catch_warnings():  # the admissibility of a PLSc fit is reported among the run's notes
+            warnings.simplefilter("ignore", AdmissibilityWarning)
+            fit = engine.fit(data)
+        notes.extend(getattr(fit, "notes", ()) or ())
         if settings.resamples:
             fit = bootstrap(fit, data, resamples=settings.resamples, seed=settings.seed, level=settings.level,
                             method=settings.ci, n_jobs=settings.n_jobs, progress=stage("bootstrap"))
@@ -288,6 +292,10 @@ def run_meta(fit: Any, data: Any, settings: AnalysisSettings) -> dict[str, Any]:
         "labels": {c: model.label(c) for c in model.construct_ids},
         "lang": report_language(model, settings.lang),
         "engine": fit.engine_description,
+        "reflective": [] if getattr(fit, "reliability", None) is None
+        else [str(c) for c in fit.reliability.loc[fit.reliability["corrected"], "construct"]],
+        "admissible": getattr(fit, "admissible", None),
+        "notes": list(getattr(fit, "notes", ()) or ()),
         "source": getattr(data, "source", None),
         "sheet": getattr(data, "sheet", None),
         "n_read": int(getattr(data, "n_read", fit.n)),

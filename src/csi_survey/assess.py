@@ -340,14 +340,14 @@ def _implied_construct_corr(phi: np.ndarray, B: np.ndarray) -> np.ndarray:
 
 
 def _implied_item_corr(R: np.ndarray, lam: np.ndarray, construct_of: np.ndarray,
-                       blocks: Sequence[np.ndarray], modes: Sequence[str], phi: np.ndarray) -> np.ndarray:
-    """Implied item correlations: ``λ_g λ_h φ_jl`` between blocks; within a mode-A block
-    ``λ_g λ_h`` (common factor); within a mode-B block the observed correlations (composite);
-    diagonal 1."""
+                       blocks: Sequence[np.ndarray], common_factor: Sequence[bool], phi: np.ndarray) -> np.ndarray:
+    """Implied item correlations (as cSEM's ``fit()``): ``λ_g λ_h φ_jl`` between blocks; within the
+    block of a common factor (a reflective construct corrected by PLSc) ``λ_g λ_h``; within a
+    composite's block the observed correlations (a composite does not restrict them); diagonal 1."""
     L = lam[:, None] * lam[None, :]
     sigma = L * phi[np.ix_(construct_of, construct_of)]
-    for b, mode in zip(blocks, modes):
-        if mode == "B":
+    for b, factor in zip(blocks, common_factor):
+        if not factor:
             sigma[np.ix_(b, b)] = R[np.ix_(b, b)]
     np.fill_diagonal(sigma, 1.0)
     return sigma
@@ -429,11 +429,14 @@ class Assessment:
         SRMR (Hu & Bentler 1999; for PLS Henseler et al. 2014) =
         ``sqrt(mean((r_gh − σ̂_gh)²))`` over the lower triangle *including* the diagonal of the
         item correlation matrix (as cSEM ``calculateSRMR``). The implied matrix σ̂: diagonal 1;
-        between blocks j ≠ l ``λ_g λ_h φ_jl``; within a mode-A block ``λ_g λ_h`` (common factor);
-        within a mode-B block the observed correlations (composite model: the between-block
-        formula is then the composite one, ``(S_jj w_j)(S_ll w_l)ᵀ φ_jl``, because the PLS
-        loadings are ``S_jj w_j``). This is cSEM's ``fit()`` with mode A as "common factor"
-        and mode B as "composite", without disattenuation. *Saturated*: φ = the construct
+        between blocks j ≠ l ``λ_g λ_h φ_jl``; within the block of a reflective construct
+        corrected by PLSc ``λ_g λ_h`` (common factor, consistent loadings); within a composite's
+        block (every other construct, mode A or B) the observed correlations (composite model:
+        the between-block formula is then the composite one, ``(S_jj w_j)(S_ll w_l)ᵀ φ_jl``,
+        because the PLS loadings are ``S_jj w_j``). This is cSEM's ``fit()`` for the model as
+        declared (``measurement:``), equal to its ``assess()`` SRMR to 3e-15 on ECSI/mobi,
+        composite and PLSc (tests/test_model_fit.py). SmartPLS treats mode-A blocks as common
+        factors with the uncorrected PLS loadings, which gives a larger SRMR. *Saturated*: φ = the construct
         correlations. *Estimated*: φ = the model-implied construct correlations from the path
         coefficients (see ``_implied_construct_corr``). SmartPLS suggests SRMR < 0.08; PLS
         fit indices are debated (Hair et al. 2019), so no flag is raised.
@@ -630,9 +633,11 @@ def assess(fit: PLSResults) -> Assessment:
     B = np.zeros((J, J))
     for row in fit.paths.itertuples():
         B[pos[row.source], pos[row.target]] = row.estimate
-    srmr_sat = _srmr(R, _implied_item_corr(R, loading, construct_pos, blocks, modes, phi))
+    corrected = set() if fit.reliability is None else set(fit.reliability.loc[fit.reliability["corrected"], "construct"])
+    factor = [c in corrected for c in cids]
+    srmr_sat = _srmr(R, _implied_item_corr(R, loading, construct_pos, blocks, factor, phi))
     phi_hat = _implied_construct_corr(phi, B) if B.any() else phi
-    srmr_est = _srmr(R, _implied_item_corr(R, loading, construct_pos, blocks, modes, phi_hat))
+    srmr_est = _srmr(R, _implied_item_corr(R, loading, construct_pos, blocks, factor, phi_hat))
     multi = np.array([len(item_lists[k]) > 1 for k in construct_pos])
     mean_comm = float(np.mean(loading[multi] ** 2)) if multi.any() else np.nan
     mean_r2 = float(fit.r2["r2"].mean()) if len(fit.r2) else np.nan

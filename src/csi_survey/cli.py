@@ -212,6 +212,13 @@ def _print_results(fit, scheme: str | None) -> None:
     out.print(paths)
     if scheme is not None:
         out.print(f"PLS ({scheme} scheme) converged in {fit.iterations} iterations.", markup=False)
+        reliability = getattr(fit, "reliability", None)
+        if reliability is not None:
+            corrected = reliability[reliability["corrected"]]
+            out.print("Consistent PLS (PLSc): corrected for attenuation "
+                      + ", ".join(f"{c} (rho_A {r:.3f})" for c, r in zip(corrected["construct"], corrected["rho_a"]))
+                      + ("." if getattr(fit, "admissible", None) is not False else " — the solution is INADMISSIBLE (see below)."),
+                      markup=False)
     else:
         out.print(f"{fit.engine_description}: converged in {fit.iterations} iterations.", markup=False)
     if boot is not None:

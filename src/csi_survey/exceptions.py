@@ -211,7 +211,9 @@ class IndexWarning(CsiSurveyWarning):
 
 
 class AdmissibilityWarning(CsiSurveyWarning):
-    """A covariance-based estimate is not admissible (e.g. a negative variance: a Heywood case).
+    """An estimate is not admissible: in covariance-based SEM e.g. a negative variance (a Heywood
+    case); in consistent PLS a disattenuated construct correlation matrix that is not positive
+    semi-definite, a correlation beyond ±1, a consistent loading or ρA above 1.
 
     The estimates are returned but cannot be interpreted as they stand: the message names each
     offending parameter with its value (``x3 ~~ x3 = -0.12``) and the likely causes.

@@ -138,6 +138,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "significant after correcting for the number of segments tested in the wave (the correction chosen for the run; "
         "all respondents are tested on their own).",
         "pairing": "Test",
+        "plsc_note": "Consistent PLS (PLSc): the paths, loadings, construct correlations and R² of the reflective constructs "
+        "({constructs}) are corrected for attenuation with their reliability rho_A (Dijkstra & Henseler 2015); the 0–100 "
+        "indices are those of the composite scores.",
+        "plsc_inadmissible": "The consistent PLS solution is inadmissible and should not be interpreted: {reason}",
         "overall_title": "Overall index",
         "overall_note": "The weighted mean of the construct indices below (weights given with --overall-weights); "
         "its interval comes from the same bootstrap replicates as the construct indices.",
@@ -322,6 +326,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "changes_note": "指数相对上一期的变化及其区间和 p 值；仅在按该期检验的群体数进行多重比较校正后仍显著时标注 ▲/▼"
         "（校正方法为本次运行所选；全部受访者单独检验）。",
         "pairing": "检验",
+        "plsc_note": "一致性 PLS（PLSc）：反映型潜变量（{constructs}）的路径系数、载荷、潜变量相关和 R² 已按其信度 rho_A 做衰减校正"
+        "（Dijkstra & Henseler 2015）；0–100 指数仍来自复合得分。",
+        "plsc_inadmissible": "一致性 PLS 的解不可接受，不应解读：{reason}",
         "overall_title": "综合指数",
         "overall_note": "下列潜变量指数的加权平均（权重由 --overall-weights 给出）；其区间来自与各潜变量指数相同的自助法重抽样。",
         "overall_weight": "权重",

@@ -395,7 +395,13 @@ class _Report:
             title=self.t("diagram_title", model=name).strip(),
         )
         note = self.t("model_note_p" if has_p else "model_note")
-        return _Section("model", self.t("sec_model"), [_Block("svg", svg, "diagram"), _Block("p", note, "note")])
+        blocks = [_Block("svg", svg, "diagram"), _Block("p", note, "note")]
+        reflective = self.meta.get("reflective") or []
+        if reflective:
+            blocks.append(_Block("p", self.t("plsc_note", constructs=", ".join(self.label(c) for c in reflective)), "note"))
+            if self.meta.get("admissible") is False:
+                blocks.append(_Block("p", self.t("plsc_inadmissible", reason=" ".join(map(str, self.meta.get("notes") or []))), "warning"))
+        return _Section("model", self.t("sec_model"), blocks)
 
     def section_index(self) -> _Section | None:
         df = self.table("index")
