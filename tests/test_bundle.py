@@ -312,6 +312,35 @@ def test_text_that_looks_like_numbers_or_missing_stays_text(model, tmp_path):
     assert loaded["n"].dtype == np.int64
 
 
+def test_names_in_the_method_tables_stay_text(model, tmp_path):
+    """Construct ids, items, chains, methods and verdicts of the method tables are text even when they look like numbers."""
+    tables = {
+        "indirect_effects": pd.DataFrame({"source": ["1"], "target": ["3"], "through": ["2"], "path": ["1 → 2 → 3"],
+                                          "mediators": [1], "estimate": [0.1]}),
+        "mediation": pd.DataFrame({"source": ["1"], "target": ["3"], "direct": [0.2], "total_indirect": [0.1], "mediation": ["NA"],
+                                   "chains": [1], "direct_path": [True], "sentence": ["1.5"]}),
+        "interaction_effects": pd.DataFrame({"source": ["1*2"], "target": ["3"], "iv": ["1"], "moderator": ["2"],
+                                             "method": ["None"], "estimate": [0.05]}),
+        "simple_slopes": pd.DataFrame({"interaction": ["1*2"], "iv": ["1"], "moderator": ["2"], "target": ["3"],
+                                       "moderator_level": [-1.0], "estimate": [0.3]}),
+        "slope_plot": pd.DataFrame({"interaction": ["1*2"], "iv": ["1"], "moderator": ["2"], "target": ["3"], "iv_level": [1.0],
+                                    "moderator_level": [0.0], "estimate": [0.3]}),
+        "model_fit": pd.DataFrame({"measure": ["1"], "saturated": [0.05], "estimated": [0.06]}),
+        "fit_test": pd.DataFrame({"measure": ["1"], "estimate": [0.06], "reject_95": [False]}),
+        "prediction": pd.DataFrame({"construct": ["3"], "item": ["007"], "pls_rmse": [1.2]}),
+        "prediction_summary": pd.DataFrame({"construct": ["3"], "items": [1], "predictive_power": ["null"], "verdict": ["2"]}),
+        "higher_order": pd.DataFrame({"construct": ["4"], "dimension": ["1"], "weight": [0.6], "dimension_index": [70.0]}),
+    }
+    save_bundle(bundle_from_tables({}, tables, model), tmp_path)
+    loaded = load_bundle(tmp_path).tables
+    for name, table in tables.items():
+        for column in table.columns:
+            if table[column].dtype == object:
+                assert loaded[name][column].tolist() == table[column].tolist(), (name, column)
+            else:
+                assert loaded[name][column].dtype == table[column].dtype, (name, column)
+
+
 DANGEROUS = [EVIL, "-", "-3.5", "+1", "@SUM(A1:A9)", "\tindent", "line\r\nbreak", "顾客满意度", "=1+1 顾客", "plain"]
 
 

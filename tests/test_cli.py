@@ -24,7 +24,7 @@ ZH_SPEC = str(EXAMPLES / "acsi_retail_zh.yaml")
 OUTPUTS = {"index.csv", "paths.csv", "effects.csv", "weights.csv", "r2.csv", "scores.csv", "excluded.csv", "missing.csv",
            "quality.csv", "htmt.csv", "fit_measures.csv", "quality_flags.csv", "impacts.csv", "ipma.csv", "gaps.csv",
            "frequencies.csv", "item_summary.csv", "nps.csv", "csat.csv", "flags.csv", "data_quality.csv",
-           "run.json", "model.yaml", "report.xlsx", "report.html"}
+           "model_fit.csv", "mediation.csv", "indirect_effects.csv", "run.json", "model.yaml", "report.xlsx", "report.html"}
 BOOTSTRAP_OUTPUTS = {"bootstrap.csv", "bootstrap_failures.csv"}
 
 

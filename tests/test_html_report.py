@@ -23,8 +23,14 @@ import pytest
 import csi_survey as csi
 from csi_survey import drivers
 from csi_survey.report.bundle import bundle_from_tables, load_bundle, save_bundle
+from csi_survey.engine.resample import construct_blocks
+from csi_survey.higher_order import HigherOrder, HigherOrderPLS
 from csi_survey.i18n import TEXTS, detect_lang
+from csi_survey.interactions import Interaction, ModeratedPLS, bootstrap_moderation
 from csi_survey.invariance import micom
+from csi_survey.mediation import mediation
+from csi_survey.model_fit import fit_measures, htmt2, overall_fit_test
+from csi_survey.predict import plspredict
 from csi_survey.omnibus import segment_omnibus
 from csi_survey.segments import segment_differences
 from csi_survey.report.html import render_html
@@ -45,7 +51,9 @@ CHROMIUM_FLAGS = (
     "--disable-component-update",
     "--disable-sync",
 )
-SECTIONS = ("summary", "model", "index", "impacts", "ipma", "gaps", "nps", "segments", "trend", "paths", "quality", "excluded")
+SECTIONS = ("summary", "model", "index", "higher-order", "impacts", "ipma", "gaps", "nps", "segments", "trend", "paths", "mediation",
+            "moderation", "quality", "model-fit", "prediction", "excluded")
+CHARTS = {"path-diagram", "index-chart", "ipma-1", "ipma-2", "segment-1", "segment-2", "trend-chart", "slope-1", "slope-2"}
 INJECTION = '<script>alert(1)</script>"><img src=x onerror="window.__pwned=1">'
 
 
@@ -172,6 +180,39 @@ def _wave_index(fit, data, date_column):
     return pd.DataFrame(rows)
 
 
+def _with_htmt2(htmt, fit):
+    """The HTMT table with HTMT2 beside HTMT, as the run writes it."""
+    model = fit.model
+    R = fit.item_correlations.loc[list(model.item_ids), list(model.item_ids)].to_numpy()
+    H2 = htmt2(R, construct_blocks(model))
+    pos = {c: k for k, c in enumerate(model.construct_ids)}
+    out = htmt.copy()
+    out.insert(list(out.columns).index("htmt") + 1, "htmt2", [H2[pos[a], pos[b]] for a, b in zip(out["construct_1"], out["construct_2"])])
+    return out
+
+
+def _method_tables(model, data, fit, lang):
+    """The tables of the PLS-SEM methods (mediation, moderation PQ × EXP, a higher-order construct QV of PQ
+    and PV, overall fit and its test, PLSpredict), computed by the library on the run's data."""
+    med = mediation(fit)
+    prediction = plspredict(csi.PLS(model), data, folds=5, repetitions=1, seed=1)
+    moderated = bootstrap_moderation(ModeratedPLS(model, [Interaction("PQ", "EXP")]).fit(data), data, resamples=100, seed=1)
+    hoc_paths = csi.paths("EXP", ["QV", "SAT"]) + csi.paths("QV", "SAT") + csi.paths("SAT", ["COMP", "LOY"]) + csi.paths("COMP", "LOY")
+    hoc = HigherOrderPLS(model, [HigherOrder("QV", ("PQ", "PV"))], paths=hoc_paths).fit(data)
+    return {
+        "indirect_effects": med.indirect,
+        "mediation": med.effects.assign(sentence=med.sentences(lang)["sentence"].to_numpy()),
+        "model_fit": fit_measures(fit).measures,
+        "fit_test": overall_fit_test(fit, data, resamples=50, seed=1).table,
+        "prediction": prediction.items,
+        "prediction_summary": prediction.verdict,
+        "interaction_effects": moderated.interaction_effects,
+        "simple_slopes": moderated.slopes,
+        "slope_plot": moderated.slope_plot,
+        "higher_order": hoc.dimensions,
+    }
+
+
 def _run(spec, responses, *, lang, segments, date_column, min_n):
     model = csi.load_model(EXAMPLES / spec)
     data = csi.read_responses(EXAMPLES / responses, model, on_invalid="exclude")
@@ -183,7 +224,7 @@ def _run(spec, responses, *, lang, segments, date_column, min_n):
         "version": csi.__version__,
         "model_name": model.name,
         "index_construct": model.index,
-        "labels": {c: model.label(c) for c in model.construct_ids},
+        "labels": {**{c: model.label(c) for c in model.construct_ids}, "QV": "质量与价值" if lang == "zh" else "Quality and value"},
         "lang": lang,
         "engine": fit.engine_description,
         "n_read": data.n_read,
@@ -197,6 +238,7 @@ def _run(spec, responses, *, lang, segments, date_column, min_n):
         "segments": list(segments),
         "wave": date_column,
         "impact_step": 5,
+        "settings": {"seed": 1, "fit_test": 50, "predict": 5, "predict_repetitions": 1},
     }
     nps, csat = _nps_csat(model, data, segments)
     tables = {
@@ -206,7 +248,7 @@ def _run(spec, responses, *, lang, segments, date_column, min_n):
         "weights": fit.weights,
         "r2": fit.r2,
         "quality": quality.reliability,
-        "htmt": quality.htmt,
+        "htmt": _with_htmt2(quality.htmt, fit),
         "fit_measures": quality.fit,
         "quality_flags": quality.flags,
         "impacts": drivers.impacts(fit),
@@ -217,6 +259,7 @@ def _run(spec, responses, *, lang, segments, date_column, min_n):
         "segment_index": _segment_index(fit, data, segments, min_n),
         "wave_index": _wave_index(fit, data, date_column),
         "excluded": data.excluded,
+        **_method_tables(model, data, fit, lang),
     }
     return _bundle(meta, tables, model)
 
@@ -257,6 +300,8 @@ def _injected(bundle):
     index = tables["index"].copy()
     index["label"] = index["label"] + INJECTION
     tables["index"] = index
+    tables["mediation"] = tables["mediation"].assign(sentence=tables["mediation"]["sentence"] + INJECTION)
+    tables["prediction"] = tables["prediction"].assign(item=tables["prediction"]["item"] + INJECTION)
     return _bundle(meta, tables, bundle.model)
 
 
@@ -309,7 +354,7 @@ def test_the_report_is_one_self_contained_file_with_every_section(bundles, lang,
     _assert_self_contained(text)
     ids = {attrs.get("id") for _, attrs in _parse(text).tags}
     assert set(SECTIONS) <= ids
-    assert {"path-diagram", "index-chart", "ipma-1", "ipma-2", "segment-1", "segment-2", "trend-chart"} <= ids
+    assert CHARTS <= ids
     # the headline with its margin of error and interval, and the run's facts
     head = bundle.meta["headline"]
     assert f"{head['index']:.1f}" in text
@@ -360,7 +405,8 @@ def test_sections_appear_only_for_the_tables_of_the_run(bundles):
     text = render_html(_bundle(meta, {"index": index}, full.model))
     ids = {attrs.get("id") for _, attrs in _parse(text).tags}
     assert "index" in ids and "index-chart" in ids
-    assert not ids & {"model", "ipma", "segments", "trend", "nps", "gaps", "excluded", "path-diagram"}
+    assert not ids & {"model", "ipma", "segments", "trend", "nps", "gaps", "excluded", "path-diagram", "higher-order", "mediation",
+                      "moderation", "model-fit", "prediction", "slope-1"}
     assert TEXTS["en"]["no_headline"] in text
     assert "interval" not in text  # no bootstrap, no intervals
     # no model at all (any object with meta, tables and model): the diagram comes from the paths table
@@ -519,6 +565,24 @@ return {
   segment_notes: document.querySelectorAll('svg.segment-chart text.bar-note').length,
   trend_lines: document.querySelectorAll('#trend-chart polyline.line').length,
   trend_points: document.querySelectorAll('#trend-chart circle.wave-point').length,
+  slopes: [...document.querySelectorAll('svg.slope-chart')].map(s => {
+    const view = s.viewBox.baseVal;
+    return {
+      id: s.id,
+      lines: s.querySelectorAll('polyline.slope-line').length,
+      points: [...s.querySelectorAll('g.slope-series')].map(g =>
+          [...g.querySelectorAll('circle.slope-point')].map(c => c.cy.baseVal.value)),
+      legend: [...s.querySelectorAll('text.legend-label')].map(t => t.textContent),
+      // every text (title, axis titles, tick and legend labels) inside the chart's drawing area
+      texts_inside: [...s.querySelectorAll('text')].every(t => {
+          const b = t.getBBox(); return b.x >= -0.5 && b.x + b.width <= view.width + 0.5 && b.width > 0; }),
+      lines_drawn: [...s.querySelectorAll('polyline.slope-line')].every(l => l.getTotalLength() > 50),
+    };
+  }),
+  sentences: document.querySelectorAll('#mediation ul.sentences li').length,
+  method_rows: Object.fromEntries(['higher-order', 'mediation', 'moderation', 'model-fit', 'prediction'].map(id =>
+      [id, [...document.querySelectorAll('#' + id + ' table.data')].map(t => t.tBodies[0].rows.length)])),
+  badges: [...document.querySelectorAll('#prediction .badge')].map(b => b.textContent),
   page_overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
   headline: document.querySelector('.headline-value').textContent,
 };
@@ -539,7 +603,7 @@ def test_the_report_renders_in_headless_chromium_without_console_errors(browser,
 
     t = bundle.tables
     charts = {c["id"]: c for c in got["charts"]}
-    assert set(charts) == {"path-diagram", "index-chart", "ipma-1", "ipma-2", "segment-1", "segment-2", "trend-chart"}
+    assert set(charts) == CHARTS
     assert all(c["w"] > 300 and c["h"] > 80 for c in charts.values()), charts
     assert (got["nodes"], got["edges"], got["coefs"]) == (6, 9, 9)
     assert all(got["labels_fit"]), "a construct label is wider than its box"
@@ -554,6 +618,30 @@ def test_the_report_renders_in_headless_chromium_without_console_errors(browser,
     waves = t["wave_index"]
     assert got["trend_lines"] == waves["construct"].nunique()
     assert got["trend_points"] == int((waves["status"] == "estimated").sum())
+    # the method sections: one simple-slope plot per interaction path, three lines of three points each,
+    # drawn where the numbers say, every label inside the chart
+    plot = t["slope_plot"]
+    paths = list(dict.fromkeys(plot["target"]))
+    assert [c["id"] for c in got["slopes"]] == [f"slope-{k + 1}" for k in range(len(paths))] and len(paths) == 2
+    for chart, target in zip(got["slopes"], paths):
+        assert chart["lines"] == 3 and [len(p) for p in chart["points"]] == [3, 3, 3]
+        assert chart["texts_inside"] and chart["lines_drawn"]
+        assert chart["legend"] == [TEXTS[lang]["slope_legend"].format(moderator=bundle.meta["labels"]["EXP"], level=TEXTS[lang][k])
+                                   for k in ("level_low", "level_mean", "level_high")]
+        part = plot[plot["target"] == target].sort_values(["moderator_level", "iv_level"])
+        drawn = np.array(chart["points"]).ravel()
+        # the points sit at the estimates: screen y is a decreasing linear function of them (y grows downwards)
+        slope, intercept = np.polyfit(part["estimate"], drawn, 1)
+        assert slope < 0 and np.allclose(slope * part["estimate"] + intercept, drawn, atol=0.6)
+    assert got["sentences"] == len(t["mediation"])
+    assert got["method_rows"] == {
+        "higher-order": [len(t["higher_order"])],
+        "mediation": [len(t["mediation"]), min(30, len(t["indirect_effects"]))],
+        "moderation": [len(t["interaction_effects"]), len(t["simple_slopes"])],
+        "model-fit": [3, 3, 1],
+        "prediction": [len(t["prediction_summary"]), len(t["prediction"])],
+    }
+    assert got["badges"] == [TEXTS[lang][f"power_{p}"] for p in t["prediction_summary"]["predictive_power"]]
     assert got["page_overflow"] <= 0, "the page scrolls sideways"
     assert got["headline"] == f"{bundle.meta['headline']['index']:.1f} / 100"
 

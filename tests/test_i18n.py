@@ -7,7 +7,11 @@ import string
 import pytest
 
 from csi_survey import template
-from csi_survey.i18n import CATALOGUES, LANGUAGES, check_language, report_language, text, texts
+from csi_survey.i18n import CATALOGUES, LANGUAGES, MEDIATION_TEXTS, check_language, report_language, text, texts
+
+
+#: Separators that may be only whitespace or empty (a space between English sentences, nothing between Chinese ones).
+SEPARATORS = {("mediation", "sentence_sep")}
 
 
 def _fields(template_text: str) -> set[str]:
@@ -22,7 +26,7 @@ def test_every_text_exists_in_every_language_with_the_same_fields(catalogue):
     for lang in LANGUAGES:
         assert set(entries[lang]) == set(english), f"{catalogue}/{lang}: keys differ from English"
         for key, value in entries[lang].items():
-            assert value.strip(), f"{catalogue}/{lang}/{key} is empty"
+            assert value.strip() or (catalogue, key) in SEPARATORS, f"{catalogue}/{lang}/{key} is empty"
             assert _fields(value) == _fields(english[key]), f"{catalogue}/{lang}/{key}: fields differ from English"
 
 
@@ -43,3 +47,13 @@ def test_the_report_language_is_the_setting_else_chinese_for_chinese_labels():
 def test_an_unknown_language_is_refused():
     with pytest.raises(Exception, match="fr"):
         check_language("fr")
+
+
+def test_the_mediation_catalogue_holds_the_sentences_of_the_mediation_module():
+    """The report shows the names of the types of mediation from MEDIATION_TEXTS; the sentences of the
+    mediation module (its own TEXTS, until it imports this catalogue) must say the same."""
+    from csi_survey import mediation
+
+    assert MEDIATION_TEXTS == mediation.TEXTS
+    assert {f"label_{t}" for t in mediation.TYPES} <= set(MEDIATION_TEXTS["en"])
+    assert text("zh", "label_indirect-only", "mediation") == "仅间接中介"

@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from .version import __version__
-from .exceptions import AdmissibilityWarning, SettingsError, TooFewSegmentsError, check_choice
+from .exceptions import AdmissibilityWarning, EstimationError, SettingsError, TooFewSegmentsError, check_choice
 from .i18n import report_language
 from .assess import assess
 from .drivers import csat, frequencies, gaps, impacts, ipma, item_summary, nps
@@ -38,6 +38,9 @@ from .segments import SEGMENT_DIFFERENCES_COLUMNS, segment_analysis, segment_dif
 from .omnibus import SEGMENT_OMNIBUS_COLUMNS, segment_omnibus
 from .invariance import MICOM_COLUMNS, micom
 from .panel import check_panel, paired_wave_changes
+from .mediation import mediation
+from .model_fit import fit_measures, overall_fit_test
+from .predict import plspredict
 from .changes import index_changes
 from .ingest.columns import MISSING_SEGMENT, TOTAL_SEGMENT, ordered_labels, segment_labels
 from .multiplicity import CORRECTIONS
@@ -68,6 +71,9 @@ class AnalysisSettings:
     correction: str = "holm"        #: multiplicity correction across segments: "holm" | "bh" | "none"
     overall_weights: tuple[tuple[str, float], ...] = ()  #: weights of an overall index of the run, as pairs of construct id or label and weight
     paired: bool = False            #: wave changes by the paired bootstrap where respondents are matched by id (csi_survey.panel)
+    fit_test: int = 0               #: resamples of the bootstrap test of exact model fit (0: no test; csi_survey.model_fit)
+    predict: int | str | None = None  #: PLSpredict folds (2 … n) or "loo"; None: no prediction (csi_survey.predict)
+    predict_repetitions: int = 10   #: repetitions of the k-fold split
 
     def __post_init__(self) -> None:
         check_choice("engine", self.engine, ["pls", "cbsem"])
@@ -82,6 +88,12 @@ class AnalysisSettings:
                 "segment and wave analysis use the PLS engine (its bootstrap and permutation tests)",
                 hint="run segments and waves without --engine cbsem, or compare engines with `csi-survey compare`.",
             )
+        if self.engine == "cbsem" and (self.fit_test or self.predict is not None):
+            raise SettingsError("the test of exact fit and PLSpredict belong to the PLS engine",
+                                hint="leave out --fit-test and --predict with --engine cbsem (CB-SEM reports its own fit measures).")
+        if isinstance(self.fit_test, bool) or not isinstance(self.fit_test, int) or self.fit_test < 0 or self.fit_test == 1:
+            raise SettingsError(f"fit_test must be 0 (no test) or at least 2 resamples; got {self.fit_test!r}",
+                                hint="pass e.g. --fit-test 499.")
         if self.paired and not self.wave:
             raise SettingsError("paired wave changes need the wave column", hint="add --wave COLUMN, or leave out --paired.")
 
@@ -112,6 +124,7 @@ def analyze(data: Any, settings: AnalysisSettings | None = None, progress: Progr
         settings = dataclasses.replace(settings, seed=int(np.random.SeedSequence().entropy % (2**63)))
     model = data.questionnaire
     notes: list[str] = []
+    tables_early: dict[str, pd.DataFrame] = {}
 
     def stage(name: str) -> Callable[[int, int], None] | None:
         return None if progress is None else (lambda done, total: progress(name, done, total))
@@ -131,12 +144,24 @@ def analyze(data: Any, settings: AnalysisSettings | None = None, progress: Progr
             warnings.simplefilter("ignore", AdmissibilityWarning)
             fit = engine.fit(data)
         notes.extend(getattr(fit, "notes", ()) or ())
+        if settings.predict is not None:  # first: a model or data it cannot predict fails before the long work
+            tables_early["prediction"], tables_early["prediction_summary"] = _prediction(engine, data, settings, stage("prediction"))
         if settings.resamples:
             fit = bootstrap(fit, data, resamples=settings.resamples, seed=settings.seed, level=settings.level,
                             method=settings.ci, n_jobs=settings.n_jobs, progress=stage("bootstrap"))
         quality = assess(fit)
 
     tables = {name.removesuffix(".csv"): table for name, table in run_tables(fit, data, quality).tables.items()}
+    tables.update(tables_early)
+    if settings.engine != "cbsem":
+        tables.update(_mediation_tables(fit, report_language(model, settings.lang)))
+        tables["model_fit"] = fit_measures(fit).measures
+        if settings.fit_test:
+            try:
+                tables["fit_test"] = overall_fit_test(fit, data, resamples=settings.fit_test, seed=settings.seed,
+                                                      progress=stage("fit test")).table
+            except EstimationError as error:  # e.g. an inadmissible PLSc solution: nothing to test
+                notes.append(f"The bootstrap test of exact model fit was not run: {error.message}")
     tables["impacts"] = impacts(fit)
     tables["ipma"] = ipma(fit, data)
     if settings.overall_weights:
@@ -175,6 +200,25 @@ def analyze(data: Any, settings: AnalysisSettings | None = None, progress: Progr
 
     meta = run_meta(fit, data, settings)
     return Analysis(settings, data, fit, quality, tables, meta, tuple(notes))
+
+
+def _mediation_tables(fit: Any, lang: str) -> dict[str, pd.DataFrame]:
+    """``indirect_effects`` (every specific indirect effect) and ``mediation`` (per source and target:
+    direct, total indirect, type and a plain-language sentence), when the model has a mediator."""
+    res = mediation(fit)
+    if res.effects.empty:
+        return {}
+    sentences = res.sentences(lang).set_index(["source", "target"])["sentence"]
+    effects = res.effects.copy()
+    effects["sentence"] = [sentences.get((s, t), "") for s, t in zip(effects["source"], effects["target"])]
+    return {"indirect_effects": res.indirect, "mediation": effects}
+
+
+def _prediction(engine: Any, data: Any, settings: AnalysisSettings, progress: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """PLSpredict's item table and per-construct verdict (:func:`csi_survey.predict.plspredict`)."""
+    folds = None if settings.predict in ("loo", None) else settings.predict
+    res = plspredict(engine, data, folds=folds, repetitions=settings.predict_repetitions, seed=settings.seed, progress=progress)
+    return res.items, res.verdict
 
 
 def _wave_resamples(settings: AnalysisSettings) -> int:
@@ -317,6 +361,7 @@ def run_meta(fit: Any, data: Any, settings: AnalysisSettings) -> dict[str, Any]:
             "engine": settings.engine, "scheme": settings.scheme, "max_iter": settings.max_iter,
             "resamples": settings.resamples, "seed": settings.seed, "level": settings.level, "ci": settings.ci,
             "min_n": settings.min_n, "permutations": settings.permutations, "correction": settings.correction,
+            "fit_test": settings.fit_test, "predict": settings.predict, "predict_repetitions": settings.predict_repetitions,
         },
     }
 

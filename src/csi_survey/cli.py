@@ -23,7 +23,7 @@ from .analysis import AnalysisSettings, analyze
 from .compare import compare_fits
 from .engine import PLS
 from .engine.cbsem import CBSEM
-from .exceptions import CsiSurveyError, SettingsError
+from .exceptions import CsiSurveyError, SettingsError, check_seed
 from .ingest import read_responses, read_table
 from .ingest.safety import Limits
 from .ingest.weights import design_effect, effective_n
@@ -310,6 +310,9 @@ def run(
     lang: Annotated[Optional[LangChoice], typer.Option("--lang", help="Language of report.html (default: from the labels).")] = None,
     overall_weights: Annotated[Optional[Path], typer.Option("--overall-weights", help="A CSV of construct (id or label) and weight, e.g. the weights.csv of `csi-survey ahp`: an overall index of the run from those construct indices, with its interval (overall_index.csv).", show_default=False)] = None,
     correction: Annotated[CorrectionChoice, typer.Option("--correction", help="Multiplicity correction of the tests across segments: holm (family-wise error), bh (Benjamini–Hochberg false discovery rate) or none.")] = CorrectionChoice.holm,
+    fit_test: Annotated[int, typer.Option("--fit-test", min=0, help="Bootstrap test of exact model fit (SRMR, d_ULS, d_G against their HI95/HI99) with this many resamples, e.g. 499 (0: no test).")] = 0,
+    predict: Annotated[Optional[str], typer.Option("--predict", help="PLSpredict: out-of-sample prediction of the endogenous items with K-fold cross-validation (e.g. 10) or 'loo' (leave one out), against the linear-model benchmark (prediction.csv).", show_default=False)] = None,
+    predict_repetitions: Annotated[int, typer.Option("--predict-repetitions", min=1, help="Repetitions of the K-fold split for --predict.")] = 10,
     paired: Annotated[bool, typer.Option("--paired", help="With --wave: respondents with the same id (the spec's id_column) in two waves are a panel; their changes are tested with the paired bootstrap (narrower than the independent-samples test).")] = False,
 ) -> None:
     """Estimate the model on a survey export and write the index, drivers, tables, report.xlsx and report.html."""
@@ -318,6 +321,7 @@ def run(
         engine=engine.value, scheme=scheme.value, max_iter=max_iter, resamples=resamples, seed=seed, level=level,
         ci=ci.value, n_jobs=jobs, segments=tuple(segment or ()), wave=wave, min_n=min_n, permutations=permutations,
         lang=lang.value if lang else None, correction=correction.value, paired=paired,
+        fit_test=fit_test, predict=_folds(predict), predict_repetitions=predict_repetitions,
         overall_weights=tuple(read_overall_weights(overall_weights).items()) if overall_weights else (),
     )
     spec = load_model(model)
@@ -333,6 +337,7 @@ def run(
     if engine is EngineChoice.cbsem:
         _print_fit_measures(fit)
     _print_drivers(result)
+    _print_methods(result)
     _print_comparisons(result)
     for note in result.notes:
         out.print(note, markup=False)
@@ -375,6 +380,53 @@ class _progress:
 
     def __exit__(self, *exc) -> None:
         self.bar.__exit__(*exc)
+
+
+def _folds(value: str | None) -> int | str | None:
+    """``--predict``: a number of folds or ``loo``; anything else is one readable error."""
+    if value is None:
+        return None
+    text = value.strip().lower()
+    if text in ("loo", "loocv"):
+        return "loo"
+    if text.isdigit():
+        return int(text)
+    raise SettingsError(f"--predict must be a number of folds (e.g. 10) or 'loo'; got {value!r}",
+                        hint="pass --predict 10 for 10-fold cross-validation or --predict loo for leave-one-out.")
+
+
+def _print_methods(result) -> None:
+    """Model fit, its test, mediation and prediction: one or two lines each (the tables have the rest)."""
+    t = result.tables
+    fit = t.get("model_fit")
+    if fit is not None and len(fit):
+        m = fit.set_index("measure")
+        out.print("Model fit (saturated / estimated model): "
+                  + "; ".join(f"{name} {_num(m.loc[key, 'saturated'], 3)} / {_num(m.loc[key, 'estimated'], 3)}"
+                              for key, name in (("srmr", "SRMR"), ("d_uls", "d_ULS"), ("d_g", "d_G")) if key in m.index)
+                  + " (model_fit.csv).", markup=False)
+    test = t.get("fit_test")
+    if test is not None and len(test):
+        names = {"srmr": "SRMR", "d_uls": "d_ULS", "d_g": "d_G"}
+        shown = [r for r in test.to_dict("records") if r["measure"] in names]
+        rejected = [names[r["measure"]] for r in shown if bool(r.get("reject_95"))]
+        out.print("Test of exact fit (bootstrap, fit_test.csv): "
+                  + "; ".join(f"{names[r['measure']]} p = {_num(r['p_value'], 3)}" for r in shown)
+                  + (f" — the model is rejected at 5 % by {', '.join(rejected)}." if rejected else " — not rejected at 5 %."), markup=False)
+    effects = t.get("mediation")
+    if effects is not None and len(effects):
+        model = result.fit.model
+        target = model.index or model.construct_ids[-1]
+        rows = effects[effects["target"] == target]
+        rows = rows.reindex(rows["total_indirect"].abs().sort_values(ascending=False).index).head(3)
+        out.print(f"Mediation: {len(t['indirect_effects']):,} specific indirect effects (indirect_effects.csv, mediation.csv).", markup=False)
+        for sentence in rows["sentence"]:
+            if sentence:
+                out.print("  " + str(sentence), markup=False)
+    verdict = t.get("prediction_summary")
+    if verdict is not None and len(verdict):
+        out.print("Predictive power (PLSpredict, prediction.csv): "
+                  + "; ".join(f"{r['construct']} {r['predictive_power']}" for r in verdict.to_dict("records")) + ".", markup=False)
 
 
 def _print_drivers(result) -> None:
@@ -501,6 +553,78 @@ def compare(
         for r in table.to_dict("records"):
             t.add_row(*[str(r[k]) for k in keys], _num(r[a], digits), _num(r[b], digits), _num(r["difference"], digits))
         out.print(t)
+    out.print(f"Wrote {len(written)} files to {out_dir}: " + ", ".join(p.name for p in written), markup=False)
+
+
+class PredictTechnique(str, Enum):
+    direct = "direct"
+    earliest = "earliest"
+
+
+@app.command()
+@_guarded
+def predict(
+    responses: ResponsesArg,
+    model: ModelOpt,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for prediction.csv, prediction_summary.csv, cvpat.csv and prediction.xlsx.", show_default=False)],
+    folds: Annotated[str, typer.Option("--folds", help="K-fold cross-validation with K folds (e.g. 10), or 'loo' for leave-one-out.")] = "10",
+    repetitions: Annotated[int, typer.Option("--repetitions", min=1, help="Repetitions of the K-fold split (ignored for loo).")] = 10,
+    technique: Annotated[PredictTechnique, typer.Option("--technique", help="Predict from the direct antecedents (direct) or the exogenous constructs (earliest).")] = PredictTechnique.direct,
+    compare_model: Annotated[Optional[Path], typer.Option("--compare", help="A second spec (same endogenous items) to compare with CVPAT: does one model predict better?", show_default=False)] = None,
+    benchmark: Annotated[Optional[str], typer.Option("--benchmark", help="Compare the model with a benchmark by CVPAT: lm (linear regressions) or ia (indicator averages).", show_default=False)] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Seed of the fold assignments (default: drawn and printed).")] = None,
+    sheet: SheetOpt = None,
+    on_invalid: OnInvalidOpt = OnInvalid.error,
+    missing: MissingOpt = MissingChoice.mean,
+    encoding: EncodingOpt = None,
+    fmt: FormatOpt = FormatChoice.auto,
+) -> None:
+    """Out-of-sample prediction (PLSpredict) of the endogenous items against the linear-model benchmark, and CVPAT to compare two models."""
+    import pandas as pd
+
+    from .predict import cvpat, plspredict  # lazy: only this command predicts
+    from .report.run_report import write_prediction  # lazy: XlsxWriter loads only for commands that write files
+
+    if compare_model is not None and benchmark is not None:
+        raise SettingsError("--compare and --benchmark are alternatives", hint="compare the model with a second spec or with a benchmark, not both.")
+    if benchmark is not None and benchmark not in ("lm", "ia"):
+        raise SettingsError(f"--benchmark must be lm or ia; got {benchmark!r}", hint="pass --benchmark lm or --benchmark ia.")
+    k = _folds(folds)
+    spec = load_model(model)
+    read = dict(sheet=_sheet(sheet), encoding=encoding, on_invalid=on_invalid.value, missing=missing.value, format=fmt.value)
+    data = read_responses(responses, spec, **read)
+    _data_summary(data)
+    seed = check_seed(seed)
+    result = plspredict(PLS(spec), data, folds=None if k == "loo" else k, repetitions=repetitions,
+                        technique=technique.value, seed=seed)
+    comparison = None
+    if compare_model is not None or benchmark is not None:
+        other = benchmark
+        both = data
+        if compare_model is not None:
+            spec_b = load_model(compare_model)
+            data_b = read_responses(responses, spec_b, **read)
+            if list(map(int, data_b.row)) != list(map(int, data.row)):
+                raise SettingsError(
+                    f"the two specs keep different respondents ({data.n_used:,} and {data_b.n_used:,} used)",
+                    hint="compare specs whose items are answered by the same respondents, e.g. with --missing mean.")
+            extra = [c for c in data_b.items.columns if c not in data.items.columns]
+            both = pd.concat([data.items, data_b.items[extra]], axis=1)
+            other = PLS(spec_b)
+        comparison = cvpat(PLS(spec), other, both, folds=None if k == "loo" else k, repetitions=repetitions,
+                           technique=technique.value, seed=seed)
+    written = write_prediction(result, comparison, out_dir, title=f"{spec.name}: out-of-sample prediction")
+    design = "leave-one-out" if k == "loo" else f"{k}-fold × {repetitions}"
+    table = Table(title=f"PLSpredict ({design}, {technique.value} antecedents, seed {seed})", title_justify="left")
+    for col in ("construct", "item", "pls_rmse", "lm_rmse", "q2_predict"):
+        table.add_column(col, justify="left" if col in ("construct", "item") else "right")
+    for r in result.items.to_dict("records"):
+        table.add_row(str(r["construct"]), str(r["item"]), _num(r["pls_rmse"], 3), _num(r["lm_rmse"], 3), _num(r["q2_predict"], 3))
+    out.print(table)
+    for r in result.verdict.to_dict("records"):
+        out.print(f"{r['construct']}: {r['verdict']}", markup=False)
+    if comparison is not None:
+        out.print("CVPAT: " + comparison.conclusion(), markup=False)
     out.print(f"Wrote {len(written)} files to {out_dir}: " + ", ".join(p.name for p in written), markup=False)
 
 

@@ -14,7 +14,9 @@ Catalogues (``{name}`` fields are filled in by :func:`text`):
 - :data:`WORKBOOK_TEXTS`: the fixed texts of a run's ``report.xlsx`` (sheet notes, chart titles,
   Summary field names; :mod:`csi_survey.report.xlsx_charts`). The workbook is written in English
   whatever the report language (it uses the ``"en"`` entries); the Chinese entries are there for
-  when it follows the report language.
+  when it follows the report language;
+- :data:`MEDIATION_TEXTS`: the plain-language sentences of a mediation analysis and the names of the
+  types of mediation (:mod:`csi_survey.mediation`, shown by the HTML report).
 
 Language: :func:`report_language` (a run: the setting, else Chinese when the model's name or a
 construct label has a CJK character) and :func:`detect_lang` (a run bundle: its ``meta["lang"]``,
@@ -31,6 +33,7 @@ __all__ = [
     "TEXTS",
     "OVERVIEW_TEXTS",
     "WORKBOOK_TEXTS",
+    "MEDIATION_TEXTS",
     "CATALOGUES",
     "texts",
     "text",
@@ -243,6 +246,119 @@ TEXTS: dict[str, dict[str, str]] = {
         "fit_gof": "GoF",
         "method_percentile": "percentile",
         "method_bca": "BCa",
+        # ---- the sections of the PLS-SEM methods (csi_survey.report.sections_methods)
+        "sec_mediation": "Mediation",
+        "mediation_note": "Indirect effects run from a construct through one or more mediators to a target; the total "
+        "indirect effect of a pair is the sum of its chains, its share the part of the total effect that runs through "
+        "the mediators (only meaningful when direct and indirect effect point the same way). An effect is significant when "
+        "its {level} bootstrap percentile interval excludes 0; the type of mediation follows Zhao, Lynch & Chen (2010). "
+        "–: the model has no direct path.",
+        "mediation_untested": "Indirect effects run from a construct through one or more mediators to a target; the total "
+        "indirect effect of a pair is the sum of its chains. Without a bootstrap these are estimates only: the type of "
+        "mediation was not tested. –: the model has no direct path.",
+        "mediation_sentences": "In plain words",
+        "mediation_effects_title": "Direct, indirect and total effects per pair",
+        "mediation_chains_title": "Specific indirect effects (chains)",
+        "mediation_chains_more": "The {shown} largest of the {n} chains (by absolute size) are shown; indirect_effects.csv "
+        "has all of them.",
+        "total_indirect": "Total indirect",
+        "indirect_interval": "{level} interval (indirect)",
+        "share_indirect": "Share indirect",
+        "mediation_type": "Type of mediation",
+        "chains": "Chains",
+        "chain": "Chain",
+        "sec_moderation": "Moderation (interaction effects)",
+        "moderation_note": "An interaction term iv × moderator lets the effect of the iv on the target depend on the "
+        "moderator. Interaction effect (rescaled): how much the iv's effect changes when the moderator rises by one "
+        "standard deviation (seminr's convention, used by the simple slopes); standardized interaction effect: the path of "
+        "the unit-variance interaction term (cSEM's convention); f²: effect size (Kenny 2018: 0.005 small, 0.01 medium, "
+        "0.025 large).",
+        "moderation_no_index": "Interaction terms have no 0–100 index: their indicators have no answer scale.",
+        "interaction_no_index": "interaction term: no 0–100 index",
+        "interaction": "Interaction term",
+        "method": "Method",
+        "moderator": "Moderator",
+        "moderator_level": "Moderator level",
+        "interaction_rescaled": "Interaction effect (rescaled)",
+        "interaction_standardized": "Standardized interaction effect",
+        "f_square": "Effect size f²",
+        "adjustment": "Rescaling factor",
+        "simple_slopes_title": "Simple slopes",
+        "simple_slope": "Simple slope",
+        "simple_slopes_note": "Simple slope: the effect of the iv on the target with the moderator held low (−1 SD), at "
+        "its mean or high (+1 SD).",
+        "slope_plot_note": "Lines: the predicted target (in standard deviations) as the iv goes from −1 SD to +1 SD, with "
+        "the moderator held low, at its mean or high; lines that are not parallel show the interaction.",
+        "slope_chart_title": "{iv} × {moderator} → {target}",
+        "ax_slope_x": "{iv} (standard deviations)",
+        "ax_slope_y": "{target} (predicted, SD)",
+        "slope_legend": "{moderator}: {level}",
+        "level_low": "low (−1 SD)",
+        "level_mean": "mean",
+        "level_high": "high (+1 SD)",
+        "level_sd": "{value} SD",
+        "method_product_indicator": "product indicator",
+        "method_orthogonal": "orthogonalizing",
+        "method_two_stage": "two-stage",
+        "sec_higher_order": "Higher-order constructs",
+        "higher_order_note": "A higher-order construct is a composite of its dimensions (first-order constructs). Its "
+        "0–100 index is the weighted mean of the dimensions' indices; the share is each dimension's normalized weight in it.",
+        "higher_order_title": "{construct}: index {index}",
+        "higher_order_title_ci": "{construct}: index {index} ({level} interval {lo} – {hi})",
+        "dimension": "Dimension",
+        "weight": "Weight",
+        "loading": "Loading",
+        "index_share": "Share of the index",
+        "sec_model_fit": "Overall model fit",
+        "model_fit_note": "Discrepancy between the observed item correlations and those the model implies (Henseler et al. "
+        "2014; Dijkstra & Henseler 2015): saturated model = the constructs correlate freely (tests the measurement "
+        "model); estimated model = the correlations implied by the paths (tests the whole model). Lower is better; an "
+        "SRMR below 0.08 is commonly read as a good fit. d_G with the natural logarithm (model_fit.csv also has cSEM's log10 "
+        "version).",
+        "saturated": "Saturated model",
+        "estimated_model": "Estimated model",
+        "fit_srmr": "SRMR",
+        "fit_d_uls": "d_ULS",
+        "fit_d_g": "d_G",
+        "fit_d_g_log10": "d_G (log10, as cSEM)",
+        "fit_d_ml": "d_ML",
+        "fit_chi_square": "Chi-square (descriptive)",
+        "fit_test_title": "Bootstrap test of exact fit",
+        "fit_test_note": "H0: the model reproduces the population correlations exactly (Bollen–Stine bootstrap; Dijkstra "
+        "& Henseler 2015). HI95 and HI99: the 95 % and 99 % quantiles of the discrepancy under H0; exact fit is rejected "
+        "when the discrepancy reaches its quantile.",
+        "fit_test_resamples": "{used} of {resamples} bootstrap resamples used, seed {seed}.",
+        "fit_test_settings": "{resamples} bootstrap resamples, seed {seed}.",
+        "fit_rejected": "exact fit rejected ({alpha} level)",
+        "fit_not_rejected": "exact fit not rejected",
+        "verdict": "Verdict",
+        "fit_other_title": "Other fit measures",
+        "sec_prediction": "Predictive power (PLSpredict)",
+        "prediction_note": "Out-of-sample prediction of the items of every endogenous construct by cross-validation "
+        "(Shmueli et al. 2016, 2019): PLS against a linear-regression benchmark (LM). Predictive power: high when PLS "
+        "predicts all items with a lower RMSE than LM, medium for the majority, low for a minority, none for none. "
+        "Q²predict > 0: PLS predicts better than the mean of the training sample.",
+        "prediction_design": "Cross-validation: {folds} folds, repetitions: {repetitions}, seed {seed}.",
+        "prediction_loo": "Leave-one-out cross-validation.",
+        "prediction_summary_title": "Predictive power per construct",
+        "prediction_items_title": "Prediction errors per item",
+        "predictive_power": "Predictive power",
+        "prediction_verdict": "PLS predicts {better} of {items} items better than LM (RMSE); Q²predict > 0 for {q2} of {items}.",
+        "power_high": "high",
+        "power_medium": "medium",
+        "power_low": "low",
+        "power_none": "none",
+        "assessment": "Assessment",
+        "pls_rmse": "PLS RMSE",
+        "lm_rmse": "LM RMSE",
+        "pls_mae": "PLS MAE",
+        "lm_mae": "LM MAE",
+        "q2_predict": "Q²predict",
+        "lm_q2_predict": "LM Q²predict",
+        "prediction_items_note": "Bold: PLS predicts the item better than LM (lower RMSE); highlighted: Q²predict ≤ 0.",
+        "htmt2": "HTMT2",
+        "htmt2_note": "HTMT2: the HTMT with geometric means (Roemer, Schuberth & Henseler 2021), also valid when the items "
+        "of a construct load unequally; empty where it is undefined (correlations of mixed signs).",
     },
     "zh": {
         "report": "顾客满意度报告",
@@ -427,6 +543,106 @@ TEXTS: dict[str, dict[str, str]] = {
         "fit_gof": "拟合优度 GoF",
         "method_percentile": "百分位数法",
         "method_bca": "BCa 法",
+        "sec_mediation": "中介效应",
+        "mediation_note": "间接效应从一个潜变量经由一个或多个中介变量传导至目标变量；某一潜变量对的总间接效应为其各传导链之和，"
+        "间接效应占比为总效应中经由中介变量传导的部分（仅当直接效应与间接效应方向相同时才有意义）。效应的 {level} 自助法百分位区间"
+        "不包含 0 时视为显著；中介类型依据 Zhao、Lynch 和 Chen（2010）划分。–：模型中没有直接路径。",
+        "mediation_untested": "间接效应从一个潜变量经由一个或多个中介变量传导至目标变量；某一潜变量对的总间接效应为其各传导链之和。"
+        "未做自助法时仅有估计值：未检验中介类型。–：模型中没有直接路径。",
+        "mediation_sentences": "通俗解读",
+        "mediation_effects_title": "各潜变量对的直接效应、间接效应与总效应",
+        "mediation_chains_title": "特定间接效应（传导链）",
+        "mediation_chains_more": "按绝对值列出最大的 {shown} 条传导链（共 {n} 条）；全部结果见 indirect_effects.csv。",
+        "total_indirect": "总间接效应",
+        "indirect_interval": "{level} 置信区间（间接效应）",
+        "share_indirect": "间接效应占比",
+        "mediation_type": "中介类型",
+        "chains": "传导链数",
+        "chain": "传导链",
+        "sec_moderation": "调节效应（交互作用）",
+        "moderation_note": "交互项（自变量 × 调节变量）使自变量对目标变量的效应随调节变量而变化。交互效应（重标定）：调节变量提高"
+        "一个标准差时自变量效应的变化量（seminr 的约定，简单斜率即基于此）；标准化交互效应：单位方差交互项的路径系数（cSEM 的约定）；"
+        "效应量 f²（Kenny 2018：0.005 为小，0.01 为中，0.025 为大）。",
+        "moderation_no_index": "交互项没有 0–100 指数：其指标没有作答量表。",
+        "interaction_no_index": "交互项：无 0–100 指数",
+        "interaction": "交互项",
+        "method": "方法",
+        "moderator": "调节变量",
+        "moderator_level": "调节变量水平",
+        "interaction_rescaled": "交互效应（重标定）",
+        "interaction_standardized": "标准化交互效应",
+        "f_square": "效应量 f²",
+        "adjustment": "重标定因子",
+        "simple_slopes_title": "简单斜率",
+        "simple_slope": "简单斜率",
+        "simple_slopes_note": "简单斜率：调节变量处于低水平（−1 SD）、均值或高水平（+1 SD）时，自变量对目标变量的效应。",
+        "slope_plot_note": "各线：自变量从 −1 SD 变化到 +1 SD 时目标变量的预测值（以标准差计），调节变量分别固定在低水平、均值和"
+        "高水平；各线不平行即表明存在交互作用。",
+        "slope_chart_title": "{iv} × {moderator} → {target}",
+        "ax_slope_x": "{iv}（标准差）",
+        "ax_slope_y": "{target}（预测值，标准差）",
+        "slope_legend": "{moderator}：{level}",
+        "level_low": "低（−1 SD）",
+        "level_mean": "均值",
+        "level_high": "高（+1 SD）",
+        "level_sd": "{value} SD",
+        "method_product_indicator": "乘积指标法",
+        "method_orthogonal": "正交化法",
+        "method_two_stage": "两阶段法",
+        "sec_higher_order": "高阶潜变量",
+        "higher_order_note": "高阶潜变量由其维度（一阶潜变量）构成。其 0–100 指数为各维度指数的加权平均；占比为各维度在其中的归一化权重。",
+        "higher_order_title": "{construct}：指数 {index}",
+        "higher_order_title_ci": "{construct}：指数 {index}（{level} 置信区间 {lo} – {hi}）",
+        "dimension": "维度",
+        "weight": "权重",
+        "loading": "载荷",
+        "index_share": "指数占比",
+        "sec_model_fit": "整体模型拟合",
+        "model_fit_note": "观测的题项相关矩阵与模型隐含的相关矩阵之间的差异（Henseler 等 2014；Dijkstra 和 Henseler 2015）："
+        "饱和模型 = 潜变量之间自由相关（检验测量模型）；估计模型 = 由路径系数隐含的相关（检验整个模型）。数值越小越好；SRMR 低于 0.08 "
+        "通常视为拟合良好。d_G 使用自然对数（model_fit.csv 中另有 cSEM 的 log10 版本）。",
+        "saturated": "饱和模型",
+        "estimated_model": "估计模型",
+        "fit_srmr": "SRMR",
+        "fit_d_uls": "d_ULS",
+        "fit_d_g": "d_G",
+        "fit_d_g_log10": "d_G（log10，同 cSEM）",
+        "fit_d_ml": "d_ML",
+        "fit_chi_square": "卡方值（仅作描述）",
+        "fit_test_title": "精确拟合的自助法检验",
+        "fit_test_note": "原假设：模型精确再现总体相关矩阵（Bollen–Stine 自助法；Dijkstra 和 Henseler 2015）。HI95 和 HI99："
+        "原假设下差异值的 95% 和 99% 分位数；差异值达到其分位数时拒绝精确拟合。",
+        "fit_test_resamples": "{resamples} 次自助法重抽样中使用 {used} 次，随机种子 {seed}。",
+        "fit_test_settings": "自助法重抽样 {resamples} 次，随机种子 {seed}。",
+        "fit_rejected": "拒绝精确拟合（{alpha} 水平）",
+        "fit_not_rejected": "不拒绝精确拟合",
+        "verdict": "结论",
+        "fit_other_title": "其他拟合指标",
+        "sec_prediction": "预测能力（PLSpredict）",
+        "prediction_note": "通过交叉验证对各内生潜变量的题项做样本外预测（Shmueli 等 2016、2019）：PLS 与线性回归基准（LM）比较。"
+        "预测能力：PLS 对全部题项的 RMSE 均低于 LM 为高，多数题项为中，少数题项为低，没有题项为无。Q²predict > 0："
+        "PLS 的预测优于训练样本均值。",
+        "prediction_design": "交叉验证：{folds} 折，重复 {repetitions} 次，随机种子 {seed}。",
+        "prediction_loo": "留一交叉验证。",
+        "prediction_summary_title": "各潜变量的预测能力",
+        "prediction_items_title": "各题项的预测误差",
+        "predictive_power": "预测能力",
+        "prediction_verdict": "{items} 个题项中 PLS 对 {better} 个的预测优于 LM（RMSE）；{items} 个题项中 {q2} 个的 Q²predict > 0。",
+        "power_high": "高",
+        "power_medium": "中",
+        "power_low": "低",
+        "power_none": "无",
+        "assessment": "评估",
+        "pls_rmse": "PLS 的 RMSE",
+        "lm_rmse": "LM 的 RMSE",
+        "pls_mae": "PLS 的 MAE",
+        "lm_mae": "LM 的 MAE",
+        "q2_predict": "Q²predict",
+        "lm_q2_predict": "LM 的 Q²predict",
+        "prediction_items_note": "加粗：PLS 对该题项的预测优于 LM（RMSE 更低）；突出显示：Q²predict ≤ 0。",
+        "htmt2": "HTMT2",
+        "htmt2_note": "HTMT2：以几何平均计算的 HTMT（Roemer、Schuberth 和 Henseler 2021），题项载荷不相等时同样适用；"
+        "无定义时（相关系数正负不一）留空。",
     },
 }
 
@@ -500,6 +716,64 @@ OVERVIEW_TEXTS: dict[str, dict[str, str]] = {
     },
 }
 
+# ====================================================================== mediation sentences
+#: The plain-language sentences of a mediation analysis (:meth:`csi_survey.mediation.MediationResults.sentences`)
+#: and the names of the types of mediation (``label_<type>``, shown by the HTML report), in English and
+#: Chinese. The same texts as ``csi_survey.mediation.TEXTS`` (which may import them from here).
+#: ``sentence_sep`` joins the sentences of a pair: a space in English, nothing in Chinese.
+MEDIATION_TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "share": "{pct} % of the effect of {source} on {target} runs through {via}.",
+        "all_indirect": "The effect of {source} on {target} runs entirely through {via} (the model has no direct path).",
+        "opposite": "The direct effect of {source} on {target} ({direct}) and its indirect effect through {via} "
+        "({indirect}) have opposite signs, so no share of the effect can be said to run through the mediators.",
+        "no_total": "The direct and indirect effects of {source} on {target} cancel out (total effect 0).",
+        "main_chain": "The strongest chain is {path} ({estimate}).",
+        "list_sep": ", ",
+        "list_last": " and ",
+        "sentence_sep": " ",
+        "type_complementary": "Both the direct and the indirect effect are significant and point the same way "
+        "(complementary mediation).",
+        "type_competitive": "Both the direct and the indirect effect are significant but point in opposite directions "
+        "(competitive mediation).",
+        "type_indirect-only": "Only the indirect effect is significant (indirect-only mediation).",
+        "type_direct-only": "Only the direct effect is significant (direct-only: no mediation).",
+        "type_no effect": "Neither the direct nor the indirect effect is significant (no effect).",
+        "type_not tested": "Significance was not tested (no bootstrap).",
+        "label_complementary": "complementary mediation",
+        "label_competitive": "competitive mediation",
+        "label_indirect-only": "indirect-only mediation",
+        "label_direct-only": "direct-only (no mediation)",
+        "label_no effect": "no effect",
+        "label_not tested": "not tested",
+        "significance": "an effect is significant when its {level} bootstrap percentile interval excludes 0",
+    },
+    "zh": {
+        "share": "{source}对{target}的影响中，有{pct}%是通过{via}传导的。",
+        "all_indirect": "{source}对{target}的影响完全通过{via}传导（模型中没有直接路径）。",
+        "opposite": "{source}对{target}的直接效应（{direct}）与其通过{via}的间接效应（{indirect}）方向相反，"
+        "因此无法给出经由中介变量传导的比例。",
+        "no_total": "{source}对{target}的直接效应与间接效应相互抵消（总效应为0）。",
+        "main_chain": "最强的传导链为{path}（{estimate}）。",
+        "list_sep": "、",
+        "list_last": "和",
+        "sentence_sep": "",
+        "type_complementary": "直接效应和间接效应均显著且方向相同（互补型中介）。",
+        "type_competitive": "直接效应和间接效应均显著但方向相反（竞争型中介）。",
+        "type_indirect-only": "仅间接效应显著（仅间接中介）。",
+        "type_direct-only": "仅直接效应显著（仅直接效应：无中介）。",
+        "type_no effect": "直接效应和间接效应均不显著（无效应）。",
+        "type_not tested": "未进行显著性检验（未做自助法）。",
+        "label_complementary": "互补型中介",
+        "label_competitive": "竞争型中介",
+        "label_indirect-only": "仅间接中介",
+        "label_direct-only": "仅直接效应（无中介）",
+        "label_no effect": "无效应",
+        "label_not tested": "未检验",
+        "significance": "自助法{level}百分位区间不包含0时，效应视为显著",
+    },
+}
+
 # ====================================================================== report.xlsx of a run
 #: The fixed texts of a run's ``report.xlsx``. The workbook uses the ``"en"`` entries only.
 WORKBOOK_TEXTS: dict[str, dict[str, str]] = {
@@ -543,6 +817,37 @@ WORKBOOK_TEXTS: dict[str, dict[str, str]] = {
         "note_fit_pls": "SRMR (saturated and estimated model) and GoF.",
         "note_fit_cbsem": "Chi-square test and fit indices (CFI, TLI, RMSEA with its 90% interval, SRMR, AIC, BIC).",
         "note_quality_flags": "Every quality criterion outside its threshold, with the reference.",
+        "note_higher_order": "Higher-order constructs: per construct and dimension, the outer weight and loading on the "
+        "dimension's score, its share of the construct's 0–100 index (index_weight) and the dimension's 0–100 index.",
+        "note_indirect_effects": "Specific indirect effects: every chain source → mediators → target with its estimate (the "
+        "product of its path coefficients) and, after a bootstrap, standard error, t and p value and percentile interval.",
+        "note_mediation": "Mediation per pair of constructs: direct, total indirect and total effect, the share of the indirect "
+        "effect (VAF), bootstrap inference, the type of mediation (Zhao, Lynch & Chen 2010) and a sentence in plain words.",
+        "note_interaction_effects": "Interaction effects: the rescaled path (seminr; used by the simple slopes), the path of "
+        "the unit-variance term (standardized, cSEM), the rescaling factor, f² and, after a bootstrap, inference.",
+        "note_simple_slopes": "Simple slopes: the effect of the iv on the target with the moderator at −1 SD, its mean and "
+        "+1 SD. Interaction terms have no 0–100 index.",
+        "note_slope_plot": "The points of the simple-slope plots: the predicted target (SD) at the iv levels and moderator "
+        "levels −1, 0 and +1 SD.",
+        "note_model_fit_overall": "Overall model fit: SRMR, d_ULS, d_G (natural logarithm; d_g_log10 = cSEM's dG), d_ML and "
+        "chi-square (descriptive) of the saturated and the estimated model.",
+        "note_fit_test": "Bootstrap test of exact fit (Bollen–Stine): the observed discrepancy, its 95% and 99% quantiles "
+        "under H0 (hi_95, hi_99), the p value and whether exact fit is rejected at each level.",
+        "note_prediction": "PLSpredict: out-of-sample RMSE, MAE and Q²predict of every endogenous item, PLS against the LM "
+        "benchmark.",
+        "note_prediction_summary": "Predictive power per endogenous construct (Shmueli et al. 2019): items where PLS has the "
+        "lower RMSE, items with Q²predict > 0, and the verdict.",
+        "note_cvpat": "CVPAT (Liengaard et al. 2021): average out-of-sample loss of model a and model b, overall and per "
+        "endogenous construct, their difference (negative: model a predicts better) and the paired t-test.",
+        "slope_block": "Simple slopes: {title}",
+        "ax_slope_x": "{iv} (SD)",
+        "ax_slope_y": "{target} (predicted, SD)",
+        "slope_series": "{moderator}: {level}",
+        "iv_level": "{iv} level",
+        "level_low": "low (−1 SD)",
+        "level_mean": "mean",
+        "level_high": "high (+1 SD)",
+        "level_sd": "{value} SD",
         "note_parameters": "Every model parameter: unstandardized and standardized estimate, standard error, z and p value.",
         "note_bootstrap": "Bootstrap standard errors, t and p values and intervals of every estimate.",
         "note_bootstrap_failures": "Bootstrap resamples that could not be estimated, with the reason.",
@@ -631,6 +936,33 @@ WORKBOOK_TEXTS: dict[str, dict[str, str]] = {
         "note_fit_pls": "SRMR（饱和模型与估计模型）及拟合优度 GoF。",
         "note_fit_cbsem": "卡方检验与拟合指数（CFI、TLI、RMSEA 及其 90% 置信区间、SRMR、AIC、BIC）。",
         "note_quality_flags": "超出阈值的各项质量准则，附参考文献。",
+        "note_higher_order": "高阶潜变量：按潜变量和维度列出其在维度得分上的外部权重和载荷、该维度在 0–100 指数中的占比"
+        "（index_weight）以及维度的 0–100 指数。",
+        "note_indirect_effects": "特定间接效应：每条传导链（源 → 中介变量 → 目标）的估计值（各路径系数之积），做自助法时另有标准误、"
+        "t 值、p 值和百分位区间。",
+        "note_mediation": "各潜变量对的中介分析：直接效应、总间接效应和总效应，间接效应占比（VAF），自助法推断，中介类型"
+        "（Zhao、Lynch 和 Chen 2010）及通俗解读。",
+        "note_interaction_effects": "交互效应：重标定路径系数（seminr；简单斜率基于此）、单位方差交互项的路径系数（标准化，cSEM）、"
+        "重标定因子、f²，做自助法时另有推断结果。",
+        "note_simple_slopes": "简单斜率：调节变量处于 −1 SD、均值和 +1 SD 时自变量对目标变量的效应。交互项没有 0–100 指数。",
+        "note_slope_plot": "简单斜率图的各点：自变量和调节变量分别处于 −1、0、+1 SD 时目标变量的预测值（标准差）。",
+        "note_model_fit_overall": "整体模型拟合：饱和模型与估计模型的 SRMR、d_ULS、d_G（自然对数；d_g_log10 = cSEM 的 dG）、"
+        "d_ML 和卡方值（仅作描述）。",
+        "note_fit_test": "精确拟合的自助法检验（Bollen–Stine）：观测差异值、原假设下的 95% 和 99% 分位数（hi_95、hi_99）、"
+        "p 值以及各水平上是否拒绝精确拟合。",
+        "note_prediction": "PLSpredict：各内生题项的样本外 RMSE、MAE 和 Q²predict，PLS 与 LM 基准比较。",
+        "note_prediction_summary": "各内生潜变量的预测能力（Shmueli 等 2019）：PLS 的 RMSE 更低的题项数、Q²predict > 0 的题项数及结论。",
+        "note_cvpat": "CVPAT（Liengaard 等 2021）：模型 a 与模型 b 的平均样本外损失（总体及各内生潜变量）、二者之差"
+        "（为负：模型 a 预测更好）及配对 t 检验。",
+        "slope_block": "简单斜率：{title}",
+        "ax_slope_x": "{iv}（标准差）",
+        "ax_slope_y": "{target}（预测值，标准差）",
+        "slope_series": "{moderator}：{level}",
+        "iv_level": "{iv}水平",
+        "level_low": "低（−1 SD）",
+        "level_mean": "均值",
+        "level_high": "高（+1 SD）",
+        "level_sd": "{value} SD",
         "note_parameters": "所有模型参数：非标准化与标准化估计值、标准误、z 值和 p 值。",
         "note_bootstrap": "各估计值的自助法标准误、t 值、p 值及置信区间。",
         "note_bootstrap_failures": "无法估计的自助法重抽样及其原因。",
@@ -687,11 +1019,13 @@ WORKBOOK_TEXTS: dict[str, dict[str, str]] = {
 }
 
 #: Catalogue name → its texts by language.
-CATALOGUES: dict[str, dict[str, dict[str, str]]] = {"report": TEXTS, "overview": OVERVIEW_TEXTS, "workbook": WORKBOOK_TEXTS}
+CATALOGUES: dict[str, dict[str, dict[str, str]]] = {
+    "report": TEXTS, "overview": OVERVIEW_TEXTS, "workbook": WORKBOOK_TEXTS, "mediation": MEDIATION_TEXTS,
+}
 
 
 def texts(lang: str, catalogue: str = "report") -> dict[str, str]:
-    """Every text of a catalogue (``"report"``, ``"overview"``, ``"workbook"``) in ``lang``."""
+    """Every text of a catalogue (``"report"``, ``"overview"``, ``"workbook"``, ``"mediation"``) in ``lang``."""
     return CATALOGUES[catalogue][lang]
 
 

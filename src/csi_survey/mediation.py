@@ -68,6 +68,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from .i18n import MEDIATION_TEXTS
 from .exceptions import SettingsError, check_choice, check_level
 from .results import ModelResults, Summary
 
@@ -88,60 +89,9 @@ __all__ = [
     "EFFECT_COLUMNS",
 ]
 
-#: Every fixed text of the mediation sentences and labels, in English and Chinese
-#: (``{name}`` fields are filled in with :meth:`str.format`).
-TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "share": "{pct} % of the effect of {source} on {target} runs through {via}.",
-        "all_indirect": "The effect of {source} on {target} runs entirely through {via} (the model has no direct path).",
-        "opposite": "The direct effect of {source} on {target} ({direct}) and its indirect effect through {via} "
-        "({indirect}) have opposite signs, so no share of the effect can be said to run through the mediators.",
-        "no_total": "The direct and indirect effects of {source} on {target} cancel out (total effect 0).",
-        "main_chain": "The strongest chain is {path} ({estimate}).",
-        "list_sep": ", ",
-        "list_last": " and ",
-        "sentence_sep": " ",
-        "type_complementary": "Both the direct and the indirect effect are significant and point the same way "
-        "(complementary mediation).",
-        "type_competitive": "Both the direct and the indirect effect are significant but point in opposite directions "
-        "(competitive mediation).",
-        "type_indirect-only": "Only the indirect effect is significant (indirect-only mediation).",
-        "type_direct-only": "Only the direct effect is significant (direct-only: no mediation).",
-        "type_no effect": "Neither the direct nor the indirect effect is significant (no effect).",
-        "type_not tested": "Significance was not tested (no bootstrap).",
-        "label_complementary": "complementary mediation",
-        "label_competitive": "competitive mediation",
-        "label_indirect-only": "indirect-only mediation",
-        "label_direct-only": "direct-only (no mediation)",
-        "label_no effect": "no effect",
-        "label_not tested": "not tested",
-        "significance": "an effect is significant when its {level} bootstrap percentile interval excludes 0",
-    },
-    "zh": {
-        "share": "{source}对{target}的影响中，有{pct}%是通过{via}传导的。",
-        "all_indirect": "{source}对{target}的影响完全通过{via}传导（模型中没有直接路径）。",
-        "opposite": "{source}对{target}的直接效应（{direct}）与其通过{via}的间接效应（{indirect}）方向相反，"
-        "因此无法给出经由中介变量传导的比例。",
-        "no_total": "{source}对{target}的直接效应与间接效应相互抵消（总效应为0）。",
-        "main_chain": "最强的传导链为{path}（{estimate}）。",
-        "list_sep": "、",
-        "list_last": "和",
-        "sentence_sep": "",
-        "type_complementary": "直接效应和间接效应均显著且方向相同（互补型中介）。",
-        "type_competitive": "直接效应和间接效应均显著但方向相反（竞争型中介）。",
-        "type_indirect-only": "仅间接效应显著（仅间接中介）。",
-        "type_direct-only": "仅直接效应显著（仅直接效应：无中介）。",
-        "type_no effect": "直接效应和间接效应均不显著（无效应）。",
-        "type_not tested": "未进行显著性检验（未做自助法）。",
-        "label_complementary": "互补型中介",
-        "label_competitive": "竞争型中介",
-        "label_indirect-only": "仅间接中介",
-        "label_direct-only": "仅直接效应（无中介）",
-        "label_no effect": "无效应",
-        "label_not tested": "未检验",
-        "significance": "自助法{level}百分位区间不包含0时，效应视为显著",
-    },
-}
+#: Every fixed text of the mediation sentences and labels, in English and Chinese (``{name}`` fields
+#: are filled in with :meth:`str.format`): the one catalogue, :data:`csi_survey.i18n.MEDIATION_TEXTS`.
+TEXTS: dict[str, dict[str, str]] = MEDIATION_TEXTS
 
 #: Values of the ``mediation`` column (Zhao, Lynch & Chen 2010; "not tested" without a bootstrap).
 COMPLEMENTARY, COMPETITIVE, INDIRECT_ONLY, DIRECT_ONLY, NO_EFFECT, NOT_TESTED = (

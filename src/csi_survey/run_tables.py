@@ -10,9 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from .engine.resample import construct_blocks
 from .ingest.weights import weight_summary
+from .model_fit import htmt2
 
 __all__ = ["RunTables", "run_tables"]
 
@@ -54,7 +57,7 @@ def run_tables(fit: Any, data: Any | None = None, quality: Any | None = None) ->
     boot = getattr(fit, "bootstrap", None)
     if quality is not None:
         tables["quality.csv"] = quality.reliability
-        tables["htmt.csv"] = _htmt_with_intervals(quality.htmt, boot)
+        tables["htmt.csv"] = _with_htmt2(_htmt_with_intervals(quality.htmt, boot), fit)
         tables["fit_measures.csv"] = quality.fit
         tables["quality_flags.csv"] = quality.flags
     parameters = getattr(fit, "parameters", None)  # covariance-based SEM
@@ -100,6 +103,23 @@ def run_tables(fit: Any, data: Any | None = None, quality: Any | None = None) ->
         rows.append(("Index construct", f"{model.index} ({model.label(model.index)})"))
     overview = pd.DataFrame(rows, columns=["field", "value"]).astype({"value": str})
     return RunTables(tables, overview)
+
+
+def _with_htmt2(htmt: pd.DataFrame, fit: Any) -> pd.DataFrame:
+    """The HTMT table with HTMT2 (Roemer, Schuberth & Henseler 2021; :func:`csi_survey.model_fit.htmt2`)
+    of each pair beside HTMT (NaN where HTMT2 is undefined: heterotrait correlations of mixed signs)."""
+    if htmt.empty or not {"construct_1", "construct_2"} <= set(htmt.columns):
+        return htmt
+    model = fit.model
+    items = list(model.item_ids)
+    R = fit.item_correlations.loc[items, items].to_numpy(dtype=float)
+    pos = {c: k for k, c in enumerate(model.construct_ids)}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        H2 = htmt2(R, construct_blocks(model))
+    out = htmt.copy()
+    at = list(out.columns).index("htmt") + 1 if "htmt" in out.columns else len(out.columns)
+    out.insert(at, "htmt2", [float(H2[pos[a], pos[b]]) for a, b in zip(out["construct_1"], out["construct_2"])])
+    return out
 
 
 def _htmt_with_intervals(htmt: pd.DataFrame, boot: Any | None) -> pd.DataFrame:

@@ -7,16 +7,19 @@
 :func:`render_html` takes a run bundle (``meta``, ``tables``, ``model``: see
 :mod:`csi_survey.report.bundle`) and writes one HTML file that needs no network to be viewed: no
 links to other files or sites, the style sheet is inline and every chart is inline SVG. Each section
-appears only when its table is in the bundle. The report layer presents results: nothing here
-computes a statistic (medians of the IPMA drivers are only used to place the reference lines that the
-``quadrant`` column of the table was assigned against).
+appears only when its table is in the bundle (and has rows). The sections of the PLS-SEM methods
+(higher-order constructs, mediation, moderation with its simple-slope plots, overall model fit,
+PLSpredict) are in :mod:`csi_survey.report.sections_methods`; the pieces the page is built of
+(sections, blocks, tables) in :mod:`csi_survey.report.html_parts`. The report layer presents
+results: nothing here computes a statistic (medians of the IPMA drivers are only used to place the
+reference lines that the ``quadrant`` column of the table was assigned against).
 
 **Chart approach: inline SVG drawn by the small functions of** :mod:`csi_survey.report.svg`, **no JavaScript.**
 The charts are few and simple (horizontal bars with interval whiskers, a scatter with two median
-lines, a line chart, and the path diagram, which no charting library draws anyway), so the code
-that draws them is short arithmetic on linear scales. We chose this over embedding a charting
-library such as plotly (``include_plotlyjs=True``) because the report is a file people attach to an
-e-mail and open anywhere:
+lines, line charts across waves and for simple slopes, and the path diagram, which no charting
+library draws anyway), so the code that draws them is short arithmetic on linear scales. We chose
+this over embedding a charting library such as plotly (``include_plotlyjs=True``) because the report
+is a file people attach to an e-mail and open anywhere:
 
 * **size** — a report is a few tens of kB instead of ~3.5 MB of JavaScript per file;
 * **works where scripts do not run** — mail clients' previews, document viewers and locked-down
@@ -42,11 +45,9 @@ label contains a Chinese character, else English. Every fixed text of the page i
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import uuid
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ..i18n import LANGUAGES, TEXTS, check_language, detect_lang, text
 from ..ingest.columns import TOTAL_SEGMENT
+from .html_parts import Block as _Block
+from .html_parts import Col as _Col
+from .html_parts import Section as _Section
+from .html_parts import as_text as _text
+from .html_parts import fmt_level as _fmt_level
+from .html_parts import is_true as _true
+from .html_parts import make_table as _make_table
+from .sections_methods import MethodSections
 from .svg import (
     QUADRANTS,
     Bar,
@@ -127,82 +136,8 @@ def _environment() -> Environment:
     return _ENV
 
 
-# ====================================================================== numbers and text
-def _fmt_level(level: Any) -> str:
-    x = finite_number(level)
-    if x is None:
-        return ""
-    x = x * 100 if x <= 1 else x
-    return f"{x:.0f}%" if abs(x - round(x)) < 1e-9 else f"{x:g}%"
-
-def _text(value: Any) -> str:
-    """A cell or label as text: "" for missing values."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and math.isnan(value):
-        return ""
-    if value is pd.NA or value is pd.NaT:
-        return ""
-    return str(value)
-
-
-def _true(value: Any) -> bool:
-    """A flag cell (a boolean, or its text as read back from CSV) that is true."""
-    return value is True or (not isinstance(value, float) and _text(value).strip().lower() in ("true", "1", "yes"))
-
-# ====================================================================== tables for the template
-@dataclass
-class _Cell:
-    text: Any
-    cls: str = ""
-
-
-@dataclass
-class _Table:
-    headers: list[_Cell]
-    rows: list[list[_Cell]]
-    caption: str = ""
-    note: str = ""
-    cls: str = ""
-
-
-@dataclass
-class _Col:
-    header: str
-    value: Callable[[Mapping[str, Any]], Any]
-    num: bool = False
-    cls: Callable[[Mapping[str, Any]], str] | None = None
-
-
-def _make_table(df: pd.DataFrame, cols: Sequence[_Col], *, caption: str = "", note: str = "", limit: int | None = None) -> _Table:
-    rows = []
-    records = df.to_dict("records")
-    for rec in records[:limit] if limit is not None else records:
-        row = []
-        for col in cols:
-            extra = col.cls(rec) if col.cls else ""
-            cls = " ".join(c for c in ("num" if col.num else "", extra) if c)
-            row.append(_Cell(col.value(rec), cls))
-        rows.append(row)
-    return _Table([_Cell(c.header, "num" if c.num else "") for c in cols], rows, caption=caption, note=note)
-
-
-@dataclass
-class _Block:
-    kind: str  # "svg", "table", "p", "h3", "figure"
-    content: Any = None
-    cls: str = ""
-
-
-@dataclass
-class _Section:
-    id: str
-    title: str
-    blocks: list[_Block] = field(default_factory=list)
-
-
 # ====================================================================== the report
-class _Report:
+class _Report(MethodSections):
     def __init__(self, bundle: Any, lang: str):
         self.lang = lang
         self.meta: dict[str, Any] = dict(getattr(bundle, "meta", None) or {})
@@ -297,6 +232,7 @@ class _Report:
             for s in (
                 self.section_model(),
                 self.section_index(),
+                self.section_higher_order(),
                 self.section_impacts(),
                 self.section_ipma(),
                 self.section_gaps(),
@@ -305,7 +241,11 @@ class _Report:
                 self.section_comparisons(),
                 self.section_trend(),
                 self.section_paths(),
+                self.section_mediation(),
+                self.section_moderation(),
                 self.section_quality(),
+                self.section_model_fit(),
+                self.section_prediction(),
                 self.section_excluded(),
             )
             if s is not None and s.blocks
@@ -408,9 +348,11 @@ class _Report:
         if df is None or not {"construct", "index"} <= set(df.columns):
             return None
         name = lambda r: _text(r.get("label")) or self.label(r["construct"])  # noqa: E731
+        terms = self.interaction_terms()  # interaction terms of a moderation have no 0–100 index: say so at their bar
         rows = [
             Bar(name(r), finite_number(r["index"]), finite_number(r.get("ci_lower")), finite_number(r.get("ci_upper")),
-                 accent=str(r["construct"]) == str(self.index_construct))
+                 accent=str(r["construct"]) == str(self.index_construct),
+                 note=self.t("interaction_no_index") if str(r["construct"]) in terms else "")
             for r in df.to_dict("records")
         ]
         has_ci = {"ci_lower", "ci_upper"} <= set(df.columns) and df["ci_lower"].notna().any()
@@ -827,11 +769,14 @@ class _Report:
                 _Col(self.t("pair"), lambda r: f"{self.label(r.get('construct_1'))} – {self.label(r.get('construct_2'))}"),
                 _Col(self.t("htmt"), lambda r: format_number(r.get("htmt"), 3), num=True, cls=lambda r: "flag" if is_flag(r) else ""),
                 *self.ci_col(htmt, 3),
+                *self.opt(htmt, "htmt2", self.t("htmt2"), 3),
                 *([_Col(self.t("flag"), lambda r: self.t("yes") if is_flag(r) else "")] if "flag" in htmt.columns else []),
             ]
-            blocks += [_Block("h3", self.t("htmt_title")), _Block("table", _make_table(htmt, cols))]
+            note = self.t("htmt2_note") if "htmt2" in htmt.columns else ""
+            blocks += [_Block("h3", self.t("htmt_title")), _Block("table", _make_table(htmt, cols, note=note))]
         fit = self.table("fit_measures")
-        if fit is not None and not fit.empty and {"measure", "value"} <= set(fit.columns):
+        # with the overall-fit tables, SRMR and GoF are shown in the model-fit section instead
+        if fit is not None and not fit.empty and {"measure", "value"} <= set(fit.columns) and not self.has_rows("model_fit", "measure"):
             cols = [
                 _Col(self.t("measure"), lambda r: self.known("fit_", r.get("measure"))),
                 _Col(self.t("value"), lambda r: format_number(r.get("value"), 3), num=True),

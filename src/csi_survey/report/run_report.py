@@ -19,7 +19,7 @@ from .html import render_html
 from .xlsx import Sheet, write_workbook
 from .xlsx_charts import write_report_workbook
 
-__all__ = ["write_report", "write_run", "rerender", "write_comparison", "SCORES_SHEET_LIMIT"]
+__all__ = ["write_report", "write_run", "rerender", "write_comparison", "write_prediction", "SCORES_SHEET_LIMIT"]
 
 #: The fixed texts of the plain workbook: English, like the charted report.xlsx (see :mod:`csi_survey.i18n`).
 WORKBOOK = texts("en", "workbook")
@@ -106,6 +106,24 @@ def write_comparison(comparison: Any, out_dir: str | Path, *, title: str | None 
             write_csv(table, out.path(name))
         write_workbook(out.path("compare.xlsx"), sheets, title=title)
     return [Path(out_dir) / name for name in [*tables, "compare.xlsx"]]
+
+
+def write_prediction(prediction: Any, comparison: Any | None, out_dir: str | Path, *, title: str | None = None) -> list[Path]:
+    """Write PLSpredict (``prediction.csv``, ``prediction_summary.csv``) and, when given, CVPAT
+    (``cvpat.csv``) with ``prediction.xlsx`` atomically into ``out_dir``."""
+    tables = {"prediction.csv": prediction.items, "prediction_summary.csv": prediction.verdict}
+    sheets = [
+        Sheet("Prediction", prediction.items, note=WORKBOOK["note_prediction"]),
+        Sheet("Predictive power", prediction.verdict, note=WORKBOOK["note_prediction_summary"]),
+    ]
+    if comparison is not None:
+        tables["cvpat.csv"] = comparison.table
+        sheets.append(Sheet("CVPAT", comparison.table, note=WORKBOOK["note_cvpat"]))
+    with AtomicOutput(out_dir) as out:
+        for name, table in tables.items():
+            write_csv(table, out.path(name))
+        write_workbook(out.path("prediction.xlsx"), sheets, title=title)
+    return [Path(out_dir) / name for name in [*tables, "prediction.xlsx"]]
 
 
 def write_run(analysis: Any, out_dir: str | Path, *, html: bool = True, scores_sheet_limit: int = SCORES_SHEET_LIMIT) -> list[Path]:

@@ -1,5 +1,6 @@
 """The SVG charts of the HTML reports: bars with interval whiskers, the importance–performance map,
-lines across waves and the path diagram, drawn as inline SVG by small functions (no JavaScript).
+lines across waves, the simple-slope plot of a moderation and the path diagram, drawn as inline SVG
+by small functions (no JavaScript).
 
 Used by the HTML report of a run (:mod:`csi_survey.report.html`) and the overview of a batch
 (:mod:`csi_survey.report.overview`); see :mod:`csi_survey.report.html` for why the charts are drawn
@@ -37,6 +38,8 @@ __all__ = [
     "bar_chart",
     "ipma_chart",
     "line_chart",
+    "SlopeLine",
+    "slope_chart",
     "path_diagram",
 ]
 
@@ -671,3 +674,75 @@ def line_chart(waves: Sequence[str], series: Sequence[Series], *, title: str, y_
         body.append(element("line", x1=lx, x2=lx + 18, y1=ly, y2=ly, stroke=color, stroke_width=3.2 if s.accent else 2.0))
         body.append(_label_text(lx + 24, ly + 4, s.label, size, legend_w - 30, fill="#1b2631", class_="legend-label"))
     return _svg(width, height, body, title=title, cls="chart line-chart", id=chart_id)
+
+
+# ====================================================================== simple-slope plot
+#: Colours of the moderator levels of a simple-slope plot: low, mean, high (others from the palette).
+_SLOPE_COLORS = ("#c0392b", "#7f8c8d", "#2e5c8a")
+
+
+@dataclass
+class SlopeLine:
+    """A line of :func:`slope_chart`: the predicted target at each x level for one moderator level."""
+
+    label: str
+    values: list[float | None]
+
+
+def slope_chart(
+    x_labels: Sequence[str],
+    lines: Sequence[SlopeLine],
+    *,
+    title: str,
+    x_title: str,
+    y_title: str,
+    chart_id: str,
+    width: float = 540.0,
+) -> Markup:
+    """The simple-slope plot of an interaction: the predicted target (y) at the iv's levels (x), one
+    line per moderator level; the y title above the plot and the legend below it (so long or Chinese
+    labels never widen the chart)."""
+    size = 12.0
+    title_lines = _wrap(title, width - 16, 14.0 * 1.25, 2)  # 1.25: the title is bold (wide sans-serif fonts)
+    left, right, top = 64.0, 20.0, 58.0 + 18 * (len(title_lines) - 1)
+    plot_h = 230.0
+    pw = width - left - right
+    legend_top = top + plot_h + 50
+    height = legend_top + 20 * len(lines) + 8
+    vals = [v for line in lines for v in line.values if v is not None]
+    lo, hi = (min(vals), max(vals)) if vals else (-1.0, 1.0)
+    pad = max(0.05, 0.08 * (hi - lo))
+    y_lo, y_hi, ticks = _ticks(lo - pad, hi + pad)
+    n = max(len(x_labels), 1)
+    step = pw / n
+    sx = lambda k: left + step * (k + 0.5)  # noqa: E731
+    sy = lambda v: top + plot_h * (1 - (v - y_lo) / (y_hi - y_lo))  # noqa: E731
+    heading = element("text", [element("tspan", line, x=8.0, y=22.0 + 18 * j) for j, line in enumerate(title_lines)],
+                      font_size=14.0, font_weight="600", fill="#1b2631", class_="chart-title")
+    body: list[Markup] = [heading, element("rect", x=left, y=top, width=pw, height=plot_h, fill="#fbfcfd", stroke="#c9d0d6")]
+    for v in ticks:
+        body.append(element("line", x1=left, x2=left + pw, y1=sy(v), y2=sy(v), stroke="#9aa3ab" if abs(v) < 1e-12 else "#eef1f4"))
+        body.append(element("text", _tick_label(v, ticks), x=left - 6, y=sy(v) + 4, text_anchor="end", font_size=11.0, fill="#555f6b"))
+    for k, label in enumerate(x_labels):
+        body.append(_label_text(sx(k), top + plot_h + 17, label, 11.5, step - 6, text_anchor="middle", fill="#1b2631", class_="x-label"))
+    body.append(_label_text(left + pw / 2, top + plot_h + 36, x_title, size, pw, text_anchor="middle", fill="#1b2631", class_="axis-title"))
+    # the y title above the axis (not rotated beside it): long and Chinese titles keep their full width
+    body.append(_label_text(8.0, top - 10, y_title, size, width - 16, fill="#1b2631", class_="axis-title"))
+    for j, line in enumerate(lines):
+        color = _SLOPE_COLORS[j] if len(lines) == len(_SLOPE_COLORS) else _PALETTE[j % len(_PALETTE)]
+        points = [(sx(k), sy(v)) for k, v in enumerate(line.values) if v is not None]
+        parts: list[Markup] = [element("title", line.label)]
+        if len(points) > 1:
+            parts.append(element("polyline", points=" ".join(f"{_svg_num(x)},{_svg_num(y)}" for x, y in points), fill="none",
+                                 stroke=color, stroke_width=2.4, class_="slope-line"))
+        for k, v in enumerate(line.values):
+            if v is None:
+                continue
+            tip = f"{line.label}; {x_labels[k] if k < len(x_labels) else ''}: {format_number(v, 3)}"
+            parts.append(element("circle", element("title", tip), cx=sx(k), cy=sy(v), r=4.0, fill=color, stroke="#fff",
+                                 stroke_width=1.0, class_="slope-point"))
+        body.append(element("g", parts, class_="slope-series"))
+        ly = legend_top + j * 20
+        body.append(element("line", x1=left, x2=left + 22, y1=ly, y2=ly, stroke=color, stroke_width=2.4))
+        body.append(_label_text(left + 30, ly + 4, line.label, size, pw - 30, fill="#1b2631", class_="legend-label"))
+    return _svg(width, height, body, title=title, cls="chart slope-chart", id=chart_id)

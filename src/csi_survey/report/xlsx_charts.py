@@ -6,11 +6,14 @@ the run does not have (no bootstrap, no segments, no waves …) simply give no s
 
 Sheet order
 -----------
-Summary, Charts, Index, Paths, Effects, Weights, R2, Impacts, IPMA, Gaps, Item summary,
-Frequencies, NPS, CSAT, Segment index, Segment paths, Segment impacts, Segment omnibus, Segment
-differences, MICOM, Wave index, Wave changes, Quality, HTMT, Model fit, Quality flags, Parameters, Bootstrap,
-Bootstrap failures, Missing, Excluded, any other table of the bundle (named after the table), and
-Scores last (only a note when the run has more respondents than ``scores_sheet_limit``).
+Summary, Charts, Index, Higher order, Paths, Effects, Indirect effects, Mediation, Interaction
+effects, Simple slopes, Slope plot, Weights, R2, Impacts, IPMA, Gaps, Item summary, Frequencies,
+NPS, CSAT, Segment index, Segment paths, Segment impacts, Segment omnibus, Segment differences,
+MICOM, Wave index, Wave changes, Segment wave changes, Overall index, Overall weights, Quality,
+HTMT, Model fit, Overall fit, Fit test, Prediction, Predictive power, Quality flags, Parameters,
+Bootstrap, Bootstrap failures, Missing, Data quality, Flags, Survey weights, Excluded, any other
+table of the bundle (named after the table), and Scores last (only a note when the run has more
+respondents than ``scores_sheet_limit``).
 
 Charts
 ------
@@ -37,6 +40,9 @@ in a block and its chart follows.
   each segment; the series is the index construct (with error bars when intervals exist) or, in a
   run without an index construct, one series per construct (clustered).
 * **Trend by wave** (table ``wave_index``): one line per construct over the waves.
+* **Simple slopes**, one per interaction path (table ``slope_plot``): a line chart with the iv's
+  levels (−1 SD, mean, +1 SD) as categories and one line per moderator level (the predicted
+  target in standard deviations).
 
 Each series also carries the values as its cached data, so viewers that do not recalculate
 charts (previews, some converters) show them too; Excel and LibreOffice read the cells.
@@ -135,8 +141,14 @@ _PERCENT_POINTS = "0.0"
 #: The table sheets, in workbook order (Scores is handled apart, other tables go before it).
 TABLE_SHEETS: tuple[_TableSheet, ...] = (
     _TableSheet("index", "Index", _t("note_index")),
+    _TableSheet("higher_order", "Higher order", _t("note_higher_order"), {"index_weight": "0.000", "dimension_index": "0.0"}),
     _TableSheet("paths", "Paths", _t("note_paths")),
     _TableSheet("effects", "Effects", _t("note_effects")),
+    _TableSheet("indirect_effects", "Indirect effects", _t("note_indirect_effects")),
+    _TableSheet("mediation", "Mediation", _t("note_mediation")),
+    _TableSheet("interaction_effects", "Interaction effects", _t("note_interaction_effects")),
+    _TableSheet("simple_slopes", "Simple slopes", _t("note_simple_slopes"), {"moderator_level": "0"}),
+    _TableSheet("slope_plot", "Slope plot", _t("note_slope_plot"), {"iv_level": "0", "moderator_level": "0"}),
     _TableSheet("weights", "Weights", _t("note_weights")),
     _TableSheet("r2", "R2", _t("note_r2")),
     _TableSheet(
@@ -185,6 +197,10 @@ TABLE_SHEETS: tuple[_TableSheet, ...] = (
     _TableSheet("quality", "Quality", _t("note_quality")),
     _TableSheet("htmt", "HTMT", _t("note_htmt")),
     _TableSheet("fit_measures", "Model fit", _fit_note),
+    _TableSheet("model_fit", "Overall fit", _t("note_model_fit_overall"), {"saturated": "0.0000", "estimated": "0.0000"}),
+    _TableSheet("fit_test", "Fit test", _t("note_fit_test"), {c: "0.0000" for c in ("estimate", "hi_95", "hi_99")}),
+    _TableSheet("prediction", "Prediction", _t("note_prediction")),
+    _TableSheet("prediction_summary", "Predictive power", _t("note_prediction_summary")),
     _TableSheet("quality_flags", "Quality flags", _t("note_quality_flags")),
     _TableSheet("parameters", "Parameters", _t("note_parameters")),
     _TableSheet("bootstrap", "Bootstrap", _t("note_bootstrap")),
@@ -688,6 +704,65 @@ def _wave_block(bundle: RunBundle) -> _Block | None:
     return _Block(_t("wave_block"), header, columns, formats, make)
 
 
+# (e) simple slopes of a moderation ------------------------------------------------------------------
+
+
+def _level_text(value: float) -> str:
+    for level, key in ((-1.0, "level_low"), (0.0, "level_mean"), (1.0, "level_high")):
+        if abs(value - level) < 1e-9:
+            return _t(key)
+    return _t("level_sd", value=f"{value:+g}")
+
+
+def _slope_blocks(bundle: RunBundle) -> list[_Block]:
+    """One line chart per interaction path of ``slope_plot``: x = the iv's levels, a line per moderator level."""
+    table = bundle.tables.get("slope_plot")
+    if not _has(table, "target", "iv_level", "moderator_level", "estimate"):
+        return []
+    interaction = _texts(table["interaction"]) if "interaction" in table.columns else [""] * len(table)
+    keys = list(zip(interaction, _texts(table["target"])))
+    blocks = []
+    for key in dict.fromkeys(keys):
+        rows = table[[k == key for k in keys]]
+        x_levels = sorted({v for v in _floats(rows["iv_level"]) if v is not None})
+        m_levels = sorted({v for v in _floats(rows["moderator_level"]) if v is not None})
+        value = {(_number(x), _number(m)): _number(e) for x, m, e in zip(rows["iv_level"], rows["moderator_level"], rows["estimate"])}
+        first = rows.iloc[0]
+        iv = _label_of(bundle, first["iv"]) if "iv" in rows.columns else key[0]
+        moderator = _label_of(bundle, first["moderator"]) if "moderator" in rows.columns else ""
+        target = _label_of(bundle, key[1])
+        header = [_t("iv_level", iv=iv), *[_t("slope_series", moderator=moderator, level=_level_text(m)) for m in m_levels]]
+        columns: list[list[Any]] = [[_level_text(x) for x in x_levels], *[[value.get((x, m)) for x in x_levels] for m in m_levels]]
+        title = f"{iv} × {moderator} → {target}" if moderator else f"{iv} → {target}"
+
+        def make(workbook, placed, block, n_lines=len(m_levels), iv=iv, target=target, title=title):
+            chart = workbook.add_chart({"type": "line"})
+            _set_title(chart, _t("slope_block", title=title))
+            for k in range(n_lines):
+                chart.add_series(
+                    {
+                        "name": block.header_ref(placed, 1 + k),
+                        "name_data": [display_text(block.header[1 + k])],
+                        "categories": block.ref(placed, 0),
+                        "categories_data": block.data(0),
+                        "values": block.ref(placed, 1 + k),
+                        "values_data": block.data(1 + k),
+                        "marker": {"type": "circle", "size": 6},
+                        "line": {"width": 2.25},
+                    }
+                )
+            # the axis names start with a label: formula-safe, as the titles (a name starting with = is a reference)
+            chart.set_x_axis({"name": display_text(_t("ax_slope_x", iv=iv))})
+            chart.set_y_axis({"name": display_text(_t("ax_slope_y", target=target)), "num_format": "0.0",
+                              "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+            chart.set_legend({"position": "bottom"})
+            chart.set_size({"width": _CHART_WIDTH, "height": _CHART_HEIGHT})
+            return chart
+
+        blocks.append(_Block(_t("slope_block", title=title), header, columns, [None, *["0.000"] * len(m_levels)], make))
+    return blocks
+
+
 def _chart_blocks(bundle: RunBundle) -> list[_Block]:
     blocks: list[_Block] = []
     index = _index_block(bundle)
@@ -698,6 +773,7 @@ def _chart_blocks(bundle: RunBundle) -> list[_Block]:
     wave = _wave_block(bundle)
     if wave is not None:
         blocks.append(wave)
+    blocks += _slope_blocks(bundle)
     return blocks
 
 
