@@ -172,6 +172,82 @@ def test_f_square_equals_seminr_fixture():
     assert row["f_square"] == pytest.approx(0.0142853429481137, abs=1e-6)
 
 
+# ---------------------------------------------------------------------- the fit from the PLS core
+def _f_square_by_hand(fit, engine, source, target):
+    """seminr's fSquared written out: PLS on the fit's item correlations without the path (and without the
+    term when the path is its only one), one model at a time."""
+    expanded = fit.model
+    keep_term = any(p.source == source and p.target != target for p in expanded.paths)
+    cids = [c for c in expanded.construct_ids if keep_term or c != source]
+    items = [i for c in cids for i in expanded.constructs[c].item_ids]
+    pos = {c: j for j, c in enumerate(cids)}
+    adj = np.zeros((len(cids), len(cids)))
+    for p in expanded.paths:
+        if (p.source, p.target) != (source, target) and p.source in pos:
+            adj[pos[p.source], pos[p.target]] = 1.0
+    C = fit.item_correlations.loc[items, items].to_numpy()
+    blocks = [np.array([items.index(i) for i in expanded.constructs[c].item_ids]) for c in cids]
+    core = csi.engine.pls.pls_core(C, blocks, [expanded.constructs[c].mode for c in cids], adj, engine.scheme,
+                                   engine.tol, engine.max_iter)
+    r2_with = float(fit.r2.set_index("construct").loc[target, "r2"])
+    r2_without = float(core.r2[pos[target]]) if adj[:, pos[target]].any() else 0.0
+    return (r2_with - r2_without) / (1 - r2_with)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_f_square_equals_the_model_estimated_without_the_path(mobi, method):
+    """f² comes from one batch (the model and its variants without one interaction path each); it equals
+    re-estimating each variant on its own (measured max difference ~1e-15): PQ*EXP keeps a path when
+    one of its two is removed, IMG*PV (one path) is dropped from its variant."""
+    engine = ModeratedPLS(csi.template("ecsi"), [Interaction("PQ", "EXP", method),
+                                                 Interaction("IMG", "PV", method, targets=("SAT",))], tol=1e-10)
+    fit = engine.fit(mobi)
+    eff = fit.interaction_effects
+    assert list(zip(eff["source"], eff["target"])) == [("PQ*EXP", "PV"), ("PQ*EXP", "SAT"), ("IMG*PV", "SAT")]
+    for r in eff.itertuples():
+        assert r.f_square == pytest.approx(_f_square_by_hand(fit, engine, r.source, r.target), abs=1e-12)
+
+
+def test_batched_core_with_one_structural_model_per_entry(mobi):
+    """pls_core_batch with a B × J × J adjacency: each entry is its own model (up to rounding)."""
+    engine = ModeratedPLS(csi.template("ecsi"), [Interaction("PQ", "EXP", "product_indicator")])
+    fit = engine.fit(mobi)
+    model = fit.model
+    C = fit.item_correlations.to_numpy()
+    blocks = csi.engine.resample.construct_blocks(model)
+    modes = [c.mode for c in model.constructs.values()]
+    variants = [model.adjacency.copy() for _ in range(3)]
+    variants[1][model.construct_ids.index("PQ*EXP"), model.construct_ids.index("SAT")] = 0
+    variants[2][model.construct_ids.index("PQ"), model.construct_ids.index("PV")] = 0
+    for scheme in ("path", "centroid", "factorial"):
+        batch = csi.engine.pls.pls_core_batch(np.repeat(C[None], 3, axis=0), blocks, modes, np.stack(variants), scheme)
+        for b, adj in enumerate(variants):
+            alone = csi.engine.pls.pls_core(C, blocks, modes, adj, scheme)
+            assert batch.status[b] == 0 and batch.iterations[b] == alone.iterations
+            for name in ("weights", "paths", "r2", "total_effects", "construct_corr"):
+                np.testing.assert_allclose(getattr(batch, name)[b], getattr(alone, name), rtol=0, atol=1e-13)
+    with pytest.raises(ValueError, match="adj must be"):
+        csi.engine.pls.pls_core_batch(np.repeat(C[None], 3, axis=0), blocks, modes, np.stack(variants[:2]))
+
+
+def test_stage1_fit_is_built_on_demand_and_feeds_the_two_stage_term(mobi):
+    engine = ModeratedPLS(csi.template("ecsi"), [Interaction("PQ", "EXP", "two_stage"),
+                                                 Interaction("IMG", "PV", "orthogonal", targets=("SAT",))])
+    fit = engine.fit(mobi)
+    assert fit.stage1_model is not None and not fit.stage1_model.has_extensions
+    stage1 = fit.stage1
+    assert stage1 is fit.stage1  # built once
+    direct = csi.PLS(fit.stage1_model, tol=engine.tol).fit(mobi)
+    for table in ("paths", "weights", "scores"):
+        pd.testing.assert_frame_equal(getattr(stage1, table), getattr(direct, table))
+    # the single two-stage indicator is ξ·η of the stage-1 scores; its rescaled score (adj = sd(ξη)) is ξη centred
+    product = (stage1.scores["PQ"] * stage1.scores["EXP"]).to_numpy()
+    np.testing.assert_allclose(fit.scores["PQ*EXP"].to_numpy(), product - product.mean(), rtol=0, atol=1e-12)
+    assert fit.adjustment["PQ*EXP"] == pytest.approx(product.std(ddof=1), rel=1e-12)
+    other = ModeratedPLS(csi.template("ecsi"), [Interaction("PQ", "EXP", "product_indicator")]).fit(mobi)
+    assert other.stage1_model is None and other.stage1 is None
+
+
 # ---------------------------------------------------------------------- bootstrap
 def _refit_values(engine, data, counts):
     rows = np.repeat(np.arange(len(data)), counts.astype(int))
@@ -321,3 +397,58 @@ def test_settings_errors():
         ModeratedPLS(ecsi, [Interaction("IMG", "EXP")], paths=ECSI_PATHS + [("IMG*EXP", "SAT"), ("LOY", "IMG")])
     assert Interaction("IMG", "EXP").id == "IMG*EXP"
     assert ModeratedPLS(ecsi, [{"iv": "IMG", "moderator": "EXP", "mode": "b"}]).interactions[0].mode == "B"
+
+
+# ---------------------------------------------------------------------- the spec declares the interactions
+def ecsi_with(**extra) -> csi.Questionnaire:
+    data = csi.template("ecsi").model_dump()
+    data.update(extra)
+    return csi.Questionnaire.from_dict(data)
+
+
+def test_the_spec_declares_the_interactions(mobi):
+    """ModeratedPLS(model) reads interactions: (short and long forms, paths naming the term, targets,
+    default targets) — the same fit as the explicit arguments."""
+    ecsi = csi.template("ecsi")
+    spec = ecsi_with(
+        interactions=["IMG*EXP", {"iv": "PQ", "moderator": "PV", "method": "orthogonal", "targets": ["SAT"]},
+                      {"iv": "PQ", "moderator": "EXP", "method": "product-indicator", "mode": "b"}],
+        paths=[[p.source, p.target] for p in ecsi.paths] + ["IMG*EXP -> SAT"],
+    )
+    assert spec.interaction_ids == ["IMG*EXP", "PQ*PV", "PQ*EXP"] and spec.has_extensions
+    assert [p for p in spec.structural_paths if "*" in p[0]] == [("IMG*EXP", "SAT"), ("PQ*PV", "SAT"),
+                                                                  ("PQ*EXP", "PV"), ("PQ*EXP", "SAT")]
+    from_spec = ModeratedPLS(spec, tol=1e-10)
+    explicit = ModeratedPLS(ecsi, [Interaction("IMG", "EXP", targets=("SAT",)),
+                                   Interaction("PQ", "PV", "orthogonal", targets=("SAT",)),
+                                   Interaction("PQ", "EXP", "product_indicator", mode="B")], tol=1e-10)
+    assert sorted(from_spec.structural_paths) == sorted(explicit.structural_paths)
+    a, b = from_spec.fit(mobi), explicit.fit(mobi)
+    for table in ("interaction_effects", "slopes", "index"):
+        pd.testing.assert_frame_equal(getattr(a, table), getattr(b, table))
+    pd.testing.assert_frame_equal(a.paths.sort_values(["source", "target"]).reset_index(drop=True),
+                                  b.paths.sort_values(["source", "target"]).reset_index(drop=True))
+    assert a.base_model is spec and not a.model.has_extensions  # the expanded model declares the terms as constructs
+    boot = bootstrap_moderation(a, mobi, resamples=20, seed=3)
+    assert boot.bootstrap.used == 20
+
+
+def test_plain_pls_refuses_a_moderation_spec_and_moderation_refuses_hocs():
+    spec = ecsi_with(interactions=["IMG*EXP"])
+    with pytest.raises(csi.SettingsError, match="declares higher-order constructs / interactions"):
+        csi.PLS(spec)
+    with pytest.raises(csi.SettingsError, match="declares no interaction terms"):
+        ModeratedPLS(csi.template("ecsi"))
+    hoc = ecsi_with(higher_order={"PERC": ["PQ", "PV"]},
+                    paths=[["IMG", "EXP"], ["EXP", "PERC"], ["IMG", "SAT"], ["PERC", "SAT"], ["EXP", "SAT"],
+                           ["SAT", "LOY"]])
+    with pytest.raises(csi.SettingsError, match="not supported yet"):
+        ModeratedPLS(hoc, [Interaction("IMG", "EXP")])
+
+
+def test_explicit_terms_replace_the_specs():
+    spec = ecsi_with(interactions=["IMG*EXP"], paths=[[p.source, p.target] for p in csi.template("ecsi").paths]
+                     + [["IMG*EXP", "SAT"]])
+    engine = ModeratedPLS(spec, [Interaction("PQ", "PV", targets=("SAT",))])
+    assert [p for p in engine.structural_paths if "*" in p[0]] == [("PQ*PV", "SAT")]
+    assert list(engine.expanded_model.constructs)[-1] == "PQ*PV"

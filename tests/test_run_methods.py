@@ -119,3 +119,62 @@ def test_the_predict_command_writes_prediction_and_cvpat(tmp_path):
                               "--benchmark", "mean"])
     assert bad.exit_code == 1 and "--benchmark must be lm or ia" in flat(bad.output)
     assert not (tmp_path / "c").exists()
+
+
+# ---------------------------------------------------------------------- specs with interactions or higher-order constructs
+def _spec(tmp_path, text: str, name: str) -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_a_spec_with_an_interaction_runs_on_the_command_line(tmp_path):
+    base = (EXAMPLES / "acsi_retail.yaml").read_text(encoding="utf-8")
+    spec = _spec(tmp_path, base + "\ninteractions:\n  - PQ*EXP\n", "moderated.yaml")
+    res = runner.invoke(app, ["run", XLSX, "--model", spec, "--on-invalid", "exclude", "--out", str(tmp_path / "out"),
+                              "--bootstrap", "100", "--seed", "3"])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "out"
+    effects = pd.read_csv(out / "interaction_effects.csv")
+    assert set(effects["source"]) == {"PQ*EXP"} and {"ci_lower", "ci_upper"} <= set(effects.columns)
+    slopes = pd.read_csv(out / "simple_slopes.csv")
+    assert sorted(slopes["moderator_level"].unique()) == [-1, 0, 1]
+    quality = pd.read_csv(out / "quality.csv")
+    assert "PQ*EXP" not in set(quality["construct"])  # no reliability for an interaction term
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Moderation" in html and "not computed for a model with interactions" in flat(res.output)
+
+
+def test_a_spec_with_a_higher_order_construct_runs_with_its_index_as_headline(tmp_path, data):
+    base = (EXAMPLES / "acsi_retail.yaml").read_text(encoding="utf-8")
+    old_paths = "  - [EXP, PQ]\n  - [EXP, PV]\n  - [EXP, SAT]\n  - [PQ, PV]\n  - [PQ, SAT]\n  - [PV, SAT]\n"
+    assert old_paths in base and "index: SAT" in base
+    text = base.replace(old_paths, "  - [EXP, QV]\n  - [EXP, SAT]\n  - [QV, SAT]\n").replace("index: SAT", "index: QV")
+    spec = _spec(tmp_path, text + "\nhigher_order:\n  QV: {dimensions: [PQ, PV], label: Quality and value}\n", "hoc.yaml")
+    res = runner.invoke(app, ["run", XLSX, "--model", spec, "--on-invalid", "exclude", "--out", str(tmp_path / "out"),
+                              "--bootstrap", "100", "--seed", "3"])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "out"
+    index = pd.read_csv(out / "index.csv").set_index("construct")
+    dims = pd.read_csv(out / "higher_order.csv")
+    assert list(dims["dimension"]) == ["PQ", "PV"]
+    # the index of the higher-order construct is the weighted mean of its dimensions' indices
+    assert index.loc["QV", "index"] == pytest.approx((dims["index_weight"] * dims["dimension_index"]).sum(), abs=1e-9)
+    assert index.loc["QV", "ci_lower"] < index.loc["QV", "index"] < index.loc["QV", "ci_upper"]
+    import json
+
+    meta = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert meta["headline"]["construct"] == "QV" and meta["headline"]["label"] == "Quality and value"
+    assert "Quality and value" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_extended_specs_refuse_what_they_do_not_support_yet(tmp_path):
+    base = (EXAMPLES / "acsi_retail.yaml").read_text(encoding="utf-8")
+    spec = _spec(tmp_path, base + "\ninteractions:\n  - PQ*EXP\n", "moderated.yaml")
+    res = runner.invoke(app, ["run", XLSX, "--model", spec, "--on-invalid", "exclude", "--out", str(tmp_path / "out"),
+                              "--segment", "region", "--predict", "5"])
+    assert res.exit_code == 1 and "--segment, --predict cannot be combined yet" in flat(res.output)
+    assert not (tmp_path / "out").exists()
+    res = runner.invoke(app, ["run", XLSX, "--model", spec, "--on-invalid", "exclude", "--out", str(tmp_path / "cb"),
+                              "--engine", "cbsem"])
+    assert res.exit_code == 1 and "covariance-based engine does not estimate" in flat(res.output)

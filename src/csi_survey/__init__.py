@@ -33,12 +33,19 @@ __all__ = [
     "bootstrap", "BootstrapInfo", "assess", "Assessment", "htmt_matrix",
     "CBSEM", "CBSEMResults", "AdmissibilityWarning", "MeasurementModelWarning",
     "analyze", "AnalysisSettings", "Analysis", "compare_fits", "apply_weights", "weight_summary", "effective_n",
+    "HigherOrderPLS", "HigherOrder", "bootstrap_higher_order", "ModeratedPLS", "Interaction", "bootstrap_moderation",
+    "mediation", "fit_measures", "overall_fit_test", "plspredict", "cvpat",
 ]
 
 
 from .analysis import Analysis, AnalysisSettings, analyze  # noqa: E402
 from .ingest.weights import apply_weights, effective_n, weight_summary  # noqa: E402
 from .compare import compare_fits  # noqa: E402
+from .higher_order import HigherOrder, HigherOrderPLS, bootstrap_higher_order  # noqa: E402
+from .interactions import Interaction, ModeratedPLS, bootstrap_moderation  # noqa: E402
+from .mediation import mediation  # noqa: E402
+from .model_fit import fit_measures, overall_fit_test  # noqa: E402
+from .predict import cvpat, plspredict  # noqa: E402
 
 
 def write_report(fit, data, out_dir, **kwargs):

@@ -38,6 +38,8 @@ from .segments import SEGMENT_DIFFERENCES_COLUMNS, segment_analysis, segment_dif
 from .omnibus import SEGMENT_OMNIBUS_COLUMNS, segment_omnibus
 from .invariance import MICOM_COLUMNS, micom
 from .panel import check_panel, paired_wave_changes
+from .higher_order import HigherOrderPLS, bootstrap_higher_order
+from .interactions import ModeratedPLS, bootstrap_moderation
 from .mediation import mediation
 from .model_fit import fit_measures, overall_fit_test
 from .predict import plspredict
@@ -138,6 +140,8 @@ def analyze(data: Any, settings: AnalysisSettings | None = None, progress: Progr
         fit = CBSEM(model).fit(data)
         quality = None
         notes.append("The bootstrap applies to PLS; CB-SEM reports maximum-likelihood standard errors (parameters.csv).")
+    elif model.has_extensions:  # higher-order constructs or interactions: their own engines and bootstraps
+        return _extended_analysis(data, settings, notes, stage)
     else:
         engine = PLS(model, scheme=settings.scheme, max_iter=settings.max_iter)
         with warnings.catch_warnings():  # the admissibility of a PLSc fit is reported among the run's notes
@@ -199,6 +203,73 @@ def analyze(data: Any, settings: AnalysisSettings | None = None, progress: Progr
                                                                    stage("segment waves"))
 
     meta = run_meta(fit, data, settings)
+    return Analysis(settings, data, fit, quality, tables, meta, tuple(notes))
+
+
+def _extended_analysis(data: Any, settings: AnalysisSettings, notes: list[str], stage: Callable) -> Analysis:
+    """A run of a spec with higher-order constructs (:class:`~csi_survey.higher_order.HigherOrderPLS`)
+    or interactions (:class:`~csi_survey.interactions.ModeratedPLS`): the model, its bootstrap, the
+    construct tables, quality, mediation and the method's own tables (``higher_order``;
+    ``interaction_effects``, ``simple_slopes``, ``slope_plot``)."""
+    model = data.questionnaire
+    kind = "higher-order constructs" if model.higher_order else "interactions"
+    unsupported = [name for name, on in (("--segment", settings.segments), ("--wave", settings.wave),
+                                         ("--predict", settings.predict is not None), ("--fit-test", settings.fit_test),
+                                         ("--overall-weights", settings.overall_weights), ("--ci bca", settings.ci == "bca"))
+                   if on]
+    if unsupported:
+        raise SettingsError(f"{', '.join(unsupported)} cannot be combined yet with a spec that declares {kind}",
+                            hint=f"leave out {', '.join(unsupported)}, or run the model without its {kind}.")
+    if getattr(model, "design", None) is not None:
+        notes.append(f"The bootstrap of a model with {kind} resamples respondents: the survey design (clusters, strata) is not used.")
+    resamples = settings.resamples
+    if model.higher_order:
+        res = HigherOrderPLS(model, scheme=settings.scheme, max_iter=settings.max_iter).fit(data)
+        if resamples:
+            res = bootstrap_higher_order(res, data, resamples=resamples, seed=settings.seed, level=settings.level,
+                                         progress=stage("bootstrap"))
+        fit = res.final
+        extra = {"higher_order": res.dimensions}
+        if res.bootstrap is not None:
+            extra |= {"bootstrap": res.bootstrap.estimates, "bootstrap_failures": res.bootstrap.failures}
+        own = {"index": res.index, "paths": res.paths, "effects": res.effects, "weights": res.weights, "r2": res.r2}
+        quality = assess(res.stage2 if res.stage2 is not None else res.final)
+    else:
+        fit = ModeratedPLS(model, scheme=settings.scheme, max_iter=settings.max_iter).fit(data)
+        if resamples:
+            fit = bootstrap_moderation(fit, data, resamples=resamples, seed=settings.seed, level=settings.level)
+        extra = {"interaction_effects": fit.interaction_effects, "simple_slopes": fit.slopes, "slope_plot": fit.slope_plot}
+        own = {}
+        quality = assess(fit)
+    tables = {name.removesuffix(".csv"): table for name, table in run_tables(fit, data, quality).tables.items()}
+    tables.update(own)
+    tables.update(extra)
+    tables.update(_mediation_tables(fit, report_language(model, settings.lang)))
+    tables["frequencies"] = frequencies(data)
+    tables["item_summary"] = item_summary(data)
+    if model.nps_item:
+        tables["nps"] = nps(data, level=settings.level)
+    if model.csat_item:
+        tables["csat"] = csat(data, level=settings.level)
+    if model.interactions:  # reliability and discriminant validity do not apply to an interaction term
+        terms = set(model.interaction_ids)
+        for name, columns in (("quality", ["construct"]), ("htmt", ["construct_1", "construct_2"]), ("quality_flags", ["construct"])):
+            table = tables.get(name)
+            if table is not None and set(columns) <= set(table.columns):
+                tables[name] = table[~table[columns].isin(terms).any(axis=1)].reset_index(drop=True)
+    notes.append(f"Impacts, the importance–performance map and the overall model-fit measures (model_fit.csv) "
+                 f"are not computed for a model with {kind}.")
+    meta = run_meta(fit, data, settings)
+    if model.higher_order:  # every construct's label, the dimensions' too (stage 2 does not hold them)
+        labels = res.index.set_index("construct")["label"]
+        meta["labels"] = {**{str(c): str(v) for c, v in labels.items()}, **meta["labels"]}
+        if model.index in labels.index:
+            row = res.index.set_index("construct").loc[model.index]
+            meta["headline"] = {**(meta.get("headline") or {}), "construct": model.index, "label": str(labels[model.index]),
+                                "index": _num(row["index"]), "ci_lower": _num(row.get("ci_lower")),
+                                "ci_upper": _num(row.get("ci_upper")), "margin_of_error": _num(row.get("margin_of_error")),
+                                "level": settings.level if resamples else None}
+    meta["extensions"] = kind
     return Analysis(settings, data, fit, quality, tables, meta, tuple(notes))
 
 

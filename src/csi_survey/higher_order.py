@@ -67,43 +67,78 @@ up to 4e-9). cSEM's built-in second-order syntax (``.approach_2ndorder = "2stage
 estimator (a saturated first stage; non-HOC constructs kept at their first-stage scores); we follow
 seminr because its stage 2 re-estimates the whole model as the literature describes.
 
-Validation (:func:`validate_higher_order`): a HOC needs its own id (not a construct's), at least two
+The spec (:mod:`csi_survey.schema`) declares the HOCs as ``higher_order: {SAT: [IMG, PV]}`` (or
+``{SAT: {dimensions: [IMG, PV], mode: B, label: …}}``) and the estimator as the spec-level
+``higher_order_method`` (one method per model: the stages are shared by all HOCs); its ``paths``
+are the structural model naming HOC ids. ``HigherOrderPLS(model)`` reads both;
+``HigherOrderPLS(model, higher_order=…, paths=…, method=…)`` overrides them.
+
+Validation (:func:`validate_higher_order`, the checks of :mod:`csi_survey.spec_checks` that the
+spec runs too, with file and line): a HOC needs its own id (not a construct's), at least two
 dimensions, each a first-order construct of the model used by one HOC only (a dimension shared by
 two HOCs would be an indicator of two composites in stage 2, which PLS's disjoint measurement
 blocks do not allow), no HOC among the dimensions (third-order models are not supported; a HOC
 that is its own dimension, or a cycle of HOCs, is reported as such); the structural paths may
 name constructs and HOCs but no dimension (a dimension's paths are its HOC's), and must be
 recursive (no cycle).
+
+**Bootstrap** (:func:`bootstrap_higher_order`; seminr's ``bootstrap_model()`` re-runs both stages on
+every resample, so do we — batched, without materializing the resamples). Resample b counts
+respondent n ``k_bn`` times (drawn from ``SeedSequence(seed).spawn(B)[b]``, the rule of
+:func:`csi_survey.bootstrap`, so a seed draws the same respondents there and here); its item
+covariance C_b comes from count-weighted moments (:func:`csi_survey.engine.resample.count_moments`;
+with survey weights, of ``k_bn · w_n``), R_b is its correlation matrix. Stage 1 runs on R_b (on
+``R_b`` with the repeated items' rows and columns duplicated for a repeated-indicators stage 1;
+all resamples at once, :func:`~csi_survey.engine.pls.pls_core_batch`). A dimension's stage-1 score
+is ``ξ_d = Σᵢ w_di zᵢ`` (z the standardized items, w_d its stage-1 weights), so stage 2's
+correlation matrix of [items of the other constructs, dimension scores] follows without the data:
+
+    corr(z_i, ξ_d) = (R_b w_d)_i,    corr(ξ_d, ξ_e) = w_dᵀ R_b w_e   (w_dᵀ R_b w_d = 1)
+
+i.e. ``C2_b = A_bᵀ R_b A_b`` with A_b = [the selected unit columns | the stage-1 weight columns];
+stage 2 then runs batched on C2_b. (Equivalently, with raw weights b_d = w_d / sd:
+cov(items, score_d) = C_b b_d, var(score_d) = b_dᵀ C_b b_d.) The 0–100 indices of the first-order
+constructs are linear in the resample's item means (:func:`csi_survey.index.indices_from_means`)
+and the HOC index follows the formula above with sd(S_d) = 1/|T_d|, ``T_d = Σᵢ bᵢ (maxᵢ − minᵢ)/100``
+(S_d = (score_d + const)/T_d, a unit-variance score). A resample's estimates therefore equal
+``HigherOrderPLS(...).fit`` on the resampled rows (rows repeated by their counts) up to rounding
+(tested to 1e-8). Percentile intervals; std_err = sd of the draws (n − 1), t = estimate/std_err and
+a two-sided p from Student's t with B − 1 df, as :mod:`csi_survey.engine.bootstrap`. Respondents
+are resampled (a survey design's clusters are not, unlike :func:`csi_survey.bootstrap`); no sign
+correction (as seminr).
 """
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from .engine.pls import PLS, SCHEMES, item_matrix
+from .engine.bootstrap import BootstrapInfo, attach_intervals, batched_bootstrap, bootstrap_data
+from .engine.pls import NOT_CONVERGED, OK, PLS, SCHEMES, SINGULAR, item_matrix, pls_core_batch
+from .engine.resample import construct_blocks, count_moments
 from .exceptions import EstimationError, SettingsError, SpecError, check_choice
-from .index import weighted_mean
+from .index import indices_from_means, weighted_mean
 from .ingest.weights import check_weight_array, effective_n, estimation_weight
 from .results import PLSResults, Summary
 from .schema import Questionnaire
+from .spec_checks import HIGHER_ORDER_METHODS, format_location, higher_order_problems, structural_problems
 
 __all__ = [
     "METHODS",
     "HigherOrder",
     "HigherOrderPLS",
     "HigherOrderResults",
+    "bootstrap_higher_order",
     "validate_higher_order",
     "format_location",
 ]
 
 #: The estimators of a higher-order model (see the module docstring).
-METHODS = ("two_stage", "embedded", "repeated_indicators")
+METHODS = HIGHER_ORDER_METHODS
 Method = Literal["two_stage", "embedded", "repeated_indicators"]
 
 Location = tuple[Any, ...]
@@ -146,49 +181,6 @@ class HigherOrder:
 
 
 # ====================================================================== validation
-def format_location(path: Sequence[Any]) -> str:
-    """A location tuple as text: ``("higher_order", "SAT", "dimensions", 1)`` → ``higher_order.SAT.dimensions[1]``."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
-def _suggest(name: str, choices: Iterable[str], kind: str) -> str:
-    choices = list(choices)
-    close = difflib.get_close_matches(name, choices, n=1)
-    return f"; did you mean {close[0]!r}?" if close else f"; {kind} are {', '.join(choices)}"
-
-
-def _cycle(edges: Iterable[tuple[str, str]]) -> list[str] | None:
-    """One directed cycle of the graph (as a closed list of nodes), or None."""
-    succ: dict[str, list[str]] = {}
-    for s, t in edges:
-        succ.setdefault(s, []).append(t)
-        succ.setdefault(t, [])
-    state: dict[str, int] = {}
-    for start in succ:
-        if start in state:
-            continue
-        stack = [(start, iter(succ[start]))]
-        trail = [start]
-        state[start] = 1
-        while stack:
-            node, it = stack[-1]
-            nxt = next(it, None)
-            if nxt is None:
-                stack.pop()
-                trail.pop()
-                state[node] = 2
-            elif state.get(nxt) == 1:
-                return trail[trail.index(nxt):] + [nxt]
-            elif nxt not in state:
-                state[nxt] = 1
-                stack.append((nxt, iter(succ[nxt])))
-                trail.append(nxt)
-    return None
-
-
 def validate_higher_order(
     constructs: Questionnaire | Iterable[str],
     higher_order: Sequence[HigherOrder],
@@ -200,89 +192,20 @@ def validate_higher_order(
     complete structural model (``(source, target)`` pairs or :class:`~csi_survey.schema.PathSpec`, naming
     constructs and HOC ids). Locations are tuples in the spec document,
     ``("higher_order", "SAT", "dimensions", 1)`` or ``("paths", 3)``; render them with
-    :func:`format_location`. Depends on nothing but the arguments, so the spec layer can use it.
+    :func:`format_location`. The checks are those of the spec (:mod:`csi_survey.spec_checks`).
     """
     cids = list(constructs.construct_ids if isinstance(constructs, Questionnaire) else constructs)
-    cset = set(cids)
-    problems: list[tuple[Location, str]] = []
-    hocs: dict[str, HigherOrder] = {}
-    for h in higher_order:
-        where = ("higher_order", h.construct)
-        if h.construct in hocs:
-            problems.append((where, f"higher-order construct {h.construct!r} is declared more than once"))
-            continue
-        hocs[h.construct] = h
-        if h.construct in cset:
-            problems.append((where, f"higher-order construct {h.construct!r} has the id of a construct of the model; "
-                                    "give the higher-order construct an id of its own"))
-    hoc_ids = set(hocs)
-
-    owner: dict[str, str] = {}
-    hoc_edges: list[tuple[str, str]] = []
-    for hid, h in hocs.items():
-        where = ("higher_order", hid, "dimensions")
-        if len(set(h.dimensions)) < 2:
-            problems.append((where, f"higher-order construct {hid!r} has {len(set(h.dimensions))} dimension(s); "
-                                    "it needs at least two (a single dimension is the construct itself)"))
-        seen: set[str] = set()
-        for k, d in enumerate(h.dimensions):
-            loc = where + (k,)
-            if d in seen:
-                problems.append((loc, f"dimension {d!r} is listed twice for {hid!r}"))
-                continue
-            seen.add(d)
-            if d == hid:
-                problems.append((loc, f"higher-order construct {hid!r} is its own dimension"))
-            elif d in hoc_ids:
-                hoc_edges.append((hid, d))
-                problems.append((loc, f"dimension {d!r} is itself a higher-order construct; only second-order "
-                                      "models are supported (dimensions are first-order constructs with items)"))
-            elif d not in cset:
-                problems.append((loc, f"dimension {d!r} of {hid!r} is not a construct of the model"
-                                      f"{_suggest(d, cids, 'constructs')}"))
-            elif d in owner:
-                problems.append((loc, f"dimension {d!r} belongs to two higher-order constructs ({owner[d]!r} and "
-                                      f"{hid!r}); a construct can be the dimension of one higher-order construct only"))
-            else:
-                owner[d] = hid
-    cyc = _cycle(hoc_edges)
-    if cyc:
-        problems.append((("higher_order",), "the higher-order constructs are dimensions of each other in a cycle: "
-                                            + " → ".join(cyc)))
-
-    names = cids + [h for h in hocs if h not in cset]
-    seen_paths: dict[tuple[str, str], int] = {}
-    edges = []
+    pairs = [(h.construct, h.dimensions) for h in higher_order]
+    problems = higher_order_problems(cids, pairs)
+    located = []
     for k, p in enumerate(paths):
-        loc = ("paths", k)
         try:
             s, t = (p.source, p.target) if hasattr(p, "source") else p
         except (TypeError, ValueError):
-            problems.append((loc, f"a path is a pair (source, target); got {p!r}"))
+            problems.append((("paths", k), f"a path is a pair (source, target); got {p!r}"))
             continue
-        bad = False
-        for end, name in (("source", s), ("target", t)):
-            if name in owner:
-                problems.append((loc, f"path {end} {name!r} is a dimension of {owner[name]!r}; a dimension has no "
-                                      f"paths of its own — link {owner[name]!r} instead"))
-                bad = True
-            elif name not in cset and name not in hoc_ids:
-                problems.append((loc, f"path {end} {name!r} is neither a construct nor a higher-order construct"
-                                      f"{_suggest(str(name), names, 'constructs')}"))
-                bad = True
-        if s == t:
-            problems.append((loc, f"path from {s!r} to itself"))
-            bad = True
-        if (s, t) in seen_paths:
-            problems.append((loc, f"path {s} → {t} is listed twice (also paths[{seen_paths[(s, t)]}])"))
-            bad = True
-        seen_paths.setdefault((s, t), k)
-        if not bad:
-            edges.append((s, t))
-    cyc = _cycle(edges)
-    if cyc:
-        problems.append((("paths",), "the paths form a cycle: " + " → ".join(cyc) + " (the model must be recursive)"))
-    return problems
+        located.append((("paths", k), s, t))
+    return problems + structural_problems(cids, located, pairs)
 
 
 def _raise_problems(problems: list[tuple[Location, str]]) -> None:
@@ -295,15 +218,6 @@ def _raise_problems(problems: list[tuple[Location, str]]) -> None:
 
 
 # ====================================================================== model building
-@dataclass(frozen=True)
-class _Frame:
-    """Data handed to a stage's PLS fit: the item columns, the respondent ids and the survey weights."""
-
-    items: pd.DataFrame
-    respondent_id: pd.Series | None
-    weight: np.ndarray | None
-
-
 def _scale_of(model: Questionnaire, item: str) -> dict[str, float] | None:
     s = model.item_scale(item)
     return None if s is None else {"min": s.min, "max": s.max}
@@ -383,6 +297,12 @@ class HigherOrderResults:
         weights) and the dimension's 0–100 index.
     scores, scores_100
         per respondent: the final fit's constructs and the dimensions' (stage-1) scores.
+
+    After :func:`bootstrap_higher_order`, ``paths``, ``effects`` (of ``total_effect``) gain
+    ``std_err, t_value, p_value, ci_lower, ci_upper``, ``r2`` and ``index`` gain ``std_err,
+    ci_lower, ci_upper`` (the index also ``margin_of_error``), ``weights`` gains ``weight_*`` and
+    ``loading_*`` versions of them, and ``bootstrap`` holds the
+    :class:`~csi_survey.engine.bootstrap.BootstrapInfo` (long table ``estimates`` and the ``draws``).
     """
 
     model: Questionnaire
@@ -404,6 +324,13 @@ class HigherOrderResults:
     scores_100: pd.DataFrame
     respondent_id: pd.Series
     weight: np.ndarray | None = None
+    bootstrap: BootstrapInfo | None = None  #: after :func:`bootstrap_higher_order`
+
+    @property
+    def headline(self) -> float | None:
+        """The 0–100 index of the spec's ``index`` construct (a HOC or a construct); None if unset."""
+        row = self.index.loc[self.index["construct"] == self.model.index, "index"]
+        return float(row.iloc[0]) if len(row) else None
 
     @property
     def final(self) -> PLSResults:
@@ -427,6 +354,10 @@ class HigherOrderResults:
             else f"{self.n} (weighted; effective sample size {effective_n(self.weight):.1f})",
             "Iterations": " + ".join(str(i) for i in self.iterations),
         }
+        if self.bootstrap is not None:
+            b = self.bootstrap
+            info["Bootstrap"] = (f"{b.used} of {b.resamples} resamples (seed {b.seed}), {b.method} "
+                                 f"{b.level:.0%} intervals; both stages re-estimated")
         return Summary(
             title="csi-survey higher-order results",
             info=info,
@@ -447,32 +378,37 @@ class HigherOrderPLS:
     Parameters
     ----------
     model:
-        The first-order spec: every construct with its items, the HOCs' dimensions included.
-        Its paths are the structural model unless ``paths`` is given.
+        The spec: every first-order construct with its items, the HOCs' dimensions included.
+        Its paths are the structural model unless ``paths`` is given; its ``higher_order`` section
+        declares the HOCs unless ``higher_order`` is given.
     higher_order:
-        The HOCs (one :class:`HigherOrder` or a sequence).
+        The HOCs (one :class:`HigherOrder` or a sequence); None (default): the spec's
+        ``higher_order`` section.
     paths:
         The complete structural model as ``(source, target)`` pairs naming constructs and HOCs
         (:func:`csi_survey.paths` builds them); replaces ``model.paths``. No dimension may appear.
     method:
-        ``"two_stage"`` (disjoint, seminr's; default), ``"embedded"`` or ``"repeated_indicators"``.
+        ``"two_stage"`` (disjoint, seminr's), ``"embedded"`` or ``"repeated_indicators"``; None
+        (default): the spec's ``higher_order_method`` (``two_stage`` unless declared).
     scheme, tol, max_iter:
         As :class:`~csi_survey.engine.pls.PLS` (items are always standardized).
 
     Raises :class:`~csi_survey.exceptions.SpecError` listing every problem of the HOC definitions
-    and paths (:func:`validate_higher_order`).
+    and paths (:func:`validate_higher_order`), and :class:`~csi_survey.exceptions.SettingsError` for
+    a spec that also declares interaction terms (moderation with HOCs is not supported yet).
 
     Example
     -------
+    >>> fit = HigherOrderPLS(csi.load_model("hoc.yaml")).fit(data)                   # doctest: +SKIP
     >>> hoc = HigherOrder("Satisfaction", ("Image", "Value"))                        # doctest: +SKIP
     >>> fit = HigherOrderPLS(model, [hoc], paths=csi.paths(["Expectation", "Quality"], "Satisfaction")
     ...                      + csi.paths("Satisfaction", ["Complaints", "Loyalty"])).fit(mobi)  # doctest: +SKIP
     """
 
     model: Questionnaire
-    higher_order: Sequence[HigherOrder] | HigherOrder
+    higher_order: Sequence[HigherOrder] | HigherOrder | None = None
     paths: Sequence[tuple[str, str]] | None = None
-    method: Method = "two_stage"
+    method: Method | None = None
     scheme: str = "path"
     tol: float = 1e-7
     max_iter: int = 300
@@ -484,9 +420,25 @@ class HigherOrderPLS:
     def __post_init__(self) -> None:
         if not isinstance(self.model, Questionnaire):
             raise SettingsError(f"model must be a Questionnaire (csi_survey.load_model); got {type(self.model).__name__}")
-        check_choice("method", self.method, METHODS)
+        if self.model.interactions:
+            raise SettingsError(
+                "this spec declares higher-order constructs and interaction terms together, which is not supported yet",
+                hint="estimate the higher-order model without interactions: (HigherOrderPLS), or the moderation "
+                "without higher_order: (ModeratedPLS).",
+            )
+        method = self.model.higher_order_method if self.method is None else self.method
+        check_choice("method", method, METHODS)
         check_choice("scheme", self.scheme, SCHEMES)
-        hocs = (self.higher_order,) if isinstance(self.higher_order, HigherOrder) else tuple(self.higher_order)
+        if self.higher_order is None:
+            if not self.model.higher_order:
+                raise SettingsError(
+                    "the spec declares no higher-order constructs",
+                    hint="declare them in the spec (higher_order: {SAT: [IMG, PV]}) or pass "
+                    "higher_order=[HigherOrder('SAT', ('IMG', 'PV'))].",
+                )
+            hocs = tuple(HigherOrder(hid, tuple(h.dimensions), h.mode, h.label) for hid, h in self.model.higher_order.items())
+        else:
+            hocs = (self.higher_order,) if isinstance(self.higher_order, HigherOrder) else tuple(self.higher_order)
         if not hocs or not all(isinstance(h, HigherOrder) for h in hocs):
             raise SettingsError(
                 "higher_order must be one or more HigherOrder(construct, dimensions, mode)",
@@ -496,9 +448,8 @@ class HigherOrderPLS:
         structural = tuple((p.source, p.target) if hasattr(p, "source") else tuple(p) for p in raw)
         object.__setattr__(self, "higher_order", hocs)
         object.__setattr__(self, "paths", structural)
+        object.__setattr__(self, "method", method)
         _raise_problems(validate_higher_order(self.model, hocs, structural))
-        # the engine settings are checked by PLS itself
-        PLS(self.model, scheme=self.scheme, tol=self.tol, max_iter=self.max_iter)
         repeated: dict[str, str] = {}
         if self.method == "two_stage":
             dims = {h.construct: h.dimensions for h in hocs}
@@ -507,6 +458,7 @@ class HigherOrderPLS:
                                     _expand(structural, dims))
         else:
             stage1, repeated = self._repeated_model()
+        self._engine(stage1)  # the engine settings (tol, max_iter) are checked by PLS itself
         stage2, indicator = (None, {}) if self.method == "repeated_indicators" else self._stage2_model(None)
         object.__setattr__(self, "stage1_model", stage1)
         object.__setattr__(self, "stage2_model", stage2)
@@ -585,9 +537,9 @@ class HigherOrderPLS:
         return PLS(model, scheme=self.scheme, tol=self.tol, max_iter=self.max_iter)
 
     @staticmethod
-    def _run(engine: PLS, frame: _Frame, what: str) -> PLSResults:
+    def _run(engine: PLS, X: np.ndarray, ids: Any, w: np.ndarray | None, what: str) -> PLSResults:
         try:
-            return engine.fit(frame, weight=frame.weight)
+            return engine.fit_items(X, ids, w)
         except EstimationError as exc:
             raise type(exc)(f"{what}: {exc.message}", hint=exc.hint) from exc
 
@@ -604,13 +556,12 @@ class HigherOrderPLS:
             w = None if weight is None else check_weight_array(weight, n, "data.weight")
         else:
             w = check_weight_array(weight, n, "weight")
-        base = pd.DataFrame(X, columns=m.item_ids)
-
-        items1 = self._with_aliases(base, self.repeated) if self.repeated else base
+        pos = {item: k for k, item in enumerate(m.item_ids)}
+        X1 = X[:, [pos[self.repeated.get(i, i)] for i in self.stage1_model.item_ids]] if self.repeated else X
         if self.method == "repeated_indicators":
-            fit1 = self._run(self._engine(self.stage1_model), _Frame(items1, ids, w), "repeated-indicators model")
+            fit1 = self._run(self._engine(self.stage1_model), X1, ids, w, "repeated-indicators model")
             return self._combine(fit1, None, self.repeated, w)
-        fit1 = self._run(self._engine(self.stage1_model), _Frame(items1, ids, w), "stage 1")
+        fit1 = self._run(self._engine(self.stage1_model), X1, ids, w, "stage 1")
 
         # stage 2: the dimensions' 0–100 scores where they exist (an increasing linear function of
         # the unit-variance scores), else their unit-variance scores
@@ -623,22 +574,15 @@ class HigherOrderPLS:
             stage2_model, indicator = self.stage2_model, self.indicator
         else:
             stage2_model, indicator = self._stage2_model(scaled)
-        cols = {}
-        for c in stage2_model.constructs:
-            for i in stage2_model.constructs[c].item_ids:
-                if i in indicator:
-                    d = indicator[i]
-                    cols[i] = (fit1.scores_100 if d in scaled else fit1.scores)[d].to_numpy()
-                else:
-                    cols[i] = base[i].to_numpy()
-        frame2 = _Frame(pd.DataFrame(cols, columns=stage2_model.item_ids), ids, w)
-        fit2 = self._run(self._engine(stage2_model), frame2, "stage 2")
+        cols = []
+        for i in stage2_model.item_ids:
+            if i in indicator:
+                d = indicator[i]
+                cols.append((fit1.scores_100 if d in scaled else fit1.scores)[d].to_numpy())
+            else:
+                cols.append(X[:, pos[i]])
+        fit2 = self._run(self._engine(stage2_model), np.column_stack(cols), ids, w, "stage 2")
         return self._combine(fit1, fit2, indicator, w)
-
-    @staticmethod
-    def _with_aliases(base: pd.DataFrame, alias: Mapping[str, str]) -> pd.DataFrame:
-        extra = pd.DataFrame({a: base[i].to_numpy() for a, i in alias.items()}, index=base.index)
-        return pd.concat([base, extra], axis=1)
 
     @staticmethod
     def _has_increasing_index(fit: PLSResults, d: str) -> bool:
@@ -656,7 +600,7 @@ class HigherOrderPLS:
         dim_of = {d: h.construct for h in self.higher_order for d in h.dimensions}
         order = self._order()
         rank = {c: k for k, c in enumerate(order)}
-        index1 = dict(zip(fit1.index["construct"], fit1.index["index"]))
+        index1 = dict(zip(fit1.index["construct"].tolist(), fit1.index["index"].to_numpy()))
 
         # per HOC: its weights on the dimensions and its 0–100 index
         rows = []
@@ -666,11 +610,10 @@ class HigherOrderPLS:
             index_d = np.array([index1[d] for d in dims])
             if fit2 is not None:
                 t = fit2.weights
-                own = t[t["construct"] == h.construct]
-                by_dim = {names[i]: k for k, i in enumerate(own["item"])}
-                pick = [by_dim[d] for d in dims]
-                weight_d = own["weight"].to_numpy()[pick]
-                loading_d = own["loading"].to_numpy()[pick]
+                row = {(c, names.get(i)): k for k, (c, i) in enumerate(zip(t["construct"].tolist(), t["item"].tolist()))}
+                pick = [row[(h.construct, d)] for d in dims]
+                weight_d = t["weight"].to_numpy()[pick]
+                loading_d = t["loading"].to_numpy()[pick]
                 what = self._dimension_index_weights(fit1, dims, weight_d, w)
                 hoc_index[h.construct] = float(what @ index_d)
             else:
@@ -683,46 +626,47 @@ class HigherOrderPLS:
                 share = pd.Series(own["index_weight"].to_numpy()).groupby(dim_item).sum(min_count=1)
                 what = share.reindex(dims).to_numpy()
                 hoc_index[h.construct] = float(index1[h.construct])
-            rows.append(pd.DataFrame({
-                "construct": h.construct, "dimension": dims, "weight": weight_d, "loading": loading_d,
-                "index_weight": what, "dimension_index": index_d,
-            }))
-        dimensions = pd.concat(rows, ignore_index=True)
+            rows.append(([h.construct] * len(dims), dims, weight_d, loading_d, what, index_d))
+        dimensions = pd.DataFrame({name: np.concatenate([r[k] for r in rows]) for k, name in enumerate(
+            ["construct", "dimension", "weight", "loading", "index_weight", "dimension_index"])}, copy=False)
 
         # index: the final fit's constructs, the dimensions from stage 1, the HOCs' own formula
         fin = final.index
-        pos_fin = {c: k for k, c in enumerate(fin["construct"])}
-        pos_1 = {c: k for k, c in enumerate(fit1.index["construct"])}
-        src = [(fit1.index, pos_1[c]) if c in dim_of else (fin, pos_fin[c]) for c in order]
+        tables = {1: (fit1.index["index"].to_numpy(), fit1.index["n"].to_numpy()), 2: (fin["index"].to_numpy(), fin["n"].to_numpy())}
+        pos = {1: {c: k for k, c in enumerate(fit1.index["construct"].tolist())},
+               2: {c: k for k, c in enumerate(fin["construct"].tolist())}}
+        src = [(1 if c in dim_of else 2, c) for c in order]
         index = pd.DataFrame({
             "construct": order,
             "label": [(hocs[c].label or c) if c in hocs else self.model.label(c) for c in order],
-            "index": [hoc_index[c] if c in hocs else float(t["index"].iat[k]) for c, (t, k) in zip(order, src)],
-            "n": [int(t["n"].iat[k]) for t, k in src],
+            "index": [hoc_index[c] if c in hocs else float(tables[k][0][pos[k][c]]) for k, c in src],
+            "n": [int(tables[k][1][pos[k][c]]) for k, c in src],
             "level": [2 if c in hocs else 1 for c in order],
             "higher_order": pd.Series([dim_of.get(c) for c in order], dtype=object),
         })
         if "n_effective" in fin.columns:
             index["n_effective"] = float(fin["n_effective"].iat[0])
 
-        # weights: the dimensions' items from stage 1, everything else from the final fit
-        parts = []
+        # weights: the dimensions' items from stage 1, everything else from the final fit (in construct order)
+        rows: list[tuple[str, str, float, float, float, int]] = []
         for table, stage, keep in ((fit1, 1, fit2 is not None), (fit2, 2, True)):
             if table is None:
                 continue
             t = table.weights
-            if stage == 1 and keep:
-                t = t[t["construct"].isin(list(dim_of))]
-            t = t[["construct", "item", "weight", "loading", "index_weight"]].copy()
-            t["item"] = [names[i] if c in hocs else i for c, i in zip(t["construct"], t["item"])]
-            t["stage"] = stage if fit2 is not None else 1
-            parts.append(t)
-        weights = pd.concat(parts, ignore_index=True)
-        weights = weights.iloc[np.argsort([rank[c] for c in weights["construct"]], kind="stable")].reset_index(drop=True)
+            values = zip(t["construct"].tolist(), t["item"].tolist(), t["weight"].to_numpy(), t["loading"].to_numpy(),
+                         t["index_weight"].to_numpy())
+            rows += [(c, names[i] if c in hocs else i, wt, ld, iw, stage if fit2 is not None else 1)
+                     for c, i, wt, ld, iw in values if not (stage == 1 and keep) or c in dim_of]
+        rows = [rows[k] for k in np.argsort([rank[r[0]] for r in rows], kind="stable")]
+        columns = ["construct", "item", "weight", "loading", "index_weight", "stage"]
+        weights = pd.DataFrame({c: np.array(v) for c, v in zip(columns, zip(*rows))}, copy=False)
 
         # scores: the final fit's constructs and the dimensions' stage-1 scores
         def combined(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
-            return pd.DataFrame({c: (b[c] if c in dim_of else a[c]).to_numpy() for c in order})
+            pa, pb = {c: k for k, c in enumerate(a.columns)}, {c: k for k, c in enumerate(b.columns)}
+            A, B = a.to_numpy(), b.to_numpy()
+            return pd.DataFrame(np.column_stack([B[:, pb[c]] if c in dim_of else A[:, pa[c]] for c in order]),
+                                columns=order)
 
         settings = {"scheme": self.scheme, "tol": self.tol, "max_iter": self.max_iter, "method": self.method}
         return HigherOrderResults(
@@ -761,3 +705,250 @@ class HigherOrderPLS:
             sd = np.sqrt((ew @ centred ** 2) / (ew.sum() - 1))
         v = weight_d / sd
         return v / v.sum()
+
+
+# ====================================================================== bootstrap
+#: Memory budget (bytes) of one batch of resamples (the counts, the moments and the stage matrices).
+_BATCH_BYTES = 2**27
+
+
+@dataclass(frozen=True)
+class _Stage:
+    """One stage of the batched re-estimation: its PLS inputs and where each of its items comes from."""
+
+    model: Questionnaire
+    blocks: list[np.ndarray]
+    modes: list[str]
+    source: np.ndarray      # per stage item: position of its data item (−1: a dimension's stage-1 score)
+    dimension: np.ndarray   # per stage item: stage-1 position of the dimension it is the score of (−1: an item)
+
+    def run(self, C: np.ndarray, settings: Mapping[str, Any]):
+        m = self.model
+        return pls_core_batch(C, self.blocks, self.modes, m.adjacency, settings["scheme"], settings["tol"],
+                              settings["max_iter"], m.construct_ids, m.item_ids)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Everything :func:`_estimate_batch` needs (made once per bootstrap)."""
+
+    Xc: np.ndarray              # n × p data items, centred at the full-sample (weighted) means
+    means: np.ndarray           # p full-sample item means
+    weight: np.ndarray | None   # survey weights (mean 1); None: unweighted
+    stage1: _Stage
+    stage2: _Stage | None
+    width1: np.ndarray          # stage-1 item scale widths (NaN: no scale)
+    settings: Mapping[str, Any]
+    layout: Mapping[str, Any]
+
+
+def _make_stage(model: Questionnaire, origin: Callable[[str], tuple[int, int]]) -> _Stage:
+    pairs = np.array([origin(i) for i in model.item_ids], dtype=int).reshape(-1, 2)
+    return _Stage(model, construct_blocks(model), [c.mode for c in model.constructs.values()], pairs[:, 0], pairs[:, 1])
+
+
+def _stage_items(results: HigherOrderResults, repeated: Mapping[str, str]) -> dict[tuple[int, str, str], int]:
+    """(stage, construct, item id of the combined tables) → position of the stage model's internal item."""
+    out = {}
+    for stage, fit, names in ((1, results.stage1, repeated), (2, results.stage2, results.internal_names)):
+        if fit is None:
+            continue
+        pos = {i: k for k, i in enumerate(fit.model.item_ids)}
+        for c, con in fit.model.constructs.items():
+            out.update({(stage, c, names.get(i, i)): pos[i] for i in con.item_ids})
+    return out
+
+
+def _plan(results: HigherOrderResults, X: np.ndarray) -> _Plan:
+    engine = HigherOrderPLS(results.model, results.higher_order, paths=results.structural_paths, method=results.method,
+                            scheme=results.settings["scheme"], tol=results.settings["tol"],
+                            max_iter=results.settings["max_iter"])
+    ew = estimation_weight(results.weight)
+    means = weighted_mean(X, ew)
+    base = {i: k for k, i in enumerate(results.model.item_ids)}
+    m1 = results.stage1.model
+    pos1 = {c: j for j, c in enumerate(m1.construct_ids)}
+    stage1 = _make_stage(m1, lambda i: (base[engine.repeated.get(i, i)], -1))
+    stage2 = None
+    indicator = results.internal_names
+    if results.stage2 is not None:
+        stage2 = _make_stage(results.stage2.model, lambda i: (-1, pos1[indicator[i]]) if i in indicator else (base[i], -1))
+    scales = [m1.item_scale(i) for i in m1.item_ids]
+    width1 = np.array([np.nan if sc is None else sc.width for sc in scales])
+
+    final = results.final.model
+    posF = {c: j for j, c in enumerate(final.construct_ids)}
+    where = _stage_items(results, engine.repeated)
+    stage_pos = {1: pos1, 2: posF}
+    w = results.weights
+    hocs = {h.construct: h for h in results.higher_order}
+    dim_of = {d for h in results.higher_order for d in h.dimensions}
+    two = results.stage2 is not None
+    index_kind = [2 if two and c in hocs else 0 if two and c in dim_of else 1 for c in results.index["construct"]]
+    hoc_list = list(hocs) if two else []
+    layout = {
+        "path_src": np.array([posF[s] for s in results.paths["source"]], dtype=int),
+        "path_tgt": np.array([posF[t] for t in results.paths["target"]], dtype=int),
+        "eff_src": np.array([posF[s] for s in results.effects["source"]], dtype=int),
+        "eff_tgt": np.array([posF[t] for t in results.effects["target"]], dtype=int),
+        "endo": np.array([posF[c] for c in results.r2["construct"]], dtype=int),
+        "w_stage": w["stage"].to_numpy(dtype=int),
+        "w_item": np.array([where[(s, c, i)] for s, c, i in zip(w["stage"], w["construct"], w["item"])], dtype=int),
+        "w_con": np.array([stage_pos[s][c] for s, c in zip(w["stage"], w["construct"])], dtype=int),
+        "index_kind": np.array(index_kind, dtype=int),
+        "index_pos": np.array([hoc_list.index(c) if k == 2 else (pos1 if k == 0 else posF)[c]
+                               for c, k in zip(results.index["construct"], index_kind)], dtype=int),
+        # per HOC (two-stage methods): its stage-2 position, its indicators' and its dimensions' stage-1 positions
+        "hocs": [(posF[h], np.array([where[(2, h, d)] for d in hocs[h].dimensions], dtype=int),
+                  np.array([pos1[d] for d in hocs[h].dimensions], dtype=int)) for h in hoc_list],
+    }
+    return _Plan(Xc=X - means, means=means, weight=ew, stage1=stage1, stage2=stage2, width1=width1,
+                 settings=results.settings, layout=layout)
+
+
+def _labels(results: HigherOrderResults) -> tuple[pd.DataFrame, np.ndarray]:
+    """The statistics of a resample (statistic, source, target), in the column order of
+    :func:`_estimate_batch`, and their full-sample estimates (from the tables of ``results``)."""
+    w = results.weights
+    parts = [
+        ("path", results.paths["source"], results.paths["target"], results.paths["estimate"]),
+        ("total_effect", results.effects["source"], results.effects["target"], results.effects["total_effect"]),
+        ("weight", w["construct"], w["item"], w["weight"]),
+        ("loading", w["construct"], w["item"], w["loading"]),
+        ("r2", results.r2["construct"], None, results.r2["r2"]),
+        ("index", results.index["construct"], None, results.index["index"]),
+    ]
+    frames = [pd.DataFrame({"statistic": name, "source": list(src),
+                            "target": [""] * len(src) if tgt is None else list(tgt)}) for name, src, tgt, _ in parts]
+    estimate = np.concatenate([est.to_numpy(dtype=float) for *_, est in parts])
+    return pd.concat(frames, ignore_index=True), estimate
+
+
+def _mark(status: np.ndarray, problems: dict[int, str], mask: np.ndarray, message: str) -> None:
+    """Record ``message`` for the resamples of ``mask`` that have not failed yet."""
+    for b in np.flatnonzero(np.asarray(mask) & (status == OK)):
+        status[b] = SINGULAR
+        problems[int(b)] = message
+
+
+def _merge(status: np.ndarray, problems: dict[int, str], core: Any, what: str, max_iter: int) -> None:
+    _mark(status, problems, core.status == NOT_CONVERGED, f"{what} did not converge in {max_iter} iterations")
+    for b, message in core.problems.items():
+        _mark(status, problems, np.arange(len(status)) == b, f"{what}: {message}")
+
+
+def _estimate_batch(plan: _Plan, K: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
+    """Re-estimate the higher-order model for each row of counts K (m × n): statistics, status, problems."""
+    N, S1, S2 = count_moments(plan.Xc, K if plan.weight is None else K * plan.weight)
+    m = len(N)
+    mean = S1 / N[:, None]
+    cov = (S2 - N[:, None, None] * mean[:, :, None] * mean[:, None, :]) / (N - 1)[:, None, None]
+    sd = np.sqrt(np.clip(np.einsum("bii->bi", cov), 0, None))
+    item_mean = plan.means + mean
+    status = np.full(m, OK)
+    problems: dict[int, str] = {}
+    flat = (sd <= 1e-12 * np.maximum(1.0, np.abs(item_mean))).any(axis=1)
+    _mark(status, problems, flat, "an item has the same answer for every respondent of this resample")
+    sd = np.where(sd > 0, sd, 1.0)
+    R = cov / (sd[:, :, None] * sd[:, None, :])
+    R[flat] = np.eye(R.shape[1])
+
+    s1, s2, lay, settings = plan.stage1, plan.stage2, plan.layout, plan.settings
+    src1 = s1.source
+    core1 = s1.run(R[:, src1[:, None], src1[None, :]], settings)
+    _merge(status, problems, core1, "stage 1" if s2 is not None else "the repeated-indicators model", settings["max_iter"])
+    W1 = np.nan_to_num(core1.weights)
+    raw1 = W1 / sd[:, src1][:, :, None]
+    index1 = indices_from_means(s1.model, raw1, item_mean[:, src1])
+    cores = {1: core1, 2: core1}
+    indexF = index1
+    if s2 is not None:
+        # stage 2: corr([items, dimension scores]) = Aᵀ R A with A = [unit columns | stage-1 weight columns]
+        A = np.zeros((m, R.shape[1], len(s2.source)))
+        cols = np.flatnonzero(s2.source >= 0)
+        A[:, s2.source[cols], cols] = 1.0
+        for c in np.flatnonzero(s2.source < 0):
+            block = s1.blocks[s2.dimension[c]]
+            A[:, src1[block], c] = W1[:, block, s2.dimension[c]]
+        C2 = A.transpose(0, 2, 1) @ R @ A
+        sd2 = np.sqrt(np.clip(np.einsum("bii->bi", C2), 0, None))
+        _mark(status, problems, (sd2 <= 1e-12).any(axis=1), "a dimension's stage-1 score has zero variance")
+        sd2 = np.where(sd2 > 1e-12, sd2, 1.0)
+        C2 = C2 / (sd2[:, :, None] * sd2[:, None, :])
+        C2[status != OK] = np.eye(C2.shape[1])
+        core2 = s2.run(C2, settings)
+        _merge(status, problems, core2, "stage 2", settings["max_iter"])
+        cores[2] = core2
+        item_sd2 = np.where(s2.source >= 0, sd[:, np.maximum(s2.source, 0)], np.nan)  # the scores: no item index
+        mean2 = np.where(s2.source >= 0, item_mean[:, np.maximum(s2.source, 0)], np.nan)
+        indexF = indices_from_means(s2.model, core2.weights / item_sd2[:, :, None], mean2)
+    final = cores[2]
+
+    # the HOC index (two-stage): Σ ŵ_d index_d, ŵ_d ∝ w_d / sd(S_d) = w_d |T_d| (module docstring)
+    member = np.zeros((len(src1), len(s1.blocks)))
+    for j, block in enumerate(s1.blocks):
+        member[block, j] = 1.0
+    own = np.einsum("bij,ij->bi", raw1, member)  # each stage-1 item's raw weight in its own construct
+    T = _nan_block_sum(own * plan.width1 / 100.0, member)
+    hoc_index = np.full((m, len(lay["hocs"])), np.nan)
+    for k, (h, indicators, dims) in enumerate(lay["hocs"]):
+        v = final.weights[:, indicators, h] * np.abs(T[:, dims])
+        hoc_index[:, k] = ((v / v.sum(axis=1, keepdims=True)) * index1[:, dims]).sum(axis=1)
+    kind, pos = lay["index_kind"], lay["index_pos"]
+    index = np.empty((m, len(kind)))
+    for code, source in ((0, index1), (1, indexF), (2, hoc_index)):
+        index[:, kind == code] = source[:, pos[kind == code]]
+
+    weights = np.empty((m, len(lay["w_item"])))
+    loadings = np.empty_like(weights)
+    for stage, core in cores.items():
+        rows = lay["w_stage"] == stage
+        weights[:, rows] = core.weights[:, lay["w_item"][rows], lay["w_con"][rows]]
+        loadings[:, rows] = core.cross_loadings[:, lay["w_item"][rows], lay["w_con"][rows]]
+    values = np.concatenate([
+        final.paths[:, lay["path_src"], lay["path_tgt"]],
+        final.total_effects[:, lay["eff_src"], lay["eff_tgt"]],
+        weights,
+        loadings,
+        final.r2[:, lay["endo"]],
+        index,
+    ], axis=1)
+    return values, status, problems
+
+
+def _nan_block_sum(values: np.ndarray, member: np.ndarray) -> np.ndarray:
+    """Per-construct sums (m × J) of item values (m × p); NaN for a construct with a NaN item."""
+    bad = np.isnan(values)
+    return np.where(bad @ member > 0, np.nan, np.where(bad, 0.0, values) @ member)
+
+
+def bootstrap_higher_order(
+    results: HigherOrderResults,
+    data: Any,
+    resamples: int = 1000,
+    seed: int | None = None,
+    level: float = 0.95,
+    progress: Callable[[int, int], None] | None = None,
+) -> HigherOrderResults:
+    """Bootstrap a higher-order fit, re-estimating both stages in every resample (batched).
+
+    ``data`` must be the data of the fit (same respondents; a weighted fit is bootstrapped with its
+    weights, held fixed). Returns a copy of ``results`` whose ``paths`` and ``effects`` (of
+    ``total_effect``) gain ``std_err, t_value, p_value, ci_lower, ci_upper`` (percentile intervals at
+    ``level``), ``r2`` and ``index`` (every construct, the HOCs included) gain ``std_err, ci_lower,
+    ci_upper`` (the index also ``margin_of_error``), ``weights`` gains ``weight_*`` and ``loading_*``
+    versions, and ``bootstrap`` is a :class:`~csi_survey.engine.bootstrap.BootstrapInfo` (long table
+    ``estimates``: statistic path, total_effect, weight, loading, r2, index; ``draws``). ``progress``
+    is called as ``progress(done, total)`` after each batch. The same ``seed`` gives the same numbers
+    and draws the same respondents as :func:`csi_survey.bootstrap`. See the module docstring.
+    """
+    if not isinstance(results, HigherOrderResults):
+        raise SettingsError(f"results must be the HigherOrderResults of HigherOrderPLS.fit; got {type(results).__name__}",
+                            hint="fit the model with HigherOrderPLS(model).fit(data) first.")
+    inputs = bootstrap_data(results, results.model, data, resamples=resamples, level=level, seed=seed,
+                            function="bootstrap_higher_order")
+    plan = _plan(results, inputs.X)
+    n, p = inputs.X.shape
+    info = batched_bootstrap(lambda K: _estimate_batch(plan, K), *_labels(results), inputs,
+                             chunk=max(20, _BATCH_BYTES // (8 * (n + 4 * p * p))), progress=progress)
+    return attach_intervals(results, info)

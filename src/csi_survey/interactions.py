@@ -66,6 +66,18 @@ with b_XM the rescaled interaction path. **Effect size** (Cohen's f², as seminr
 that interaction path (and without the interaction term when it has no other path); Kenny (2018)
 suggests 0.005, 0.01 and 0.025 as small, medium and large for interaction effects.
 
+**How a fit is computed.** Stage 1 (two-stage terms) needs only the unit-variance scores of the
+model without interaction terms: the PLS core on its item correlations
+(:func:`~csi_survey.engine.pls.pls_core`; ``ModerationResults.stage1``,
+the full ``PLS`` fit, is built when first read). Stage 2 and the f² models run as one batch on the
+item correlations of [items, interaction indicators] (:func:`~csi_survey.engine.pls.pls_core_batch`
+with one structural model per entry: the model, then each variant without one interaction path; a
+term left without paths in its variant gets indicators uncorrelated with every other item and with
+each other, so it keeps its starting weights and changes no other construct — the same numbers as
+the model without the term). The rescaling (2) is applied to the core (paths, total effects,
+loadings, scores) before the tables are built, once. The numbers equal separate fits of each model
+up to floating-point rounding (≲ 1e-15; tested).
+
 **The main effects must be in the model**: every interaction path X·M → Y needs the paths X → Y
 and M → Y (Becker, Ringle & Sarstedt 2018; Hair et al. 2017): without them the interaction
 coefficient absorbs the omitted main effect, and the simple slopes are not defined.
@@ -114,6 +126,13 @@ distorts its intervals; ``interaction_terms.orientation_agreement`` (share of re
 weights w_b satisfy w_bᵀŵ > 0) flags it — e.g. ≈ 0.75 for an orthogonal PQ×PV term on mobi, always 1
 for two-stage terms (single indicator, positive weight). The two-stage method avoids the problem.
 
+**In the spec** (:mod:`csi_survey.schema`): ``interactions: [IMG*EXP, {iv: PQ, moderator: PV, method:
+orthogonal, mode: A, targets: [SAT]}]`` declares the terms, and ``paths`` may name a term as a
+source (``[IMG*EXP, SAT]`` or ``"IMG*EXP -> SAT"``); a term's paths are its ``targets`` plus the
+paths from it, else (neither given) one path to every construct both its iv and moderator point
+to. ``ModeratedPLS(model)`` reads them; the checks (:func:`validate`) are the spec's own
+(:mod:`csi_survey.spec_checks`), so a spec file reports them with file and line.
+
 Convergence: seminr stops when the *sum* of absolute weight changes is below 1e-7; this engine
 stops on the *largest* change (``tol``, 1e-7 as SmartPLS). Use ``tol=1e-10`` to agree with
 seminr's published numbers to 1e-6 (the tests do).
@@ -130,7 +149,6 @@ R equivalents: ``seminr::interaction_term()``, ``seminr::slope_analysis()``,
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
 import warnings
 from collections.abc import Mapping, Sequence
@@ -139,10 +157,21 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
-from .engine.bootstrap import BootstrapInfo
-from .engine.pls import NOT_CONVERGED, OK, PLS, SCHEMES, SINGULAR, item_matrix, pls_core, pls_core_batch
+from .engine.bootstrap import INFERENCE_COLUMNS, attach_intervals, batched_bootstrap, bootstrap_data
+from .engine.pls import (
+    NOT_CONVERGED,
+    OK,
+    PLS,
+    SCHEMES,
+    SINGULAR,
+    ItemMoments,
+    PLSCore,
+    item_matrix,
+    item_moments,
+    pls_core,
+    pls_core_batch,
+)
 from .engine.resample import construct_blocks, count_moments
 from .exceptions import (
     EstimationError,
@@ -152,13 +181,18 @@ from .exceptions import (
     SpecError,
     check_choice,
     check_count,
-    check_level,
-    check_seed,
 )
 from .index import indices_from_means
 from .ingest.weights import check_weight_array, estimation_weight
-from .results import PLSResults, Summary
+from .results import PLSResults, Summary, build_pls_results
 from .schema import Questionnaire
+from .spec_checks import (
+    INTERACTION_METHODS,
+    format_location,
+    interaction_path_problems,
+    interaction_structure,
+    structural_problems,
+)
 
 __all__ = [
     "METHODS",
@@ -172,7 +206,7 @@ __all__ = [
 ]
 
 #: How the indicators of an interaction term are built.
-METHODS = ("product_indicator", "orthogonal", "two_stage")
+METHODS = INTERACTION_METHODS
 #: Moderator levels of the simple slopes, in standard deviations of the moderator.
 LEVELS = (-1.0, 0.0, 1.0)
 Method = Literal["product_indicator", "orthogonal", "two_stage"]
@@ -239,19 +273,6 @@ class Interaction:
         return cls(**dict(spec))
 
 
-def format_location(location: tuple) -> str:
-    """``("interactions", 0, "iv")`` → ``"interactions[0].iv"``."""
-    out = ""
-    for part in location:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _did_you_mean(name: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(name, list(choices), n=1)
-    return f"; did you mean {close[0]!r}?" if close else f"; constructs are {', '.join(choices)}"
-
-
 def _as_path(value: Any) -> tuple[str, str] | None:
     if hasattr(value, "source") and hasattr(value, "target"):
         return str(value.source), str(value.target)
@@ -263,23 +284,22 @@ def _as_path(value: Any) -> tuple[str, str] | None:
     return None
 
 
+def _model_paths(model: Questionnaire, terms: Sequence[Interaction | None]) -> list[tuple[tuple, str, str]]:
+    """The model's paths with their locations, but those from interaction terms of the spec that
+    ``terms`` does not declare (explicit terms replace the spec's)."""
+    ids = {t.id for t in terms if t is not None}
+    dropped = set(model.interaction_ids) - ids
+    return [(("paths", k), p.source, p.target) for k, p in enumerate(model.paths) if p.source not in dropped]
+
+
 def _structural_paths(model: Questionnaire, terms: Sequence[Interaction],
                       paths: Sequence[tuple[str, str]] | None) -> list[tuple[str, str]]:
-    """The full structural model: ``paths`` as given, or the model's paths plus each term's targets."""
+    """The full structural model: ``paths`` as given, or the model's paths plus each term's targets
+    (or default targets, :func:`csi_survey.spec_checks.interaction_structure`)."""
     if paths is not None:
         return list(paths)
-    out = [(p.source, p.target) for p in model.paths]
-    for term in terms:
-        out += [(term.id, t) for t in _default_targets(model, term)]
-    return out
-
-
-def _default_targets(model: Questionnaire, term: Interaction) -> list[str]:
-    if term.targets:
-        return list(term.targets)
-    succ = {p.target for p in model.paths if p.source == term.iv}
-    mod = {p.target for p in model.paths if p.source == term.moderator}
-    return [c for c in model.construct_ids if c in succ and c in mod]
+    located, _ = interaction_structure(model.construct_ids, _model_paths(model, terms), terms, full=False)
+    return [(s, t) for _, s, t in located]
 
 
 def validate(
@@ -294,11 +314,10 @@ def validate(
     (:func:`format_location` renders it). ``interactions`` holds :class:`Interaction` objects or
     mappings ``{iv, moderator, method, mode, targets}`` (a spec's ``interactions:`` entries);
     ``paths`` is the full structural model (None: the model's paths plus each term's targets).
-    Each problem says how to fix it. Ordinary-path problems (unknown constructs, cycles) are left
-    to the questionnaire's own validation.
+    Each problem says how to fix it. The checks are those the spec runs
+    (:mod:`csi_survey.spec_checks`).
     """
     problems: list[tuple[tuple, str]] = []
-    cids = list(model.construct_ids)
     terms: list[Interaction | None] = []
     for k, spec in enumerate(interactions):
         loc = ("interactions", k)
@@ -320,94 +339,23 @@ def validate(
             problems.append((loc + ((key,) if key else ()), exc.message + (f"; {exc.hint}" if exc.hint else "")))
             terms.append(None)
 
-    seen: dict[frozenset, int] = {}
-    for k, term in enumerate(terms):
-        if term is None:
-            continue
-        loc = ("interactions", k)
-        for key in ("iv", "moderator"):
-            name = getattr(term, key)
-            if name not in model.constructs:
-                problems.append((loc + (key,), f"{key} {name!r} is not a construct{_did_you_mean(name, cids)}"))
-        if term.iv == term.moderator:
-            problems.append((loc, f"interaction of {term.iv!r} with itself: a quadratic effect is not an interaction term; "
-                                  "choose a different moderator"))
-            continue
-        if term.id in model.constructs:
-            problems.append((loc, f"the interaction id {term.id!r} is already a construct id; rename that construct"))
-        key = frozenset((term.iv, term.moderator))
-        if key in seen:
-            problems.append((loc, f"interaction {term.id} duplicates interactions[{seen[key]}] "
-                                  f"({terms[seen[key]].id}; the product is symmetric): remove one of them"))
-        seen.setdefault(key, k)
-        if paths is not None and term.targets:
-            problems.append((loc + ("targets",), f"targets of {term.id} are given although the full structural model "
-                                                 "(paths) is given too: write its paths in paths only"))
-
-    valid = [t for t in terms if t is not None and t.iv in model.constructs and t.moderator in model.constructs
-             and t.iv != t.moderator]
-    ids = {t.id: t for t in valid}
-    all_ids = {t.id for t in terms if t is not None}
-
-    # the structural model with the interaction paths and their locations
-    located: list[tuple[tuple, str, str]] = []
-    if paths is not None:
+    cids = model.construct_ids
+    full = paths is not None
+    if paths is None:
+        located = _model_paths(model, terms)
+    else:
+        located = []
         for k, value in enumerate(paths):
             pair = _as_path(value)
             if pair is None:
                 problems.append((("paths", k), f"a path is a pair [source, target]; got {value!r}"))
                 continue
             located.append((("paths", k), *pair))
-    else:
-        located += [(("paths", k), p.source, p.target) for k, p in enumerate(model.paths)]
-        for k, term in enumerate(terms):
-            if term is None or term.id not in ids:
-                continue
-            if term.targets:
-                located += [(("interactions", k, "targets", j), term.id, t) for j, t in enumerate(term.targets)]
-            else:
-                targets = _default_targets(model, term)
-                if not targets:
-                    problems.append((("interactions", k), f"interaction {term.id} has no target: {term.iv} and "
-                                                          f"{term.moderator} have no path to a common construct; declare "
-                                                          "targets: [Y] and the paths [iv, Y] and [moderator, Y]"))
-                located += [(("interactions", k), term.id, t) for t in targets]
-
-    ordinary = {(s, t) for _, s, t in located if s not in all_ids}
-    used: set[str] = set()
-    for loc, source, target in located:
-        if target in all_ids:
-            problems.append((loc, f"interaction term {target!r} is the target of a path; an interaction term only "
-                                  "explains other constructs: remove the path or swap its ends"))
-            continue
-        if source in all_ids and source not in ids:
-            continue  # the term itself is invalid (reported above)
-        if source not in ids:
-            if source not in model.constructs and "*" in source:
-                choices = cids + sorted(all_ids)
-                problems.append((loc, f"path source {source!r} is neither a construct nor a declared interaction"
-                                      f"{_did_you_mean(source, choices)} (declare it under interactions)"))
-            continue
-        term = ids[source]
-        used.add(source)
-        if target not in model.constructs:
-            problems.append((loc, f"target {target!r} of {source} is not a construct{_did_you_mean(target, cids)}"))
-            continue
-        if target in (term.iv, term.moderator):
-            problems.append((loc, f"{source} → {target}: an interaction term cannot explain its own "
-                                  f"{'iv' if target == term.iv else 'moderator'}; remove this path"))
-            continue
-        missing = [f"[{c}, {target}]" for c in (term.iv, term.moderator) if (c, target) not in ordinary]
-        if missing:
-            problems.append((loc, f"{source} → {target} needs the main effects {term.iv} → {target} and "
-                                  f"{term.moderator} → {target}; add the path(s) {', '.join(missing)} "
-                                  "(an interaction without its main effects is misspecified)"))
-    for k, term in enumerate(terms):
-        if term is not None and term.id in ids and term.id not in used and not any(
-                loc[0] == "interactions" and loc[1] == k and "no target" in msg for loc, msg in problems):
-            if paths is not None:
-                problems.append((("interactions", k), f"interaction {term.id} has no path to any construct; add a path "
-                                                      f"[{term.id}, Y] for the target Y whose {term.iv} effect it moderates"))
+    hocs = [(hid, h.dimensions) for hid, h in model.higher_order.items()]
+    located, more = interaction_structure(cids, located, terms, full=full, higher_order_ids=model.higher_order_ids)
+    problems += more
+    problems += structural_problems(cids, located, hocs, [t.id for t in terms if t is not None])
+    problems += interaction_path_problems(cids, located, terms, full=full, higher_order_ids=model.higher_order_ids)
     return problems
 
 
@@ -425,7 +373,7 @@ def _raise_problems(problems: list[tuple[tuple, str]]) -> None:
 def _expanded_model(model: Questionnaire, terms: Sequence[Interaction], indicators: Mapping[str, list[str]],
                     paths: Sequence[tuple[str, str]]) -> Questionnaire:
     """The model with the interaction terms as constructs (their items have no scale: no index)."""
-    data = model.model_dump()
+    data = _first_order_dump(model)
     for cid, c in data["constructs"].items():
         for item in c["items"]:
             scale = model.item_scale(item["id"])
@@ -441,8 +389,16 @@ def _expanded_model(model: Questionnaire, terms: Sequence[Interaction], indicato
     return Questionnaire.from_dict(data, source="<moderated model>")
 
 
-def _stage1_model(model: Questionnaire, paths: Sequence[tuple[str, str]], ids: set[str]) -> Questionnaire:
+def _first_order_dump(model: Questionnaire) -> dict[str, Any]:
+    """The spec as a mapping without its model extensions (the internal models declare the terms as constructs)."""
     data = model.model_dump()
+    for key in ("higher_order", "higher_order_method", "interactions"):
+        data.pop(key, None)
+    return data
+
+
+def _stage1_model(model: Questionnaire, paths: Sequence[tuple[str, str]], ids: set[str]) -> Questionnaire:
+    data = _first_order_dump(model)
     data["paths"] = [{"source": s, "target": t} for s, t in paths if s not in ids]
     return Questionnaire.from_dict(data, source="<stage-1 model>")
 
@@ -483,7 +439,9 @@ class ModerationResults(PLSResults):
         the 9 points per interaction path of the simple-slope plot: ``interaction, iv, moderator,
         target, iv_level, moderator_level, estimate`` (ŷ = b_iv·x + b_int·x·m + b_mod·m).
     stage1
-        the stage-1 fit (the model without interaction terms) when a term is two-stage, else None.
+        the stage-1 fit (the model without interaction terms) when a term is two-stage, else None;
+        built when first read (the estimation itself needs only the stage-1 scores, computed from
+        the PLS core). ``stage1_model`` is its spec.
     """
 
     base_model: Questionnaire
@@ -492,7 +450,24 @@ class ModerationResults(PLSResults):
     interaction_effects: pd.DataFrame
     slopes: pd.DataFrame
     slope_plot: pd.DataFrame
-    stage1: PLSResults | None = None
+    stage1_model: Questionnaire | None = None
+    _stage1_items: np.ndarray | None = field(default=None, repr=False, compare=False)  # the data of the stage-1 fit
+
+    @property
+    def stage1(self) -> PLSResults | None:
+        """The stage-1 fit (``PLS(stage1_model).fit`` of the base items), built on first access; None
+        without two-stage terms."""
+        if self.stage1_model is None or self._stage1_items is None:
+            return None
+        fit = self.__dict__.get("_stage1_fit")
+        if fit is None:
+            engine = PLS(self.stage1_model, scheme=self.settings["scheme"], scaled=True,
+                         max_iter=self.settings["max_iter"], tol=self.settings["tol"])
+            with warnings.catch_warnings():  # its indices are not reported: the second stage's are
+                warnings.simplefilter("ignore", IndexWarning)
+                fit = engine.fit(pd.DataFrame(self._stage1_items, columns=self.stage1_model.item_ids), weight=self.weight)
+            object.__setattr__(self, "_stage1_fit", fit)  # a cache, not a field
+        return fit
 
     def __repr__(self) -> str:
         terms = ", ".join(f"{t.id} ({t.method})" for t in self.interactions)
@@ -555,11 +530,16 @@ class ModeratedPLS:
         The questionnaire with the ordinary constructs (composites; consistent PLS is not
         supported with interaction terms).
     interactions:
-        :class:`Interaction` terms (or mappings ``{iv, moderator, method, mode, targets}``).
+        :class:`Interaction` terms (or mappings ``{iv, moderator, method, mode, targets}``); None
+        (default): the spec's ``interactions:`` section. Explicit terms replace the spec's.
     paths:
         The full structural model as ``(source, target)`` pairs, sources may be interaction ids
         (``"IMG*EXP"``); the model's own paths are then ignored. None (default): the model's paths
-        plus each term's paths to its ``targets`` (default: the common targets of iv and moderator).
+        (which may name interaction terms as sources) plus each term's paths to its ``targets``;
+        a term with neither gets a path to every common target of its iv and moderator.
+
+    A spec that declares ``higher_order:`` raises :class:`~csi_survey.exceptions.SettingsError`
+    (moderation with higher-order constructs is not supported yet).
     scheme, max_iter, tol:
         As :class:`~csi_survey.engine.pls.PLS` (``tol`` bounds the largest weight change; seminr's
         published numbers are matched to 1e-6 with ``tol=1e-10``).
@@ -569,17 +549,19 @@ class ModeratedPLS:
     >>> import csi_survey as csi                                                        # doctest: +SKIP
     >>> from csi_survey.interactions import Interaction, ModeratedPLS                   # doctest: +SKIP
     >>> fit = ModeratedPLS(csi.template("ecsi"), [Interaction("IMG", "EXP")]).fit(mobi) # doctest: +SKIP
+    >>> fit = ModeratedPLS(csi.load_model("moderation.yaml")).fit(data)               # doctest: +SKIP
     >>> fit.slopes                                                                      # doctest: +SKIP
     """
 
     model: Questionnaire
-    interactions: Sequence[Interaction]
+    interactions: Sequence[Interaction] | None = None
     paths: Sequence[tuple[str, str]] | None = None
     scheme: Literal["path", "centroid", "factorial"] = "path"
     max_iter: int = 300
     tol: float = 1e-7
     _expanded: Questionnaire = field(init=False, repr=False, compare=False)
     _stage1: Questionnaire | None = field(init=False, repr=False, compare=False)
+    _layout: _FitLayout = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, Questionnaire):
@@ -588,6 +570,21 @@ class ModeratedPLS:
         check_count("max_iter", self.max_iter)
         if isinstance(self.tol, bool) or not isinstance(self.tol, (int, float)) or not self.tol > 0:
             raise SettingsError(f"tol must be positive; got {self.tol!r}")
+        if self.model.higher_order:
+            raise SettingsError(
+                "this spec declares higher-order constructs"
+                + (" and interaction terms together, which is not supported yet" if self.model.interactions or
+                   self.interactions is not None else "; moderation with higher-order constructs is not supported yet"),
+                hint="estimate the higher-order model without interactions: (HigherOrderPLS), or the moderation "
+                "without higher_order: (ModeratedPLS).",
+            )
+        if self.interactions is None:
+            if not self.model.interactions:
+                raise SettingsError("the spec declares no interaction terms",
+                                    hint="declare them in the spec (interactions: [IMG*EXP]) or pass "
+                                    "interactions=[Interaction('IMG', 'EXP')].")
+            object.__setattr__(self, "interactions", [
+                Interaction(t.iv, t.moderator, t.method, t.mode, tuple(t.targets)) for t in self.model.interactions])
         if isinstance(self.interactions, (Interaction, Mapping, str)) or not isinstance(self.interactions, Sequence):
             raise SettingsError("interactions must be a list of Interaction terms",
                                 hint="pass e.g. [Interaction('IMG', 'EXP', method='two_stage')].")
@@ -619,6 +616,7 @@ class ModeratedPLS:
         stage1 = (_stage1_model(self.model, structural, set(names))
                   if any(t.method == "two_stage" for t in terms) else None)
         object.__setattr__(self, "_stage1", stage1)
+        object.__setattr__(self, "_layout", _fit_layout(self))
 
     @property
     def expanded_model(self) -> Questionnaire:
@@ -639,7 +637,12 @@ class ModeratedPLS:
 
     def fit(self, data: Any, weight: Any = None) -> ModerationResults:
         """Build the interaction indicators from ``data`` (SurveyData or DataFrame with the item
-        columns) and estimate the moderated model; survey weights as :meth:`PLS.fit`."""
+        columns) and estimate the moderated model; survey weights as :meth:`PLS.fit`.
+
+        The numbers are those of ``PLS(stage1_model).fit`` (stage 1), ``PLS(expanded_model).fit`` of
+        the items with the interaction indicators (stage 2) and one PLS run per interaction path
+        without that path (f²), computed from the PLS core (:func:`~csi_survey.engine.pls.pls_core_batch`:
+        stage 2 and the f² variants in one batch), so the tables are built once."""
         base = self.model
         X, ids = item_matrix(base, data)
         n = X.shape[0]
@@ -652,37 +655,117 @@ class ModeratedPLS:
             w = check_weight_array(weight, n, "weight")
         ew = estimation_weight(w)
         terms = self.interactions
-        frame = pd.DataFrame(X, columns=base.item_ids)
-
-        stage1 = None
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="no 0–100 index for", category=IndexWarning)
-            if self._stage1 is not None:
-                with warnings.catch_warnings():  # its indices are not reported: the second stage's are
-                    warnings.simplefilter("ignore", IndexWarning)
-                    stage1 = self._engine(self._stage1).fit(frame, weight=w)
-            blocks = [_indicators(base, term, X, ew, stage1) for term in terms]
-            expanded = self._expanded
-            full = pd.DataFrame(np.hstack([X] + blocks), columns=expanded.item_ids)
-            fit = self._engine(expanded).fit(full, weight=w)
+        lay = self._layout
+        scores1, X1 = None, None
+        if lay.stage1 is not None:  # the stage-1 scores, as PLS(stage1_model).fit computes them
+            s1 = lay.stage1
+            X1 = X if np.array_equal(s1.columns, np.arange(X.shape[1])) else X[:, s1.columns]
+            mom1 = item_moments(X1, w, True, s1.item_names)
+            core1 = pls_core(mom1.C, s1.blocks, s1.modes, s1.adj, self.scheme, self.tol, self.max_iter, s1.names,
+                             s1.item_names)
+            scores1 = dict(zip(s1.names, mom1.composite_scores(core1.weights)[1].T))
+        blocks = [_indicators(base, term, X, ew, scores1) for term in terms]
         unscaled = [c for c in base.construct_ids if not base.has_scale(c)]
         if unscaled:
             warnings.warn(f"no 0–100 index for {', '.join(unscaled)}: their items have no declared scale "
                           "(add scale: {min: …, max: …} to the spec)", IndexWarning, stacklevel=2)
 
+        mom = item_moments(np.hstack([X] + blocks), w, True, self._expanded.item_ids)
+        core, f_square = _stage2(self, mom.C)
         raw_sd = {t.id: _moments(Z, ew)[1] for t, Z in zip(terms, blocks)}
-        return _assemble(self, fit, stage1, expanded, raw_sd, ids)
+        return _assemble(self, mom, core, f_square, raw_sd, ids, w, X1)
+
+
+@dataclass(frozen=True)
+class _Stage1:
+    """The stage-1 model's PLS inputs (two-stage terms) and the positions of its items in the base model's."""
+
+    blocks: list
+    modes: list
+    adj: np.ndarray
+    names: list
+    item_names: list
+    columns: np.ndarray
+
+
+@dataclass(frozen=True)
+class _FitLayout:
+    """What :meth:`ModeratedPLS.fit` needs besides the data (made once per engine)."""
+
+    pls: PLS                      # the stage-2 engine (its model and settings label the results)
+    blocks: list
+    modes: list
+    adjacency: np.ndarray         # J × J, or (1 + V) × J × J: the model, then the V models without one interaction path
+    variants: list                # per interaction path: (source, target, target position, items to isolate or None)
+    terms: list                   # per term: (its construct position, its item positions)
+    stage1: _Stage1 | None
+
+
+def _fit_layout(engine: ModeratedPLS) -> _FitLayout:
+    expanded = engine._expanded
+    cids = expanded.construct_ids
+    cpos = {c: j for j, c in enumerate(cids)}
+    blocks = construct_blocks(expanded)
+    ids = {t.id for t in engine.interactions}
+    # f² (seminr fSquared): the model without the interaction path; without the term too when it has no
+    # other path — in the batch, its items are then made uncorrelated with everything (and among
+    # themselves) and it has no path: it stays at its starting weights and touches no other construct
+    variants, adjs = [], [expanded.adjacency]
+    for p in expanded.paths:
+        if p.source not in ids:
+            continue
+        a = expanded.adjacency.copy()
+        a[cpos[p.source], cpos[p.target]] = 0.0
+        alone = not a[cpos[p.source]].any()
+        variants.append((p.source, p.target, cpos[p.target], blocks[cpos[p.source]] if alone else None))
+        adjs.append(a)
+    stage1 = None
+    if engine._stage1 is not None:
+        m1 = engine._stage1  # the base model's constructs and items, without the interaction paths
+        pos = {item: k for k, item in enumerate(engine.model.item_ids)}
+        stage1 = _Stage1(construct_blocks(m1), [c.mode for c in m1.constructs.values()], m1.adjacency,
+                         m1.construct_ids, m1.item_ids, np.array([pos[i] for i in m1.item_ids]))
+    return _FitLayout(
+        pls=engine._engine(expanded), blocks=blocks, modes=[c.mode for c in expanded.constructs.values()],
+        adjacency=np.stack(adjs) if variants else expanded.adjacency, variants=variants,
+        terms=[(cpos[t.id], blocks[cpos[t.id]]) for t in engine.interactions], stage1=stage1,
+    )
+
+
+def _stage2(engine: ModeratedPLS, C: np.ndarray) -> tuple[PLSCore, dict[tuple[str, str], float]]:
+    """The stage-2 PLS core on the item correlations C and the f² of every interaction path (one batch)."""
+    lay, expanded = engine._layout, engine._expanded
+    Cs = np.repeat(C[None], 1 + len(lay.variants), axis=0)
+    for k, (*_, alone) in enumerate(lay.variants, start=1):
+        if alone is not None:
+            Cs[k, alone, :] = 0.0
+            Cs[k, :, alone] = 0.0
+            Cs[k, alone, alone] = 1.0
+    batch = pls_core_batch(Cs, lay.blocks, lay.modes, lay.adjacency, engine.scheme, engine.tol, engine.max_iter,
+                           expanded.construct_ids, expanded.item_ids)
+    core = batch.checked(0, engine.tol, engine.max_iter)
+    f_square = {}
+    for k, (source, target, j, _) in enumerate(lay.variants, start=1):
+        try:
+            without = batch.checked(k, engine.tol, engine.max_iter)
+        except EstimationError as exc:
+            raise type(exc)(f"f² of {source} → {target} (the model without that path): {exc.message}",
+                            hint=exc.hint) from exc
+        r2_with = float(core.r2[j])
+        r2_without = float(without.r2[j]) if lay.adjacency[k][:, j].any() else 0.0
+        f_square[(source, target)] = (r2_with - r2_without) / (1 - r2_with)
+    return core, f_square
 
 
 def _indicators(model: Questionnaire, term: Interaction, X: np.ndarray, ew: np.ndarray | None,
-                stage1: PLSResults | None) -> np.ndarray:
-    """The n × q interaction indicators of one term (module docstring)."""
+                stage1: Mapping[str, np.ndarray] | None) -> np.ndarray:
+    """The n × q interaction indicators of one term (module docstring); ``stage1``: the stage-1 scores by construct."""
     pos = {item: k for k, item in enumerate(model.item_ids)}
     iv = [pos[i] for i in model.constructs[term.iv].item_ids]
     mod = [pos[i] for i in model.constructs[term.moderator].item_ids]
     if term.method == "two_stage":
         assert stage1 is not None
-        return (stage1.scores[term.iv].to_numpy() * stage1.scores[term.moderator].to_numpy())[:, None]
+        return (stage1[term.iv] * stage1[term.moderator])[:, None]
     G = X[:, iv + mod]
     mean, sd = _moments(G, ew)
     flat = sd <= 1e-12 * np.maximum(1.0, np.abs(mean))
@@ -702,92 +785,67 @@ def _indicators(model: Questionnaire, term: Interaction, X: np.ndarray, ew: np.n
     return P - D @ beta
 
 
-def _assemble(engine: ModeratedPLS, fit: PLSResults, stage1: PLSResults | None, expanded: Questionnaire,
-              raw_sd: Mapping[str, np.ndarray], ids: Any) -> ModerationResults:
-    """Rescale the interaction terms (seminr's convention) and add the moderation tables."""
-    terms = engine.interactions
-    weights = fit.weights.copy()
+def _assemble(engine: ModeratedPLS, mom: ItemMoments, core: PLSCore, f_square: Mapping[tuple[str, str], float],
+              raw_sd: Mapping[str, np.ndarray], ids: Any, w: np.ndarray | None,
+              stage1_items: np.ndarray | None) -> ModerationResults:
+    """Rescale the interaction terms (seminr's convention) in the core, build the tables once and add
+    the moderation tables."""
+    lay, expanded, terms = engine._layout, engine._expanded, engine.interactions
     adj: dict[str, float] = {}
-    for term in terms:
-        rows = (weights["construct"] == term.id).to_numpy()
-        loads = np.abs(weights.loc[rows, "loading"].to_numpy(dtype=float))
-        adj[term.id] = float((raw_sd[term.id] * loads).sum() / loads.sum())
-        weights.loc[rows, "loading"] = weights.loc[rows, "loading"] * adj[term.id]
-
-    paths = fit.paths.copy()
-    unit = paths["estimate"].to_numpy(dtype=float).copy()
-    factor = np.array([1.0 / adj.get(s, 1.0) for s in paths["source"]])
-    paths["estimate"] = unit * factor
-    effects = fit.effects.copy()
-    ef = np.array([1.0 / adj.get(s, 1.0) for s in effects["source"]])
-    for col in ("direct_effect", "indirect_effect", "total_effect"):
-        effects[col] = effects[col].to_numpy(dtype=float) * ef
-    scores = fit.scores.copy()
-    for tid, a in adj.items():
-        scores[tid] = scores[tid] * a
+    scale = np.ones(len(expanded.construct_ids))
+    loadings = core.cross_loadings.copy()
+    for term, (j, rows) in zip(terms, lay.terms):
+        loads = np.abs(core.cross_loadings[rows, j])
+        adj[term.id] = scale[j] = float((raw_sd[term.id] * loads).sum() / loads.sum())
+        loadings[rows, j] = loadings[rows, j] * adj[term.id]
+    factor = (1.0 / scale)[:, None]  # rows = sources: only the interaction terms' paths and effects change
+    rescaled = dataclasses.replace(core, paths=core.paths * factor, total_effects=core.total_effects * factor,
+                                   loadings=loadings)  # the `loading` column; cross_loadings stay correlations
+    raw_coef, scores = mom.composite_scores(core.weights)  # unit-variance scores; the terms' rescaled below
+    for j, _ in lay.terms:
+        scores[:, j] = scores[:, j] * scale[j]
+    with warnings.catch_warnings():  # said once, for the base model's constructs, by fit()
+        warnings.filterwarnings("ignore", message="no 0–100 index for", category=IndexWarning)
+        fit = build_pls_results(engine=lay.pls, XT=mom.XT, ids=ids, item_mean=mom.mean, item_sd=mom.item_sd, C=mom.C,
+                                core=rescaled, raw_coef=raw_coef, scores=scores, weight=w)
 
     by_term = {t.id: t for t in terms}
-    est = {(s, t): v for s, t, v in zip(paths["source"], paths["target"], paths["estimate"])}
-    r2 = dict(zip(fit.r2["construct"], fit.r2["r2"]))
+    cpos = {c: j for j, c in enumerate(expanded.construct_ids)}
+    B = rescaled.paths
     rows_e, rows_s, rows_p = [], [], []
-    for k, (source, target) in enumerate(zip(paths["source"], paths["target"])):
+    for path in expanded.paths:  # the order of the paths table
+        source, target = path.source, path.target
         if source not in by_term:
             continue
         term = by_term[source]
-        b_int = est[(source, target)]
-        b_iv, b_mod = est[(term.iv, target)], est[(term.moderator, target)]
-        rows_e.append({"source": source, "target": target, "iv": term.iv, "moderator": term.moderator,
-                       "method": term.method, "estimate": b_int, "estimate_unit_variance": unit[k],
-                       "adjustment": adj[source], "f_square": _f_square(engine, fit, expanded, source, target, r2[target])})
-        for m in LEVELS:
-            rows_s.append({"interaction": source, "iv": term.iv, "moderator": term.moderator, "target": target,
-                           "moderator_level": m, "estimate": b_iv + b_int * m})
-        for x in LEVELS:
-            for m in LEVELS:
-                rows_p.append({"interaction": source, "iv": term.iv, "moderator": term.moderator, "target": target,
-                               "iv_level": x, "moderator_level": m, "estimate": b_iv * x + b_int * x * m + b_mod * m})
-    terms_table = pd.DataFrame({
-        "construct": [t.id for t in terms], "iv": [t.iv for t in terms], "moderator": [t.moderator for t in terms],
-        "method": [t.method for t in terms], "mode": [t.mode for t in terms],
-        "n_indicators": [len(expanded.constructs[t.id].items) for t in terms],
-        "adjustment": [adj[t.id] for t in terms],
-    })
-    base_fields = {f.name: getattr(fit, f.name) for f in dataclasses.fields(fit)}
-    base_fields.update(paths=paths, effects=effects, weights=weights, scores=scores)
-    if ids is not None:
-        base_fields["respondent_id"] = pd.Series(np.asarray(ids), name="respondent_id")
+        t = cpos[target]
+        b_int, b_iv, b_mod = B[cpos[source], t], B[cpos[term.iv], t], B[cpos[term.moderator], t]
+        head = (source, term.iv, term.moderator, target)
+        rows_e.append((source, target, term.iv, term.moderator, term.method, b_int, float(core.paths[cpos[source], t]),
+                       adj[source], f_square[(source, target)]))
+        rows_s += [(*head, m, b_iv + b_int * m) for m in LEVELS]
+        rows_p += [(*head, x, m, b_iv * x + b_int * x * m + b_mod * m) for x in LEVELS for m in LEVELS]
+    terms_table = _table([(t.id, t.iv, t.moderator, t.method, t.mode, len(expanded.constructs[t.id].items), adj[t.id])
+                          for t in terms], ["construct", "iv", "moderator", "method", "mode", "n_indicators", "adjustment"])
     return ModerationResults(
-        **base_fields,
+        **{f.name: getattr(fit, f.name) for f in dataclasses.fields(fit)},
         base_model=engine.model,
         interactions=tuple(terms),
         interaction_terms=terms_table,
-        interaction_effects=pd.DataFrame(rows_e, columns=["source", "target", "iv", "moderator", "method", "estimate",
-                                                          "estimate_unit_variance", "adjustment", "f_square"]),
-        slopes=pd.DataFrame(rows_s, columns=["interaction", "iv", "moderator", "target", "moderator_level", "estimate"]),
-        slope_plot=pd.DataFrame(rows_p, columns=["interaction", "iv", "moderator", "target", "iv_level",
-                                                 "moderator_level", "estimate"]),
-        stage1=stage1,
+        interaction_effects=_table(rows_e, ["source", "target", "iv", "moderator", "method", "estimate",
+                                            "estimate_unit_variance", "adjustment", "f_square"]),
+        slopes=_table(rows_s, ["interaction", "iv", "moderator", "target", "moderator_level", "estimate"]),
+        slope_plot=_table(rows_p, ["interaction", "iv", "moderator", "target", "iv_level", "moderator_level", "estimate"]),
+        stage1_model=engine._stage1,
+        _stage1_items=stage1_items,
     )
 
 
-def _f_square(engine: ModeratedPLS, fit: PLSResults, expanded: Questionnaire, source: str, target: str,
-              r2_with: float) -> float:
-    """Cohen's f² of an interaction path: the model re-estimated without it (seminr ``fSquared``)."""
-    keep_term = any(p.source == source and p.target != target for p in expanded.paths)
-    cids = [c for c in expanded.construct_ids if keep_term or c != source]
-    items = [i for c in cids for i in expanded.constructs[c].item_ids]
-    pos = {c: j for j, c in enumerate(cids)}
-    ipos = {i: k for k, i in enumerate(items)}
-    adj = np.zeros((len(cids), len(cids)))
-    for p in expanded.paths:
-        if (p.source, p.target) != (source, target) and p.source in pos:
-            adj[pos[p.source], pos[p.target]] = 1.0
-    C = fit.item_correlations.loc[items, items].to_numpy()
-    core = pls_core(C, [np.array([ipos[i] for i in expanded.constructs[c].item_ids]) for c in cids],
-                    [expanded.constructs[c].mode for c in cids], adj, engine.scheme, engine.tol, engine.max_iter,
-                    cids, items)
-    r2_without = float(core.r2[pos[target]]) if adj[:, pos[target]].any() else 0.0
-    return (r2_with - r2_without) / (1 - r2_with)
+def _table(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
+    """A DataFrame of row tuples, built from one array per column (faster than from records)."""
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame({c: np.array(v) for c, v in zip(columns, zip(*rows))}, copy=False)
 
 
 # ====================================================================== bootstrap
@@ -834,8 +892,8 @@ def _plan(results: ModerationResults, X: np.ndarray, weight: np.ndarray | None) 
         terms.append((term.method, iv, mod, pcols, np.arange(row, row + q)))
         row += q
     stage1 = None
-    if results.stage1 is not None:
-        m1 = results.stage1.model
+    if results.stage1_model is not None:
+        m1 = results.stage1_model
         cpos1 = {c: j for j, c in enumerate(m1.construct_ids)}
         which = {k: (cpos1[t.iv], cpos1[t.moderator]) for k, t in enumerate(results.interactions) if t.method == "two_stage"}
         stage1 = (construct_blocks(m1), [c.mode for c in m1.constructs.values()], m1.adjacency, m1.construct_ids, which)
@@ -1017,17 +1075,6 @@ def _estimate_batch(plan: _Plan, K: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     return np.concatenate(parts, axis=1), status, problems
 
 
-def _counts(seeds: Sequence[np.random.SeedSequence], n: int) -> np.ndarray:
-    """Bootstrap counts, resample b from its own stream (the rule of :func:`csi_survey.bootstrap`)."""
-    K = np.empty((len(seeds), n))
-    for r, seq in enumerate(seeds):
-        K[r] = np.bincount(np.random.default_rng(seq).integers(0, n, n), minlength=n)
-    return K
-
-
-_INFERENCE = ["std_err", "t_value", "p_value", "ci_lower", "ci_upper"]
-
-
 def bootstrap_moderation(
     results: ModerationResults,
     data: Any,
@@ -1049,74 +1096,21 @@ def bootstrap_moderation(
     if not isinstance(results, ModerationResults):
         raise SettingsError(f"results must be the ModerationResults of ModeratedPLS.fit; got {type(results).__name__}",
                             hint="fit the model with ModeratedPLS(...).fit(data) first.")
-    resamples = check_count("resamples", resamples, 2)
-    level = check_level(level)
-    seed = check_seed(seed)
-    X, _ = item_matrix(results.base_model, data)
-    n = X.shape[0]
-    if n != results.n:
-        raise EstimationError(f"the data have {n} respondents but the fit was estimated on {results.n}",
-                              hint="pass the same data to bootstrap_moderation() as to fit().")
-    given = None if isinstance(data, pd.DataFrame) else getattr(data, "weight", None)
-    if given is not None and (results.weight is None or not np.allclose(
-            check_weight_array(given, n, "data.weight"), results.weight, rtol=1e-12, atol=0)):
-        raise EstimationError("the data carry survey weights that the fit was not estimated with",
-                              hint="fit and bootstrap the same data.")
-    plan = _plan(results, X, results.weight)
-    labels, estimate = _labels(results)
-    children = np.random.SeedSequence(seed).spawn(resamples)
-    values = np.empty((resamples, len(labels)))
-    status = np.empty(resamples, dtype=int)
-    problems: dict[int, str] = {}
+    inputs = bootstrap_data(results, results.base_model, data, resamples=resamples, level=level, seed=seed,
+                            function="bootstrap_moderation")
+    plan = _plan(results, inputs.X, inputs.weight)
     d = plan.U.shape[1] + len(plan.item_names)
-    chunk = int(min(resamples, max(50, _BATCH_BYTES // (8 * 4 * d * d))))
-    for start in range(0, resamples, chunk):
-        vals, st, probs = _estimate_batch(plan, _counts(children[start:start + chunk], n))
-        values[start:start + len(st)] = vals
-        status[start:start + len(st)] = st
-        problems.update({start + b: msg for b, msg in probs.items()})
-    used = status == OK
-    if used.sum() < 2:
-        raise EstimationError(f"only {int(used.sum())} of {resamples} bootstrap resamples could be estimated",
-                              hint="the model is unstable on these data: check for near-constant items or collinear constructs.")
-    draws = values[used]
-    B = draws.shape[0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        se = draws.std(axis=0, ddof=1)
-        t = np.where(se > 0, estimate / se, np.nan)
-    alpha = 1 - level
-    lo, hi = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=0)
-    table = labels.copy()
-    table["estimate"] = estimate
-    table["std_err"] = se
-    table["t_value"] = t
-    table["p_value"] = 2 * sps.t.sf(np.abs(t), df=B - 1)
-    table["ci_lower"] = lo
-    table["ci_upper"] = hi
-    failures = pd.DataFrame({"resample": pd.Series(sorted(problems), dtype=np.int64),
-                             "reason": pd.Series([problems[b] for b in sorted(problems)], dtype=object)})
-    info = BootstrapInfo(resamples=resamples, used=int(used.sum()), failed=int((~used).sum()), failures=failures,
-                         seed=seed, level=level, method="percentile", estimates=table, draws=draws)
-
-    def part(statistic: str, columns: list[str] = _INFERENCE) -> pd.DataFrame:
-        return table.loc[table["statistic"] == statistic, columns].reset_index(drop=True)
-
-    w, ld = part("weight"), part("loading")
+    info = batched_bootstrap(lambda K: _estimate_batch(plan, K), *_labels(results), inputs,
+                             chunk=max(50, _BATCH_BYTES // (8 * 4 * d * d)))
+    table = info.estimates
+    slopes = table.loc[table["statistic"] == "simple_slope", INFERENCE_COLUMNS].reset_index(drop=True)
     terms = results.interaction_terms.copy()
-    terms["orientation_agreement"] = _orientation_agreement(results, table, draws)
-    idx = part("index", ["std_err", "ci_lower", "ci_upper"])
-    idx["margin_of_error"] = (idx["ci_upper"] - idx["ci_lower"]) / 2
-    return dataclasses.replace(
-        results,
-        paths=pd.concat([results.paths, part("path")], axis=1),
-        effects=pd.concat([results.effects, part("total_effect")], axis=1),
-        weights=pd.concat([results.weights, w.add_prefix("weight_"), ld.add_prefix("loading_")], axis=1),
-        r2=pd.concat([results.r2, part("r2", ["std_err", "ci_lower", "ci_upper"])], axis=1),
-        index=pd.concat([results.index, idx], axis=1),
+    terms["orientation_agreement"] = _orientation_agreement(results, table, info.draws)
+    return attach_intervals(
+        results, info,
         interaction_effects=pd.concat([results.interaction_effects, _matching(table, "path", results.interaction_effects)], axis=1),
-        slopes=pd.concat([results.slopes, part("simple_slope")], axis=1),
+        slopes=pd.concat([results.slopes, slopes], axis=1),
         interaction_terms=terms,
-        bootstrap=info,
     )
 
 
@@ -1136,4 +1130,4 @@ def _orientation_agreement(results: ModerationResults, table: pd.DataFrame, draw
 def _matching(table: pd.DataFrame, statistic: str, rows: pd.DataFrame) -> pd.DataFrame:
     """The inference columns of ``statistic`` rows for each (source, target) of ``rows``."""
     sub = table[table["statistic"] == statistic].set_index(["source", "target"])
-    return sub.loc[list(zip(rows["source"], rows["target"])), _INFERENCE].reset_index(drop=True)
+    return sub.loc[list(zip(rows["source"], rows["target"])), INFERENCE_COLUMNS].reset_index(drop=True)

@@ -66,9 +66,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from .i18n import MEDIATION_TEXTS
+from .engine.bootstrap import percentile_summary
 from .exceptions import SettingsError, check_choice, check_level
 from .results import ModelResults, Summary
 
@@ -400,18 +400,13 @@ def _path_draws(fit: Any, boot: Any) -> np.ndarray:
 
 
 def _inference(estimate: np.ndarray, draws: np.ndarray, level: float):
-    """std_err, t_value, p_value, ci_lower, ci_upper of the columns of draws (the bootstrap's conventions)."""
-    B = draws.shape[0]
+    """std_err, t_value, p_value, ci_lower, ci_upper of the columns of draws: the bootstrap's own
+    conventions (:func:`csi_survey.engine.bootstrap.percentile_summary`)."""
     if draws.shape[1] == 0:
         empty = np.zeros(0)
         return empty, empty, empty, empty, empty
-    with np.errstate(divide="ignore", invalid="ignore"):
-        se = draws.std(axis=0, ddof=1)
-        t = np.where(se > 0, estimate / np.where(se > 0, se, 1.0), np.nan)
-    p = 2 * sps.t.sf(np.abs(t), df=B - 1)
-    alpha = 1 - level
-    lo, hi = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=0)
-    return se, t, p, lo, hi
+    summary = percentile_summary(estimate, draws, level)
+    return tuple(summary[k] for k in ("std_err", "t_value", "p_value", "ci_lower", "ci_upper"))
 
 
 def _name(model: Any, cid: str, lang: str) -> str:

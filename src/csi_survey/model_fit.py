@@ -141,6 +141,7 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import EstimationError, SettingsError, check_choice, check_count, check_seed
+from .engine.bootstrap import failure_table, resample_counts
 from .engine.pls import OK, item_matrix, pls_core_batch
 from .engine.plsc import plsc_batch
 from .engine.resample import construct_blocks, count_moments
@@ -798,13 +799,6 @@ def bollen_stine(X: Any, sigma: Any, weight: Any = None) -> np.ndarray:
     return (Xc / sd) @ _sqrtm(S, inverse=True) @ _sqrtm(sigma) * sd + mean
 
 
-def _counts(seeds: Sequence[np.random.SeedSequence], n: int) -> np.ndarray:
-    K = np.empty((len(seeds), n))
-    for r, seq in enumerate(seeds):
-        K[r] = np.bincount(np.random.default_rng(seq).integers(0, n, n), minlength=n)
-    return K
-
-
 @dataclass(frozen=True)
 class _TestState:
     Xt: np.ndarray           # n × p transformed, centred data
@@ -998,7 +992,7 @@ def overall_fit_test(
     reasons: dict[int, str] = {}
     for start in range(0, resamples, chunk_size):
         seeds = children[start:start + chunk_size]
-        out, problems = _resample_measures(state, _counts(seeds, n))
+        out, problems = _resample_measures(state, resample_counts(seeds, n))
         values[start:start + len(seeds)] = out
         reasons.update({start + b: msg for b, msg in problems.items()})
         if progress is not None:
@@ -1017,8 +1011,7 @@ def overall_fit_test(
     table["p_value"] = (draws >= obs).mean(axis=0)
     for level, c in zip(lv, crit):
         table[f"reject_{_level_name(level)}"] = obs >= c
-    failures = pd.DataFrame({"resample": np.array(sorted(reasons), dtype=np.int64),
-                             "reason": pd.Series([reasons[b] for b in sorted(reasons)], dtype=object)})
+    failures = failure_table(reasons)
     info = {"Model": model.name, "Respondents": n, "Engine": fit.engine_description}
     return OverallFitTest(
         table=table, draws=draws, failures=failures, resamples=resamples, used=int(good.sum()), seed=seed,

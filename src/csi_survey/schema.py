@@ -43,6 +43,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .config import parse_yaml, read_yaml_text, yaml_location
 from .exceptions import SpecError
+from .spec_checks import (
+    did_you_mean,
+    higher_order_problems,
+    interaction_path_problems,
+    interaction_structure,
+    structural_problems,
+)
 
 __all__ = [
     "QualityRules",
@@ -53,6 +60,8 @@ __all__ = [
     "Item",
     "Construct",
     "PathSpec",
+    "HigherOrderSpec",
+    "InteractionSpec",
     "Questionnaire",
     "load_model",
     "template",
@@ -182,6 +191,61 @@ class PathSpec(_Base):
         return value
 
 
+class HigherOrderSpec(_Base):
+    """A higher-order construct: ``{dimensions: [IMG, PV], mode: A, label: …}`` or the short form
+    ``[IMG, PV]`` (the dimensions only). Its dimensions are first-order constructs of the spec;
+    ``mode`` is the mode of the HOC's own weights (A or B), :mod:`csi_survey.higher_order`."""
+
+    dimensions: list[str]
+    mode: Literal["A", "B"] = "A"
+    label: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_list(cls, value: Any) -> Any:
+        if isinstance(value, (list, tuple, str)):
+            return {"dimensions": [value] if isinstance(value, str) else list(value)}
+        return value
+
+    _mode = field_validator("mode", mode="before")(classmethod(lambda cls, v: v.upper() if isinstance(v, str) else v))
+
+
+def _method_name(value: Any) -> Any:
+    return value.strip().lower().replace("-", "_").replace(" ", "_") if isinstance(value, str) else value
+
+
+class InteractionSpec(_Base):
+    """An interaction term ``iv × moderator`` (:mod:`csi_survey.interactions`), written
+    ``{iv: IMG, moderator: EXP, method: two_stage, mode: A, targets: [SAT]}`` or ``"IMG*EXP"``.
+    Its id ``"IMG*EXP"`` may be a path source."""
+
+    iv: str
+    moderator: str
+    method: Literal["two_stage", "product_indicator", "orthogonal"] = "two_stage"
+    mode: Literal["A", "B"] = "A"
+    targets: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            iv, star, moderator = value.partition("*")
+            if not star or not iv.strip() or not moderator.strip():
+                raise ValueError(f"an interaction is written 'IV*MODERATOR' (e.g. IMG*EXP) or {{iv: IMG, moderator: EXP}}; "
+                                 f"got {value!r}")
+            return {"iv": iv.strip(), "moderator": moderator.strip()}
+        return value
+
+    _method = field_validator("method", mode="before")(classmethod(lambda cls, v: _method_name(v)))
+    _mode = field_validator("mode", mode="before")(classmethod(lambda cls, v: v.upper() if isinstance(v, str) else v))
+    _targets = field_validator("targets", mode="before")(classmethod(lambda cls, v: [v] if isinstance(v, str) else v))
+
+    @property
+    def id(self) -> str:
+        """The construct id of the term, ``f"{iv}*{moderator}"``."""
+        return f"{self.iv}*{self.moderator}"
+
+
 Policy = Literal["off", "flag", "exclude"]
 
 
@@ -283,6 +347,17 @@ class Questionnaire(_Base):
     every construct's own ``measurement``; PLS corrects the reflective ones for attenuation
     (consistent PLS, see :attr:`reflective_ids`).
 
+    Model extensions (PLS): ``higher_order`` declares higher-order constructs (HOC id →
+    :class:`HigherOrderSpec`), estimated by :class:`csi_survey.higher_order.HigherOrderPLS` with the
+    spec's ``higher_order_method`` (``two_stage``, the default, ``embedded`` or
+    ``repeated_indicators``: one method for the whole model, as the stages are shared);
+    ``interactions`` declares interaction terms (:class:`InteractionSpec`), estimated by
+    :class:`csi_survey.interactions.ModeratedPLS`. ``paths`` is then the full structural model: it
+    may name HOC ids and (as sources) interaction ids such as ``IMG*EXP``; ``index`` and ``targets``
+    may name a HOC. :attr:`construct_ids`, :attr:`item_ids`, :attr:`adjacency` and
+    :attr:`endogenous` stay those of the first-order constructs; :attr:`structural_paths` is the
+    full structural model. The plain :class:`~csi_survey.engine.pls.PLS` engine refuses such a spec.
+
     For the covariance-based engine only: ``covariances`` lists free covariances between two items
     (residual covariances) or two constructs, written ``[a, b]``; ``sem_lines`` adds lavaan-style
     lines verbatim, e.g. ``"visual ~~ 1*visual"`` (fixed values). PLS ignores both.
@@ -299,6 +374,9 @@ class Questionnaire(_Base):
     index: str | None = None
     constructs: dict[str, Construct]
     paths: list[PathSpec] = Field(default_factory=list)
+    higher_order: dict[str, HigherOrderSpec] = Field(default_factory=dict)
+    higher_order_method: Literal["two_stage", "embedded", "repeated_indicators"] = "two_stage"
+    interactions: list[InteractionSpec] = Field(default_factory=list)
     covariances: list[PathSpec] = Field(default_factory=list)
     sem_lines: list[str] = Field(default_factory=list)
     targets: list[str] = Field(default_factory=list)
@@ -318,6 +396,7 @@ class Questionnaire(_Base):
     _measurement = field_validator("measurement", mode="before")(
         classmethod(lambda cls, v: v.lower() if isinstance(v, str) else v)
     )
+    _hoc_method = field_validator("higher_order_method", mode="before")(classmethod(lambda cls, v: _method_name(v)))
 
     @model_validator(mode="after")
     def _check_references(self) -> Questionnaire:
@@ -373,6 +452,17 @@ class Questionnaire(_Base):
         data["paths"] = [[p.source, p.target] for p in self.paths]
         if self.covariances:
             data["covariances"] = [[c.source, c.target] for c in self.covariances]
+        if self.higher_order:
+            data["higher_order"] = {
+                hid: list(h.dimensions) if (h.mode, h.label) == ("A", None) else h.model_dump(mode="json", exclude_defaults=True)
+                for hid, h in self.higher_order.items()
+            }
+        if self.interactions:
+            data["interactions"] = [
+                t.id if (t.method, t.mode, t.targets) == ("two_stage", "A", []) and "*" not in t.iv + t.moderator
+                else t.model_dump(mode="json", exclude_defaults=True)
+                for t in self.interactions
+            ]
         data = _ints(data)
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100)
 
@@ -428,12 +518,39 @@ class Questionnaire(_Base):
 
     @cached_property
     def adjacency(self) -> np.ndarray:
-        """``J × J`` 0/1 matrix, ``[i, j] = 1`` when there is a path from construct i to construct j."""
+        """``J × J`` 0/1 matrix, ``[i, j] = 1`` when there is a path from construct i to construct j
+        (paths naming a higher-order construct or an interaction term are not among them)."""
         pos = {c: k for k, c in enumerate(self.construct_ids)}
         adj = np.zeros((len(pos), len(pos)))
         for p in self.paths:
-            adj[pos[p.source], pos[p.target]] = 1.0
+            if p.source in pos and p.target in pos:
+                adj[pos[p.source], pos[p.target]] = 1.0
         return adj
+
+    @property
+    def has_extensions(self) -> bool:
+        """True when the spec declares higher-order constructs or interaction terms (PLS refuses it)."""
+        return bool(self.higher_order or self.interactions)
+
+    @cached_property
+    def higher_order_ids(self) -> list[str]:
+        """The ids of the higher-order constructs, in spec order."""
+        return list(self.higher_order)
+
+    @cached_property
+    def interaction_ids(self) -> list[str]:
+        """The ids of the interaction terms (``"IMG*EXP"``), in spec order."""
+        return [t.id for t in self.interactions]
+
+    @cached_property
+    def structural_paths(self) -> list[tuple[str, str]]:
+        """The full structural model as ``(source, target)`` pairs: ``paths`` (constructs, HOCs,
+        interaction terms), then each interaction term's ``targets``, or for a term with neither a
+        path nor ``targets`` its default targets (every construct that both its iv and moderator
+        have a path to). Equals ``paths`` for a spec without interactions."""
+        located, _ = interaction_structure(self.construct_ids, _located_paths(self), self.interactions, full=False,
+                                           higher_order_ids=self.higher_order_ids)
+        return [(s, t) for _, s, t in located]
 
     @cached_property
     def reflective_ids(self) -> list[str]:
@@ -460,7 +577,9 @@ class Questionnaire(_Base):
         """The constructs whose drivers are analysed: ``targets``, else the index construct and LOY."""
         if self.targets:
             return list(self.targets)
-        default = [c for c in (self.index, "LOY") if c is not None and c in self.endogenous]
+        explained = {t for _, t in self.structural_paths}
+        endogenous = self.endogenous + [h for h in self.higher_order if h in explained]
+        default = [c for c in (self.index, "LOY") if c is not None and c in endogenous]
         return list(dict.fromkeys(default)) or list(self.endogenous[-1:])
 
     def predecessors(self, construct_id: str) -> list[str]:
@@ -549,9 +668,18 @@ def _validate(data: Mapping[str, Any], source: str, lines: dict, early_problems:
     """Validate ``data``; collect structural (pydantic) and cross-reference problems into one SpecError.
 
     When pydantic finds structural problems, the offending entries are pruned and the rest is
-    validated again, so that cross-reference problems are reported in the same error.
+    validated again, so that cross-reference problems are reported in the same error (at the
+    positions of the document: list entries after a pruned one keep their original index).
     """
     _LOC_CONTEXT.update(source=source, lines=lines)
+    rounds: list[dict[tuple, list[int]]] = []  # per pruning: list (pruned position) → original indices kept
+
+    def original(loc: tuple) -> tuple:
+        for kept in reversed(rounds):
+            loc = tuple(kept[loc[:i]][part] if isinstance(part, int) and loc[:i] in kept and part < len(kept[loc[:i]])
+                        else part for i, part in enumerate(loc))
+        return loc
+
     try:
         problems: list[tuple[tuple, str]] = list(early_problems)
         current: Any = dict(data)
@@ -564,14 +692,15 @@ def _validate(data: Mapping[str, Any], source: str, lines: dict, early_problems:
                 locs = []
                 for err in exc.errors(include_url=False):
                     loc = tuple(err["loc"])
-                    problems.append((loc, _pydantic_message(err, loc)))
+                    problems.append((original(loc), _pydantic_message(err, original(loc))))
                     locs.append(loc)
                 pruned = _prune(current, locs)
                 if pruned is None:
                     break
-                current = pruned
+                current, kept = pruned
+                rounds.append(kept)
             except SpecError as exc:
-                problems.extend(exc.raw_problems)  # cross-reference problems of the (pruned) spec
+                problems.extend((original(loc), msg) for loc, msg in exc.raw_problems)  # of the (pruned) spec
                 break
         if problems:
             raise SpecError(
@@ -597,41 +726,55 @@ def _pydantic_message(err: dict, loc: tuple) -> str:
     return f"{msg} (got {err.get('input')!r})"
 
 
-def _prune(data: Any, locs: list[tuple]) -> Any:
-    """A copy of ``data`` without the entries at ``locs``; None when nothing could be removed."""
+def _prune(data: Any, locs: list[tuple]) -> tuple[Any, dict[tuple, list[int]]] | None:
+    """A copy of ``data`` without the entries at ``locs`` and, per shortened list (by its position in
+    the copy), the original indices of the entries kept; None when nothing could be removed."""
     import copy
 
     pruned = copy.deepcopy(data)
     removed = False
-    for loc in sorted(locs, key=lambda l: [str(p) for p in l], reverse=True):
-        if not loc:
-            continue
+
+    def remove(loc: tuple) -> bool | None:
+        """Remove the entry at ``loc``: True; False when it is a missing key of a mapping; None else."""
         parent = pruned
         try:
             for part in loc[:-1]:
                 parent = parent[part]
         except (KeyError, IndexError, TypeError):
-            continue
+            return None
         last = loc[-1]
         if isinstance(parent, dict) and last in parent:
             del parent[last]
-            removed = True
-        elif isinstance(parent, list) and isinstance(last, int) and last < len(parent):
+            return True
+        if isinstance(parent, list) and isinstance(last, int) and last < len(parent):
             parent[last] = _PRUNED
-            removed = True
+            return True
+        return False if isinstance(parent, dict) else None
+
+    for loc in sorted(locs, key=lambda l: [str(p) for p in l], reverse=True):
+        if not loc:
+            continue
+        done = remove(loc)
+        if done is False and len(loc) > 1:  # a required key is missing: drop the entry that lacks it
+            done = remove(loc[:-1])
+        removed = removed or bool(done)
     if not removed:
         return None
-    return _drop_pruned(pruned)
+    kept: dict[tuple, list[int]] = {}
+    return _drop_pruned(pruned, (), kept), kept
 
 
 _PRUNED = object()
 
 
-def _drop_pruned(value: Any) -> Any:
+def _drop_pruned(value: Any, path: tuple, kept: dict[tuple, list[int]]) -> Any:
     if isinstance(value, dict):
-        return {k: _drop_pruned(v) for k, v in value.items()}
+        return {k: _drop_pruned(v, path + (k,), kept) for k, v in value.items()}
     if isinstance(value, list):
-        return [_drop_pruned(v) for v in value if v is not _PRUNED]
+        keep = [k for k, v in enumerate(value) if v is not _PRUNED]
+        if len(keep) < len(value):
+            kept[path] = keep
+        return [_drop_pruned(value[k], path + (j,), kept) for j, k in enumerate(keep)]
     return value
 
 
@@ -654,8 +797,10 @@ def _by_line(problems: list[tuple[tuple, str]], lines: dict) -> list[tuple[tuple
 _KNOWN_KEYS = {
     "top": ["name", "scale", "missing_codes", "id_column", "index", "constructs", "paths", "covariances", "sem_lines",
             "targets", "gaps", "nps_item", "csat_item", "top_box", "label_maps", "quality", "weights", "design",
-            "measurement"],
+            "measurement", "higher_order", "higher_order_method", "interactions"],
     "design": ["cluster", "strata"],
+    "higher_order": ["dimensions", "mode", "label"],
+    "interaction": ["iv", "moderator", "method", "mode", "targets"],
     "construct": ["label", "items", "mode", "measurement", "scale", "missing_codes", "labels"],
     "item": ["id", "text", "reverse", "scale", "missing_codes", "labels"],
     "scale": ["min", "max"],
@@ -666,8 +811,10 @@ def _unknown_key_message(loc: tuple) -> str:
     key = str(loc[-1])
     if len(loc) == 1:
         kind = "top"
-    elif loc[0] == "design":
-        kind = "design"
+    elif loc[0] in ("design", "higher_order"):
+        kind = str(loc[0])
+    elif loc[0] == "interactions":
+        kind = "interaction"
     elif "scale" in loc[:-1]:
         kind = "scale"
     elif "items" in loc[:-1]:
@@ -718,28 +865,19 @@ def _semantic_problems(q: Questionnaire) -> list[tuple[tuple, str]]:
             problems.append((("constructs", cid, "measurement"),
                              f"construct {cid!r} is mode B, which is formative: use measurement: composite or mode A"))
 
-    if q.index is not None and q.index not in q.constructs:
-        problems.append((("index",), f"index names {q.index!r}, which is not a construct{_did_you_mean(q.index, cids)}"))
+    hocs = [(hid, h.dimensions) for hid, h in q.higher_order.items()]
+    structural = cids + [h for h in q.higher_order if h not in q.constructs]  # constructs and HOCs
+    if q.index is not None and q.index not in structural:
+        what = "neither a construct nor a higher-order construct" if q.higher_order else "not a construct"
+        problems.append((("index",), f"index names {q.index!r}, which is {what}{did_you_mean(q.index, structural)}"))
 
-    seen_paths: dict[tuple[str, str], int] = {}
-    valid_edges = []
-    for k, p in enumerate(q.paths):
-        path = ("paths", k)
-        bad = False
-        for end, name in (("source", p.source), ("target", p.target)):
-            if name not in q.constructs:
-                problems.append((path, f"path {end} {name!r} is not a construct{_did_you_mean(name, cids)}"))
-                bad = True
-        if p.source == p.target:
-            problems.append((path, f"path from {p.source!r} to itself"))
-            bad = True
-        key = (p.source, p.target)
-        if key in seen_paths:
-            problems.append((path, f"path {p.source} → {p.target} is listed twice (also paths[{seen_paths[key]}])"))
-            bad = True
-        seen_paths.setdefault(key, k)
-        if not bad:
-            valid_edges.append(key)
+    # the structural model: constructs, higher-order constructs, interaction terms (spec_checks)
+    problems += higher_order_problems(cids, hocs)
+    located, more = interaction_structure(cids, _located_paths(q), q.interactions, full=False,
+                                          higher_order_ids=q.higher_order_ids)
+    problems += more
+    problems += structural_problems(cids, located, hocs, q.interaction_ids)
+    problems += interaction_path_problems(cids, located, q.interactions, full=False, higher_order_ids=q.higher_order_ids)
 
     names = set(q.constructs) | set(owner)
     seen_cov: dict[frozenset, int] = {}
@@ -748,7 +886,7 @@ def _semantic_problems(q: Questionnaire) -> list[tuple[tuple, str]]:
         for end in (cov.source, cov.target):
             if end not in names:
                 problems.append((path, f"covariance names {end!r}, which is neither an item nor a construct"
-                                       f"{_did_you_mean(end, sorted(names), 'items and constructs')}"))
+                                       f"{did_you_mean(end, sorted(names), 'items and constructs')}"))
         key = frozenset((cov.source, cov.target))
         if key in seen_cov:
             problems.append((path, f"covariance {cov.source} ~~ {cov.target} is listed twice (also covariances[{seen_cov[key]}])"))
@@ -766,7 +904,7 @@ def _semantic_problems(q: Questionnaire) -> list[tuple[tuple, str]]:
         ]:
             if isinstance(spec, str) and spec not in q.label_maps:
                 problems.append((where, f"label map {spec!r} is not declared under label_maps"
-                                        f"{_did_you_mean(spec, sorted(q.label_maps), 'label maps')}"))
+                                        f"{did_you_mean(spec, sorted(q.label_maps), 'label maps')}"))
     if q.weights is not None:
         if q.weights.column is None and q.weights.raking is None:
             problems.append((("weights",), "declare weights.column, weights.raking or both (raking the column's weights)"))
@@ -777,10 +915,18 @@ def _semantic_problems(q: Questionnaire) -> list[tuple[tuple, str]]:
                     problems.append((("weights", "raking", "margins", column),
                                      f"the shares of {column!r} must be non-negative and sum to 1 (or 100); they sum to {total:g}"))
 
+    explained = {t for _, _, t in located}
+    dimension_of = {d: hid for hid, dims in reversed(hocs) for d in dims}  # the first HOC listing d
     for k, target in enumerate(q.targets):
-        if target not in q.constructs:
-            problems.append((("targets", k), f"target {target!r} is not a construct{_did_you_mean(target, cids)}"))
-        elif target not in q.endogenous:
+        if target in q.interaction_ids:
+            problems.append((("targets", k), f"target {target!r} is an interaction term, which has no drivers; name "
+                                             "the construct whose drivers it moderates"))
+        elif target not in structural:
+            problems.append((("targets", k), f"target {target!r} is not a construct{did_you_mean(target, structural)}"))
+        elif target in dimension_of and target in q.constructs:
+            problems.append((("targets", k), f"target {target!r} is a dimension of {dimension_of[target]!r}, which "
+                                             f"stands for it in the paths: name {dimension_of[target]!r}"))
+        elif target not in explained:
             problems.append((("targets", k), f"target {target!r} has no incoming path, so it has no drivers"))
     for k, gap in enumerate(q.gaps):
         if gap.expected == gap.experienced:
@@ -804,44 +950,13 @@ def _semantic_problems(q: Questionnaire) -> list[tuple[tuple, str]]:
                                                   f"{owner[value][0]!r}; name a column that identifies the "
                                                   f"{'cluster (e.g. store_id)' if key == 'cluster' else 'stratum (e.g. region)'}"))
 
-    cycle = _find_cycle(cids, valid_edges)
-    if cycle:
-        problems.append((("paths",), "the paths form a cycle: " + " → ".join(cycle) + " (the model must be recursive)"))
     return problems
 
 
-def _did_you_mean(name: str, choices: Sequence[str], kind: str = "constructs") -> str:
-    close = difflib.get_close_matches(name, list(choices), n=1)
-    return f"; did you mean {close[0]!r}?" if close else f"; {kind} are {', '.join(choices)}"
 
-
-def _find_cycle(nodes: Sequence[str], edges: Sequence[tuple[str, str]]) -> list[str] | None:
-    succ: dict[str, list[str]] = {n: [] for n in nodes}
-    for s, t in edges:
-        succ.setdefault(s, []).append(t)
-    state: dict[str, int] = {}
-    stack: list[str] = []
-
-    def visit(n: str) -> list[str] | None:
-        state[n] = 1
-        stack.append(n)
-        for m in succ.get(n, []):
-            if state.get(m) == 1:
-                return stack[stack.index(m):] + [m]
-            if m not in state:
-                found = visit(m)
-                if found:
-                    return found
-        stack.pop()
-        state[n] = 2
-        return None
-
-    for n in succ:
-        if n not in state:
-            found = visit(n)
-            if found:
-                return found
-    return None
+def _located_paths(q: Questionnaire) -> list[tuple[tuple, str, str]]:
+    """The spec's paths with their locations, ``(("paths", k), source, target)``."""
+    return [(("paths", k), p.source, p.target) for k, p in enumerate(q.paths)]
 
 
 def _ints(value: Any) -> Any:

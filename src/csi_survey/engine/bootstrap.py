@@ -30,8 +30,12 @@ so these intervals are wider than the respondent bootstrap's, and correct (see t
 (``BootstrapInfo.design``).
 
 Reproducibility: resample b draws its respondents from its own random stream,
-``SeedSequence(seed).spawn(resamples)[b]``, and chunks have a fixed size, so the same seed gives
-identical numbers whatever the number of worker processes.
+``SeedSequence(seed).spawn(resamples)[b]`` (:func:`resample_counts`), and chunks have a fixed size, so
+the same seed gives identical numbers whatever the number of worker processes. The other respondent
+bootstraps of the package (moderation, higher-order models, the bootstrap test of exact fit) draw
+by the same rule, so a seed draws the same respondents in all of them, and the moderation and
+higher-order bootstraps summarize their draws as here (:func:`batched_bootstrap`,
+:func:`percentile_summary`, :func:`attach_intervals`).
 
 Statistics, for every path, total effect, outer weight, loading, R², 0–100 index and HTMT value:
 
@@ -56,7 +60,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -65,14 +69,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from ..exceptions import EstimationError, SettingsError, check_choice
+from ..exceptions import EstimationError, SettingsError, check_choice, check_count, check_level, check_seed
 from .pls import OK, NOT_CONVERGED, SINGULAR, item_matrix
 from .resample import ResampleState, estimate_batch, moment_state, statistic_labels
 from ..ingest.design import (ReplicateWeights, SurveyDesign, jackknife_factors, jackknife_size, rao_wu_factors,
                              replicate_weights, survey_design)
 from ..ingest.weights import check_weight_array
 
-__all__ = ["bootstrap", "BootstrapInfo", "METHODS", "DESIGNS", "CHUNK_SIZE"]
+__all__ = ["bootstrap", "BootstrapInfo", "METHODS", "DESIGNS", "CHUNK_SIZE", "INFERENCE_COLUMNS", "resample_counts",
+           "percentile_summary", "failure_table", "batched_bootstrap", "attach_intervals", "bootstrap_data",
+           "BootstrapData"]
 
 METHODS = ("percentile", "bca")
 #: How resamples are drawn: from the spec's design when it declares one ("auto"), by respondent, or by design.
@@ -128,8 +134,40 @@ class BootstrapInfo:
         return f"Rao–Wu design bootstrap: {self.design_note}" + ("; weights re-raked in every replicate" if self.reraked else "")
 
 
-def _fit_weight(fit: Any, data: Any, n: int) -> np.ndarray | None:
-    """The survey weights of the fit, checked against those of the data (when it carries any)."""
+@dataclass(frozen=True)
+class BootstrapData:
+    """The checked inputs of a bootstrap of a fit (:func:`bootstrap_data`)."""
+
+    X: np.ndarray                # n × p: the model's items
+    weight: np.ndarray | None    # the fit's survey weights (mean 1), held fixed; None: unweighted
+    resamples: int
+    level: float
+    seed: int                    # drawn when none was given (recorded, so the run can be repeated)
+
+    @property
+    def n(self) -> int:
+        return self.X.shape[0]
+
+
+def bootstrap_data(fit: Any, model: Any, data: Any, *, resamples: Any, level: Any, seed: Any,
+                   function: str = "bootstrap") -> BootstrapData:
+    """The inputs of a bootstrap of ``fit``, checked: the settings (``resamples`` an integer ≥ 2,
+    ``level`` in (0, 1), ``seed`` a non-negative integer or None, which draws one), the n × p matrix
+    of ``model``'s items in ``data`` and the fit's survey weights (``fit.weight``).
+
+    ``data`` must be the data of the fit: as many respondents (``fit.n``) and, when the data carry
+    survey weights, the weights the fit was estimated with; else an
+    :class:`~csi_survey.exceptions.EstimationError` (``function`` names the bootstrap in the hint).
+    Bad settings raise :class:`~csi_survey.exceptions.SettingsError`.
+    """
+    resamples, level, seed = check_count("resamples", resamples, 2), check_level(level), check_seed(seed)
+    X, _ = item_matrix(model, data)
+    n = X.shape[0]
+    if n != fit.n:
+        raise EstimationError(
+            f"the data have {n} respondents but the fit was estimated on {fit.n}",
+            hint=f"pass the same data to {function}() as to fit().",
+        )
     fitted = getattr(fit, "weight", None)
     given = None if isinstance(data, pd.DataFrame) else getattr(data, "weight", None)
     if given is not None:
@@ -138,9 +176,9 @@ def _fit_weight(fit: Any, data: Any, n: int) -> np.ndarray | None:
             raise EstimationError(
                 "the data carry survey weights that the fit was not estimated with"
                 + (" (the fit is unweighted)" if fitted is None else " (the fit used other weights)"),
-                hint="fit and bootstrap the same data: PLS(model).fit(data) then bootstrap(fit, data).",
+                hint=f"fit and bootstrap the same data: fit(data), then {function}(fit, data).",
             )
-    return fitted
+    return BootstrapData(X=X, weight=fitted, resamples=resamples, level=level, seed=seed)
 
 
 @dataclass(frozen=True)
@@ -168,11 +206,92 @@ def _init_worker(state: ResampleState, draws: _DesignDraws | None = None) -> Non
     _WORKER_STATE = (state, draws)
 
 
-def _counts(seeds: Sequence[np.random.SeedSequence], n: int) -> np.ndarray:
+def resample_counts(seeds: Sequence[np.random.SeedSequence], n: int) -> np.ndarray:
+    """How often each of ``n`` respondents is drawn in each bootstrap resample: a len(seeds) × n float array.
+
+    Resample b draws n respondents with replacement (``integers(0, n, n)``) from its own stream
+    ``np.random.default_rng(seeds[b])``, with ``seeds = SeedSequence(seed).spawn(resamples)[start:stop]``.
+    Every respondent bootstrap of the package draws this way (:func:`bootstrap`, the moderation and
+    higher-order bootstraps, the bootstrap test of exact fit), so a seed draws the same respondents in
+    each of them, whatever the chunking or the number of worker processes.
+    """
     K = np.empty((len(seeds), n))
     for r, seq in enumerate(seeds):
         K[r] = np.bincount(np.random.default_rng(seq).integers(0, n, n), minlength=n)
     return K
+
+
+#: The inference columns a bootstrap adds to a results table (paths, effects, weights_*, loading_*).
+INFERENCE_COLUMNS = ["std_err", "t_value", "p_value", "ci_lower", "ci_upper"]
+
+
+def percentile_summary(estimate: np.ndarray, draws: np.ndarray, level: float) -> dict[str, np.ndarray]:
+    """The bootstrap summary of each statistic (a column of ``draws``, the B resamples used).
+
+    ``std_err``: the sd of the draws (divisor B − 1); ``t_value = estimate / std_err`` (NaN when the sd
+    is 0) and the two-sided ``p_value`` from Student's t with B − 1 degrees of freedom (as SmartPLS);
+    ``ci_lower``, ``ci_upper``: the α/2 and 1 − α/2 quantiles of the draws (α = 1 − ``level``; numpy's
+    default linear interpolation = R's type 7; a NaN statistic stays NaN). Keys in
+    :data:`INFERENCE_COLUMNS` order.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = draws.std(axis=0, ddof=1)
+        t = np.where(se > 0, estimate / se, np.nan)
+    alpha = 1 - level
+    lower, upper = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=0)
+    return {"std_err": se, "t_value": t, "p_value": 2 * sps.t.sf(np.abs(t), df=draws.shape[0] - 1),
+            "ci_lower": lower, "ci_upper": upper}
+
+
+def failure_table(reasons: Mapping[int, str]) -> pd.DataFrame:
+    """The failed resamples as a table ``resample, reason`` (by resample number): ``BootstrapInfo.failures``."""
+    order = sorted(reasons)
+    return pd.DataFrame({"resample": pd.Series(order, dtype=np.int64),
+                         "reason": pd.Series([reasons[b] for b in order], dtype=object)})
+
+
+def batched_bootstrap(
+    estimate_batch: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, Mapping[int, str]]],
+    labels: pd.DataFrame,
+    estimate: np.ndarray,
+    inputs: BootstrapData,
+    *,
+    chunk: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> BootstrapInfo:
+    """A respondent bootstrap of an estimator that re-estimates many resamples at once (percentile intervals).
+
+    ``estimate_batch(K)`` re-estimates the resamples given by their counts K (m × n,
+    :func:`resample_counts`; ``inputs`` from :func:`bootstrap_data` give n, the number of resamples,
+    the seed and the level) and returns their statistics (m × len(labels), in the order of the rows
+    of ``labels``), a status per resample (``OK`` or a failure code) and ``{row: reason}`` for the
+    failed ones. Resamples are drawn and estimated ``chunk`` at a time (``progress(done, total)``
+    after each chunk); failed resamples are left out and listed in ``failures``. Returns the
+    :class:`BootstrapInfo` whose ``estimates`` are ``labels`` with ``estimate`` and the
+    :func:`percentile_summary`. Raises :class:`~csi_survey.exceptions.EstimationError` when fewer
+    than two resamples could be estimated.
+    """
+    n, resamples, seed, level = inputs.n, inputs.resamples, inputs.seed, inputs.level
+    children = np.random.SeedSequence(seed).spawn(resamples)
+    values = np.empty((resamples, len(labels)))
+    status = np.empty(resamples, dtype=int)
+    problems: dict[int, str] = {}
+    for start in range(0, resamples, chunk):
+        vals, st, probs = estimate_batch(resample_counts(children[start:start + chunk], n))
+        values[start:start + len(st)] = vals
+        status[start:start + len(st)] = st
+        problems.update({start + b: message for b, message in probs.items()})
+        if progress is not None:
+            progress(start + len(st), resamples)
+    used = status == OK
+    if used.sum() < 2:
+        raise EstimationError(f"only {int(used.sum())} of {resamples} bootstrap resamples could be estimated",
+                              hint="the model is unstable on these data: check for near-constant items or collinear constructs.")
+    draws = values[used]
+    table = labels.assign(estimate=estimate, **percentile_summary(estimate, draws, level))
+    return BootstrapInfo(resamples=resamples, used=int(used.sum()), failed=int((~used).sum()),
+                         failures=failure_table(problems), seed=seed, level=level, method="percentile",
+                         estimates=table, draws=draws)
 
 
 def _run_chunk(task: tuple[int, Sequence[np.random.SeedSequence]], state: ResampleState | None = None,
@@ -182,7 +301,7 @@ def _run_chunk(task: tuple[int, Sequence[np.random.SeedSequence]], state: Resamp
         assert _WORKER_STATE is not None
         state, draws = _WORKER_STATE
     if draws is None:
-        K, failed = _counts(seeds, state.Xc.shape[0]), {}
+        K, failed = resample_counts(seeds, state.Xc.shape[0]), {}
     else:
         K, failed = draws.counts(rao_wu_factors(draws.design, seeds))
     values, status, problems = estimate_batch(state, K)
@@ -251,30 +370,22 @@ def bootstrap(
         gains ``weight_*`` and ``loading_*`` versions of them, and whose ``bootstrap`` attribute is a
         :class:`BootstrapInfo`.
     """
-    if not (isinstance(resamples, (int, np.integer)) and resamples >= 2):
-        raise SettingsError(f"resamples must be an integer of at least 2; got {resamples!r}")
-    if not (0 < level < 1):
-        raise SettingsError(f"level must be between 0 and 1 (e.g. 0.95); got {level!r}")
+    if hasattr(fit, "higher_order") or hasattr(fit, "interactions"):
+        raise SettingsError(f"bootstrap() resamples plain PLS fits; this is a {type(fit).__name__}",
+                            hint="use csi_survey.higher_order.bootstrap_higher_order or csi_survey.interactions.bootstrap_moderation.")
+    inputs = bootstrap_data(fit, fit.model, data, resamples=resamples, level=level, seed=seed)
     check_choice("method", method, METHODS)
     check_choice("design", design, DESIGNS)
     workers = _workers(n_jobs)
 
     model = fit.model
-    X, _ = item_matrix(model, data)
+    X, weight, resamples, level, seed = inputs.X, inputs.weight, inputs.resamples, inputs.level, inputs.seed
     n = X.shape[0]
-    if n != fit.n:
-        raise EstimationError(
-            f"the data have {n} respondents but the fit was estimated on {fit.n}",
-            hint="pass the same data to bootstrap() as to fit().",
-        )
-    weight = _fit_weight(fit, data, n)
     settings = fit.settings
     labels, estimate, layout = statistic_labels(fit)
     state = moment_state(model, X, settings, layout, weight)
     design_draws = _design_draws(data, design, state)
 
-    if seed is None:
-        seed = int(np.random.SeedSequence().entropy % (2**63))
     children = np.random.SeedSequence(seed).spawn(resamples)
     tasks = [(s, children[s:s + CHUNK_SIZE]) for s in range(0, resamples, CHUNK_SIZE)]
     values = np.empty((resamples, len(labels)))
@@ -313,16 +424,14 @@ def bootstrap(
     reasons = dict(problems)
     for b in np.flatnonzero(status == NOT_CONVERGED):
         reasons.setdefault(int(b), f"did not converge in {state.max_iter} iterations")
-    failures = pd.DataFrame({"resample": pd.Series(sorted(reasons), dtype=np.int64),
-                             "reason": pd.Series([reasons[b] for b in sorted(reasons)], dtype=object)})
     info = BootstrapInfo(
-        resamples=resamples, used=int(used.sum()), failed=int((~used).sum()), failures=failures, seed=seed,
+        resamples=resamples, used=int(used.sum()), failed=int((~used).sum()), failures=failure_table(reasons), seed=seed,
         level=level, method=method, estimates=table, draws=draws,
         **({} if design_draws is None else {
             "design": "rao-wu", "clusters": design_draws.design.n_clusters, "strata": design_draws.design.n_strata,
             "reraked": design_draws.weights.reraked, "design_note": design_draws.design.describe()}),
     )
-    return _attach(fit, info)
+    return attach_intervals(fit, info)
 
 
 def _design_draws(data: Any, design: str, state: ResampleState) -> _DesignDraws | None:
@@ -344,25 +453,12 @@ def _design_draws(data: Any, design: str, state: ResampleState) -> _DesignDraws 
 
 def _summarize(labels: pd.DataFrame, estimate: np.ndarray, draws: np.ndarray, level: float, method: str,
                state: ResampleState | None, design: _DesignDraws | None = None) -> pd.DataFrame:
-    B = draws.shape[0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        se = draws.std(axis=0, ddof=1)
-        t = np.where(se > 0, estimate / se, np.nan)
-    p = 2 * sps.t.sf(np.abs(t), df=B - 1)
-    alpha = 1 - level
-    if method == "percentile":
-        lo, hi = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=0)  # NaN stays NaN (e.g. no index)
-    else:
+    summary = percentile_summary(estimate, draws, level)
+    if method == "bca":
         assert state is not None
-        lo, hi = _bca(draws, estimate, _jackknife(state) if design is None else _design_jackknife(state, design), alpha)
-    table = labels.copy()
-    table["estimate"] = estimate
-    table["std_err"] = se
-    table["t_value"] = t
-    table["p_value"] = p
-    table["ci_lower"] = lo
-    table["ci_upper"] = hi
-    return table
+        summary["ci_lower"], summary["ci_upper"] = _bca(
+            draws, estimate, _jackknife(state) if design is None else _design_jackknife(state, design), 1 - level)
+    return labels.assign(estimate=estimate, **summary)
 
 
 def _jackknife(state: ResampleState) -> np.ndarray:
@@ -408,23 +504,33 @@ def _bca(draws: np.ndarray, estimate: np.ndarray, jack: np.ndarray, alpha: float
     return out[0], out[1]
 
 
-_INFERENCE = ["std_err", "t_value", "p_value", "ci_lower", "ci_upper"]
+def attach_intervals(results: Any, info: BootstrapInfo, **tables: Any) -> Any:
+    """A copy of ``results`` with the bootstrap ``info`` and its inference beside the estimates.
 
-
-def _attach(fit: Any, info: BootstrapInfo):
+    ``paths`` and ``effects`` (of ``total_effect``) gain :data:`INFERENCE_COLUMNS`, ``weights`` gains
+    ``weight_*`` and ``loading_*`` versions of them, ``r2`` and ``index`` gain ``std_err, ci_lower,
+    ci_upper`` (the index also ``margin_of_error``, the interval's half-width), matched by the order
+    of the statistics ``path``, ``total_effect``, ``weight``, ``loading``, ``r2`` and ``index`` in
+    ``info.estimates`` (the order of the rows of those tables). ``results`` is a frozen dataclass
+    with these tables and a ``bootstrap`` field (a PLS, moderation or higher-order fit); ``tables``
+    replaces further fields (e.g. a moderation's own bootstrapped tables).
+    """
     est = info.estimates
+    short = ["std_err", "ci_lower", "ci_upper"]
 
-    def part(statistic: str) -> pd.DataFrame:
-        return est[est["statistic"] == statistic].reset_index(drop=True)
+    def part(statistic: str, columns: list[str] = INFERENCE_COLUMNS) -> pd.DataFrame:
+        return est.loc[est["statistic"] == statistic, columns].reset_index(drop=True)
 
-    paths = pd.concat([fit.paths, part("path")[_INFERENCE]], axis=1)
-    effects = pd.concat([fit.effects, part("total_effect")[_INFERENCE]], axis=1)
-    w, l = part("weight"), part("loading")
-    weights = pd.concat(
-        [fit.weights, w[_INFERENCE].add_prefix("weight_"), l[_INFERENCE].add_prefix("loading_")], axis=1
+    index = part("index", short)
+    index["margin_of_error"] = (index["ci_upper"] - index["ci_lower"]) / 2
+    return dataclasses.replace(
+        results,
+        paths=pd.concat([results.paths, part("path")], axis=1),
+        effects=pd.concat([results.effects, part("total_effect")], axis=1),
+        weights=pd.concat([results.weights, part("weight").add_prefix("weight_"),
+                           part("loading").add_prefix("loading_")], axis=1),
+        r2=pd.concat([results.r2, part("r2", short)], axis=1),
+        index=pd.concat([results.index, index], axis=1),
+        bootstrap=info,
+        **tables,
     )
-    r2 = pd.concat([fit.r2, part("r2")[["std_err", "ci_lower", "ci_upper"]]], axis=1)
-    idx = part("index")[["std_err", "ci_lower", "ci_upper"]].copy()
-    idx["margin_of_error"] = (idx["ci_upper"] - idx["ci_lower"]) / 2
-    index = pd.concat([fit.index, idx], axis=1)
-    return dataclasses.replace(fit, paths=paths, effects=effects, weights=weights, r2=r2, index=index, bootstrap=info)

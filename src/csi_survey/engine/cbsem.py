@@ -460,6 +460,11 @@ class CBSEM:
     def __post_init__(self) -> None:
         if not isinstance(self.model, Questionnaire):
             raise SettingsError(f"model must be a Questionnaire (csi_survey.load_model); got {type(self.model).__name__}")
+        if self.model.has_extensions:
+            raise SettingsError(
+                "this spec declares higher-order constructs or interactions, which the covariance-based engine does not estimate",
+                hint="estimate it with PLS (the default engine: csi.HigherOrderPLS / csi.ModeratedPLS, or `csi-survey run`).",
+            )
         if isinstance(self.max_iter, bool) or not (isinstance(self.max_iter, (int, np.integer)) and self.max_iter >= 1):
             raise SettingsError(f"max_iter must be a positive integer; got {self.max_iter!r}",
                                 hint="pass max_iter=1000 or another positive integer.")

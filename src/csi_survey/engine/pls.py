@@ -72,7 +72,8 @@ from ..ingest.weights import check_weight_array, estimation_weight
 from ..results import build_pls_results
 from .plsc import admissibility_problems, plsc_batch, reflective_mask, reliability_table
 
-__all__ = ["PLS", "SCHEMES", "PLSCore", "BatchCore", "pls_core", "pls_core_batch", "inner_model", "item_matrix"]
+__all__ = ["PLS", "SCHEMES", "PLSCore", "BatchCore", "ItemMoments", "pls_core", "pls_core_batch", "inner_model",
+           "item_matrix", "item_moments"]
 
 SCHEMES = ("path", "centroid", "factorial")
 Scheme = Literal["path", "centroid", "factorial"]
@@ -120,6 +121,25 @@ class BatchCore:
             self.weights[b], self.construct_corr[b], self.cross_loadings[b], self.paths[b], self.r2[b],
             self.total_effects[b], int(self.iterations[b]),
         )
+
+    def checked(self, b: int, tol: float, max_iter: int) -> PLSCore:
+        """Entry ``b`` as :func:`pls_core` returns it: raises :class:`SingularMatrixError` or
+        :class:`ConvergenceError` (``tol``, ``max_iter``: the settings of the run, for the message)
+        when the entry failed."""
+        status = int(self.status[b])
+        if status == SINGULAR:
+            raise SingularMatrixError(
+                self.problems[b],
+                hint="remove one of the collinear items or constructs, or check for duplicated items.",
+            )
+        if status == NOT_CONVERGED:
+            raise ConvergenceError(
+                f"PLS did not converge in {max_iter} iterations (largest change of an outer weight "
+                f"in the last iteration: {self.last_change[b]:.2e}, tolerance {tol:g})",
+                hint="raise max_iter (--max-iter), try scheme 'centroid', or check for items that measure "
+                "nothing (very low loadings) and constructs with a single weak item.",
+            )
+        return self.entry(b)
 
 
 def _batched_solve(a: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -176,23 +196,83 @@ def _normalize(W: np.ndarray, C: np.ndarray, blocks: Sequence[np.ndarray]) -> np
     return ok
 
 
-def _inner_weights(phi: np.ndarray, adj: np.ndarray, scheme: str, names: Sequence[str], problems: _Problems, rows: np.ndarray) -> np.ndarray:
-    both = adj + adj.T
+class _Structure:
+    """The structural model of a batch: one adjacency matrix for every entry (J × J), or one per entry
+    (B × J × J). For construct j, :meth:`groups` yields the entries that share a set of predecessors."""
+
+    def __init__(self, adj: np.ndarray, batch: int):
+        adj = np.asarray(adj, dtype=float)
+        J = adj.shape[-1]
+        self.shared = adj.ndim == 2
+        if not (adj.shape == (J, J) or adj.shape == (batch, J, J)):
+            raise ValueError(f"adj must be J × J or B × J × J (B = {batch}); got shape {adj.shape}")
+        self.adj = adj
+        self.preds: list[list[tuple[np.ndarray | None, np.ndarray]]] = []
+        for j in range(J):
+            if self.shared:
+                self.preds.append([(None, np.flatnonzero(adj[:, j]))])
+                continue
+            into = adj[:, :, j] != 0  # B × J: the predecessors of j in each entry
+            if (into == into[0]).all():
+                self.preds.append([(None, np.flatnonzero(into[0]))])
+                continue
+            groups: dict[bytes, list[int]] = {}
+            for b, row in enumerate(into):
+                groups.setdefault(row.tobytes(), []).append(b)
+            self.preds.append([(np.isin(np.arange(batch), members), np.flatnonzero(into[members[0]]))
+                               for members in groups.values()])
+
+    def at(self, rows: np.ndarray) -> np.ndarray:
+        """The adjacency of the entries ``rows`` (J × J when shared)."""
+        return self.adj if self.shared else self.adj[rows]
+
+    def groups(self, j: int, rows: np.ndarray):
+        """``(positions, predecessors)`` of construct j among the entries ``rows``: positions (into
+        ``rows``) of the entries whose predecessors of j are ``predecessors`` (None: all entries)."""
+        for mask, pred in self.preds[j]:
+            if not pred.size:
+                continue
+            if mask is None:
+                yield None, pred
+            else:
+                sel = np.flatnonzero(mask[rows])
+                if sel.size:
+                    yield sel, pred
+
+
+def _regress(phi: np.ndarray, sel: np.ndarray | None, pred: np.ndarray, j: int) -> tuple[np.ndarray, np.ndarray]:
+    """OLS of construct j on ``pred`` for the entries ``sel`` (None: all) of the batch ``phi``."""
+    sub = phi if sel is None else phi[sel]
+    return _batched_solve(sub[:, pred[:, None], pred[None, :]], sub[:, pred, j])
+
+
+def _inner_weights(phi: np.ndarray, structure: _Structure, scheme: str, names: Sequence[str], problems: _Problems,
+                   rows: np.ndarray) -> np.ndarray:
+    adj = structure.at(rows)
+    adjT = np.swapaxes(adj, -1, -2)
+    both = adj + adjT
     if scheme == "centroid":
         E = np.sign(phi) * both
     elif scheme == "factorial":
         E = phi * both
     else:  # path weighting
-        E = phi * adj.T  # successor i of j (j → i): the correlation φ_ij
-        for j in range(adj.shape[0]):
-            pred = np.flatnonzero(adj[:, j])
-            if pred.size:
-                beta, ok = _batched_solve(phi[:, pred[:, None], pred[None, :]], phi[:, pred, j])
-                E[:, pred, j] = beta
+        E = phi * adjT  # successor i of j (j → i): the correlation φ_ij
+        for j in range(adj.shape[-1]):
+            for sel, pred in structure.groups(j, rows):
+                beta, ok = _regress(phi, sel, pred, j)
+                if sel is None:
+                    E[:, pred, j] = beta
+                else:
+                    E[sel[:, None], pred[None, :], j] = beta
                 if not ok.all():
-                    problems.fail(rows[~ok], _collinear(names, pred, j))
-    isolated = np.flatnonzero(~both.any(axis=0))
-    E[:, isolated, isolated] = 1.0  # a construct without paths: its own score is its proxy (first component)
+                    problems.fail((rows if sel is None else rows[sel])[~ok], _collinear(names, pred, j))
+    isolated = ~both.any(axis=-2)  # a construct without paths: its own score is its proxy (first component)
+    if structure.shared:
+        isolated = np.flatnonzero(isolated)
+        E[:, isolated, isolated] = 1.0
+    else:
+        b, k = np.nonzero(isolated)
+        E[b, k, k] = 1.0
     return E
 
 
@@ -214,12 +294,16 @@ def pls_core_batch(
     """Run the PLS algorithm on a batch of item correlation/covariance matrices ``C`` (B × p × p).
 
     ``blocks[j]`` holds the row indices of construct j's items; ``adj[i, j] = 1`` for a path i → j.
-    Each entry iterates until its own weights change by less than ``tol`` and is then frozen, so
-    an entry's result does not depend on the other entries of the batch. Nothing is raised: failed
-    entries are reported in ``status`` and ``problems``.
+    ``adj`` is J × J (one structural model for every entry) or B × J × J (a structural model per
+    entry, e.g. a model and its variants without one path each, as Cohen's f² needs). Each entry
+    iterates until its own weights change by less than ``tol`` and is then frozen, so an entry's
+    result does not depend on the other entries of the batch (up to floating-point rounding: numpy
+    may sum in another order for another batch). Nothing is raised: failed entries are
+    reported in ``status`` and ``problems`` (:meth:`BatchCore.checked` raises for one entry).
     """
     Bn, p, _ = C.shape
     J = len(blocks)
+    structure = _Structure(adj, Bn)
     names = list(names) if names is not None else [f"#{j + 1}" for j in range(J)]
     item_names = list(item_names) if item_names is not None else [f"#{i + 1}" for i in range(p)]
     status = np.full(Bn, -1)
@@ -246,7 +330,7 @@ def pls_core_batch(
         Ca, Wa = C[active], W[active]
         CW = Ca @ Wa
         phi = Wa.transpose(0, 2, 1) @ CW
-        E = _inner_weights(phi, adj, scheme, names, problems, active)
+        E = _inner_weights(phi, structure, scheme, names, problems, active)
         G = CW @ E
         Wn = np.zeros_like(Wa)
         for j, idx in enumerate(blocks):
@@ -270,12 +354,16 @@ def pls_core_batch(
     paths = np.zeros((Bn, J, J))
     r2 = np.full((Bn, J), np.nan)
     for j in range(J):
-        pred = np.flatnonzero(adj[:, j])
-        if pred.size:
-            beta, good = _batched_solve(phi[:, pred[:, None], pred[None, :]], phi[:, pred, j])
-            problems.fail(everyone[~good & (status == OK)], _collinear(names, pred, j))
-            paths[:, pred, j] = beta
-            r2[:, j] = np.einsum("bk,bk->b", beta, phi[:, pred, j])
+        for sel, pred in structure.groups(j, everyone):
+            beta, good = _regress(phi, sel, pred, j)
+            if sel is None:
+                problems.fail(everyone[~good & (status == OK)], _collinear(names, pred, j))
+                paths[:, pred, j] = beta
+                r2[:, j] = np.einsum("bk,bk->b", beta, phi[:, pred, j])
+            else:
+                problems.fail(sel[~good & (status[sel] == OK)], _collinear(names, pred, j))
+                paths[sel[:, None], pred[None, :], j] = beta
+                r2[sel, j] = np.einsum("bk,bk->b", beta, phi[sel][:, pred, j])
     eye = np.eye(J)
     total = np.linalg.inv(eye - np.nan_to_num(paths)) - eye  # I − B is unit triangular (recursive model)
     return BatchCore(W, phi, cross, paths, r2, total, iterations, status, last_change, problems.messages)
@@ -297,21 +385,7 @@ def pls_core(
     Raises :class:`ConvergenceError` when ``max_iter`` is reached and :class:`SingularMatrixError`
     when a matrix that must be inverted is singular.
     """
-    batch = pls_core_batch(C[None], blocks, modes, adj, scheme, tol, max_iter, names, item_names)
-    status = int(batch.status[0])
-    if status == SINGULAR:
-        raise SingularMatrixError(
-            batch.problems[0],
-            hint="remove one of the collinear items or constructs, or check for duplicated items.",
-        )
-    if status == NOT_CONVERGED:
-        raise ConvergenceError(
-            f"PLS did not converge in {max_iter} iterations (largest change of an outer weight "
-            f"in the last iteration: {batch.last_change[0]:.2e}, tolerance {tol:g})",
-            hint="raise max_iter (--max-iter), try scheme 'centroid', or check for items that measure "
-            "nothing (very low loadings) and constructs with a single weak item.",
-        )
-    return batch.entry(0)
+    return pls_core_batch(C[None], blocks, modes, adj, scheme, tol, max_iter, names, item_names).checked(0, tol, max_iter)
 
 
 def inner_model(phi: np.ndarray, adj: np.ndarray, names: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -370,6 +444,73 @@ def item_matrix(model: Questionnaire, data: Any) -> tuple[np.ndarray, pd.Series 
 
 
 @dataclass(frozen=True)
+class ItemMoments:
+    """Step 1 of the algorithm for an n × p item matrix (see the module docstring): what a fit needs of the data.
+
+    ``XT`` and ``XcT`` are the items and the centred items as p × n arrays, ``mean`` the (weighted)
+    item means, ``sd`` the square roots of the diagonal of the moment matrix, ``C`` the correlation
+    (``scaled``) or covariance matrix and ``total`` the sum of the weights (n when unweighted).
+    """
+
+    XT: np.ndarray
+    XcT: np.ndarray
+    mean: np.ndarray
+    sd: np.ndarray
+    C: np.ndarray
+    total: float
+    scaled: bool = True
+
+    @property
+    def item_sd(self) -> np.ndarray:
+        """The item standard deviations with divisor n − 1 (Σw − 1), as the results report them."""
+        return self.sd if self.scaled else self.sd * np.sqrt(self.total / (self.total - 1))
+
+    def composite_scores(self, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The raw coefficients ``b`` (p × J; score = Σᵢ bᵢ (xᵢ − meanᵢ)) of the outer ``weights`` and
+        the n × J construct scores, of unit variance with divisor n − 1 (Σw − 1)."""
+        b = weights / self.sd[:, None] if self.scaled else weights * np.sqrt((self.total - 1) / self.total)
+        return b, (b.T @ self.XcT).T
+
+
+def item_moments(X: np.ndarray, weight: np.ndarray | None = None, scaled: bool = True,
+                 item_names: Sequence[str] | None = None) -> ItemMoments:
+    """The moments of the n × p item matrix ``X`` that a PLS fit uses (step 1 of the module docstring).
+
+    ``weight``: survey weights of mean 1 (:func:`~csi_survey.ingest.weights.check_weight_array`) or
+    None; equal weights take the unweighted path. Raises :class:`SingularMatrixError` naming the
+    items (``item_names``) that do not vary.
+    """
+    n = X.shape[0]
+    ew = estimation_weight(weight)  # None when unweighted or all weights equal: the unweighted path
+    # Work on the p × n transpose: a DataFrame's values are column-major, so this is free, and
+    # every product below is then a BLAS GEMM on contiguous rows (as np.corrcoef does).
+    XT = np.ascontiguousarray(X.T)
+    ddof = 1 if scaled else 0
+    if ew is None:
+        total = n
+        mean = XT.mean(axis=1)
+        XcT = XT - mean[:, None]
+        C = (XcT @ XcT.T) / (n - ddof)
+    else:
+        total = float(ew.sum())  # = n up to rounding (mean-1 weights)
+        mean = (XT @ ew) / total
+        XcT = XT - mean[:, None]
+        C = ((XcT * ew) @ XcT.T) / (total - ddof)
+    sd = np.sqrt(np.diag(C))
+    flat = sd <= 1e-12 * np.maximum(1.0, np.abs(mean))
+    if flat.any():
+        names = list(item_names) if item_names is not None else [f"#{i + 1}" for i in range(X.shape[1])]
+        bad = [f"{names[i]} (every answer {mean[i]:g})" for i in np.flatnonzero(flat)]
+        raise SingularMatrixError(
+            f"item(s) with zero variance: {', '.join(bad)}",
+            hint="an item with one answer for every respondent carries no information: remove it from its construct.",
+        )
+    if scaled:
+        C = C / np.outer(sd, sd)
+    return ItemMoments(XT=XT, XcT=XcT, mean=mean, sd=sd, C=C, total=total, scaled=scaled)
+
+
+@dataclass(frozen=True)
 class PLS:
     """PLS path modeling engine: holds settings; :meth:`fit` returns a :class:`PLSResults`.
 
@@ -407,6 +548,12 @@ class PLS:
         check_choice("scheme", self.scheme, SCHEMES)
         if not isinstance(self.model, Questionnaire):
             raise SettingsError(f"model must be a Questionnaire (csi_survey.load_model); got {type(self.model).__name__}")
+        if self.model.has_extensions:
+            raise SettingsError(
+                "this spec declares higher-order constructs / interactions: estimate it with csi.HigherOrderPLS / "
+                "csi.ModeratedPLS, or `csi-survey run` which picks the engine",
+                hint="PLS estimates first-order models; remove higher_order: and interactions: from the spec to use it.",
+            )
         if not (isinstance(self.max_iter, int) and self.max_iter >= 1):
             raise SettingsError(f"max_iter must be a positive integer; got {self.max_iter!r}")
         if not (self.tol > 0):
@@ -433,43 +580,34 @@ class PLS:
         number per respondent) overrides it, e.g. for a DataFrame. Weights are rescaled to mean 1;
         see the module docstring for the weighted moments. The fit keeps them in ``weight``.
         """
+        X, ids = item_matrix(self.model, data)
+        if weight is None and not isinstance(data, pd.DataFrame):
+            return self._fit_items(X, ids, getattr(data, "weight", None), "data.weight")
+        return self._fit_items(X, ids, weight, "weight")
+
+    def fit_items(self, X: np.ndarray, ids: Any = None, weight: Any = None):
+        """:meth:`fit` for an n × p item matrix ``X`` whose columns are ``model.item_ids`` in that order
+        (numbers, no missing values); ``ids`` the respondent ids (None: 2, 3, …, as :meth:`fit` for a
+        DataFrame), ``weight`` survey weights as in :meth:`fit`. For estimators that build the
+        items themselves (e.g. the stages of :class:`csi_survey.higher_order.HigherOrderPLS`)."""
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != len(self.model.item_ids):
+            raise SettingsError(f"X must be an n × {len(self.model.item_ids)} matrix (one column per item of the model); "
+                                f"got shape {X.shape}")
+        if np.isnan(X).any():
+            raise EstimationError("the item matrix contains missing values",
+                                  hint="read the responses with csi_survey.read_responses (mean replacement or listwise deletion).")
+        return self._fit_items(X, ids, weight, "weight")
+
+    def _fit_items(self, X: np.ndarray, ids: Any, weight: Any, what: str):
         model = self.model
-        X, ids = item_matrix(model, data)
-        n, p = X.shape
+        n = X.shape[0]
         if n < 3:
             raise EstimationError(f"PLS needs at least 3 respondents; the data have {n}")
-        if weight is None:
-            weight = getattr(data, "weight", None) if not isinstance(data, pd.DataFrame) else None
-            w = None if weight is None else check_weight_array(weight, n, "data.weight")
-        else:
-            w = check_weight_array(weight, n, "weight")
-        ew = estimation_weight(w)  # None when unweighted or all weights equal: the unweighted path
-        # Work on the p × n transpose: a DataFrame's values are column-major, so this is free, and
-        # every product below is then a BLAS GEMM on contiguous rows (as np.corrcoef does).
-        XT = np.ascontiguousarray(X.T)
-        ddof = 1 if self.scaled else 0
-        if ew is None:
-            total = n
-            mean = XT.mean(axis=1)
-            XcT = XT - mean[:, None]
-            C = (XcT @ XcT.T) / (n - ddof)
-        else:
-            total = float(ew.sum())  # = n up to rounding (mean-1 weights)
-            mean = (XT @ ew) / total
-            XcT = XT - mean[:, None]
-            C = ((XcT * ew) @ XcT.T) / (total - ddof)
-        sd = np.sqrt(np.diag(C))
-        flat = sd <= 1e-12 * np.maximum(1.0, np.abs(mean))
-        if flat.any():
-            bad = [f"{model.item_ids[i]} (every answer {mean[i]:g})" for i in np.flatnonzero(flat)]
-            raise SingularMatrixError(
-                f"item(s) with zero variance: {', '.join(bad)}",
-                hint="an item with one answer for every respondent carries no information: remove it from its construct.",
-            )
-        if self.scaled:
-            C = C / np.outer(sd, sd)
+        w = None if weight is None else check_weight_array(weight, n, what)
+        mom = item_moments(X, w, self.scaled, model.item_ids)
         core = pls_core(
-            C,
+            mom.C,
             blocks=self.blocks,
             modes=[c.mode for c in model.constructs.values()],
             adj=model.adjacency,
@@ -482,14 +620,11 @@ class PLS:
         extra: dict[str, Any] = {}
         corrected = reflective_mask(model)
         if corrected.any():
-            core, extra = self._consistent(C, core, corrected)
-        # raw coefficients: construct score (unit variance) = Σ_i b_i (x_i − mean_i)
-        b = core.weights / sd[:, None] if self.scaled else core.weights * np.sqrt((total - 1) / total)  # unit (n − 1)-variance scores
-        scores = (b.T @ XcT).T  # n × J; scaled: unit variance, divisor n − 1 (Σw − 1 when weighted)
-        item_sd = sd if self.scaled else sd * np.sqrt(total / (total - 1))  # report sd with n − 1
+            core, extra = self._consistent(mom.C, core, corrected)
+        b, scores = mom.composite_scores(core.weights)  # scaled: unit variance, divisor n − 1 (Σw − 1 when weighted)
         return build_pls_results(
-            engine=self, XT=XT, ids=ids, item_mean=mean, item_sd=item_sd, C=C, core=core, raw_coef=b, scores=scores,
-            weight=w, **extra,
+            engine=self, XT=mom.XT, ids=ids, item_mean=mom.mean, item_sd=mom.item_sd, C=mom.C, core=core, raw_coef=b,
+            scores=scores, weight=w, **extra,
         )
 
     def _consistent(self, C: np.ndarray, core: PLSCore, corrected: np.ndarray) -> tuple[PLSCore, dict[str, Any]]:
