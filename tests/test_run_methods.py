@@ -178,3 +178,14 @@ def test_extended_specs_refuse_what_they_do_not_support_yet(tmp_path):
     res = runner.invoke(app, ["run", XLSX, "--model", spec, "--on-invalid", "exclude", "--out", str(tmp_path / "cb"),
                               "--engine", "cbsem"])
     assert res.exit_code == 1 and "covariance-based engine does not estimate" in flat(res.output)
+
+
+def test_the_batch_refuses_a_model_with_interactions_before_any_work(tmp_path):
+    from csi_survey.batch import BatchConfigError, run_batch
+
+    (tmp_path / "model.yaml").write_text((EXAMPLES / "acsi_retail.yaml").read_text(encoding="utf-8")
+                                         + "\ninteractions:\n  - PQ*EXP\n", encoding="utf-8")
+    (tmp_path / "config.yaml").write_text(f"model: model.yaml\nwaves: {{w1: {XLSX}}}\n", encoding="utf-8")
+    with pytest.raises(BatchConfigError, match="does not estimate yet"):
+        run_batch(tmp_path / "config.yaml", workers=1)
+    assert not (tmp_path / "out").exists()

@@ -168,6 +168,9 @@ def run_batch(
     if reports is not None:
         config = config.model_copy(update={"reports": bool(reports)})
     spec = load_model(config.model_path)
+    if spec.has_extensions:
+        raise config_error(config.source, [(("model",), f"the model {config.model!r} declares higher-order constructs or interactions, "
+                                            "which the batch does not estimate yet: run such a model with `csi-survey run`")])
     if config.paired and spec.id_column is None:
         raise config_error(config.source, [(("paired",), "paired wave changes match respondents across waves by id, and the "
                                             f"model {config.model!r} declares no id_column: add it to the model, or set paired: false")])
