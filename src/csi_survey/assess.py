@@ -82,6 +82,7 @@ __all__ = [
     "Assessment",
     "assess",
     "htmt_matrix",
+    "check_blocks",
     "ALPHA_MIN",
     "RHO_C_MIN",
     "RHO_C_MAX",
@@ -127,6 +128,25 @@ FLAG_COLUMNS = ["criterion", "construct", "other", "item", "value", "threshold",
 
 
 # ====================================================================== HTMT (vectorised)
+def check_blocks(R: Any, blocks: Sequence[Sequence[int] | np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """``(R, blocks)`` checked for the block statistics (HTMT, HTMT2): R a float array of shape
+    (..., p, p); every block a non-empty array of item positions in R. A wrong argument is a
+    :class:`~csi_survey.exceptions.SettingsError` naming the block."""
+    R = np.asarray(R, dtype=np.float64)
+    if R.ndim < 2 or R.shape[-1] != R.shape[-2]:
+        raise SettingsError(f"R must have shape (..., p, p); got {R.shape}")
+    p = R.shape[-1]
+    idx = [np.asarray(b, dtype=np.intp).ravel() for b in blocks]
+    if not idx:
+        raise SettingsError("blocks must name at least one block of item indices")
+    for j, b in enumerate(idx):
+        if b.size == 0:
+            raise SettingsError(f"block #{j + 1} is empty")
+        if b.min() < -p or b.max() >= p:
+            raise SettingsError(f"block #{j + 1} has an item index outside 0..{p - 1}")
+    return R, idx
+
+
 def htmt_matrix(R: np.ndarray, blocks: Sequence[Sequence[int] | np.ndarray], *, absolute: bool = False) -> np.ndarray:
     """Heterotrait–monotrait ratios of correlations for every pair of blocks, batched.
 
@@ -174,18 +194,8 @@ def htmt_matrix(R: np.ndarray, blocks: Sequence[Sequence[int] | np.ndarray], *, 
     (lower triangle) agrees whenever the correlations between the two blocks all have the same
     sign.
     """
-    R = np.asarray(R, dtype=np.float64)
-    if R.ndim < 2 or R.shape[-1] != R.shape[-2]:
-        raise SettingsError(f"R must have shape (..., p, p); got {R.shape}")
+    R, idx = check_blocks(R, blocks)
     p = R.shape[-1]
-    idx = [np.asarray(b, dtype=np.intp).ravel() for b in blocks]
-    if not idx:
-        raise SettingsError("blocks must name at least one block of item indices")
-    for j, b in enumerate(idx):
-        if b.size == 0:
-            raise SettingsError(f"block #{j + 1} is empty")
-        if b.min() < -p or b.max() >= p:
-            raise SettingsError(f"block #{j + 1} has an item index outside 0..{p - 1}")
     J = len(idx)
     if absolute:
         R = np.abs(R)

@@ -141,6 +141,7 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import EstimationError, SettingsError, check_choice, check_count, check_seed
+from .assess import check_blocks
 from .engine.bootstrap import failure_table, resample_counts
 from .engine.pls import OK, item_matrix, pls_core_batch
 from .engine.plsc import plsc_batch
@@ -651,18 +652,8 @@ def htmt2(R: Any, blocks: Sequence[Sequence[int] | np.ndarray], *, absolute: boo
     positive; negative when all heterotrait correlations are negative); ``absolute=True`` uses |r|.
     Formula in the module docstring. R: ``cSEM::calculateHTMT(res, .type_htmt = "htmt2")``.
     """
-    R = np.asarray(R, dtype=np.float64)
-    if R.ndim < 2 or R.shape[-1] != R.shape[-2]:
-        raise SettingsError(f"R must have shape (..., p, p); got {R.shape}")
+    R, idx = check_blocks(R, blocks)
     p = R.shape[-1]
-    idx = [np.asarray(b, dtype=np.intp).ravel() for b in blocks]
-    if not idx:
-        raise SettingsError("blocks must name at least one block of item indices")
-    for j, b in enumerate(idx):
-        if b.size == 0:
-            raise SettingsError(f"block #{j + 1} is empty")
-        if b.min() < 0 or b.max() >= p:
-            raise SettingsError(f"block #{j + 1} has an item index outside 0..{p - 1}")
     J = len(idx)
     if absolute:
         R = np.abs(R)
