@@ -547,3 +547,92 @@ def test_a_bad_rollup_weights_file_stops_the_batch_before_anything_is_written(sm
     assert not (folder / "out").exists() or not any(p.name != ".lock" for p in (folder / "out").iterdir())
     with pytest.raises(Exception, match="rollup.segment|not one of the segments"):
         load_config(_config(folder, rollup="{file: rollup.csv, segment: channel}"))
+
+
+# ---------------------------------------------------------------------------------------------- a killed batch process
+def _proc_table() -> dict[int, tuple[int, str]]:
+    """pid → (parent pid, state) of every process (Linux /proc)."""
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text(encoding="ascii", errors="replace").rpartition(")")[2].split()
+            except OSError:
+                continue
+            table[int(entry.name)] = (int(fields[1]), fields[0])
+    return table
+
+
+def _descendants(pid: int) -> list[int]:
+    table, found, todo = _proc_table(), [], [pid]
+    while todo:
+        parent = todo.pop()
+        children = [p for p, (pp, _) in table.items() if pp == parent]
+        found += children
+        todo += children
+    return found
+
+
+def _running(pid: int) -> bool:
+    state = _proc_table().get(pid, (0, "X"))[1]
+    return state not in ("Z", "X")  # a zombie has ended
+
+
+def _written(out: Path) -> dict[str, tuple[int, int]]:
+    return {p.relative_to(out).as_posix(): (p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(out.rglob("*"))
+            if p.is_file() and p.name != ".lock" and ".cache" not in p.parts}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the process table in /proc")
+def test_a_sigkilled_batch_leaves_no_worker_behind_and_nothing_is_written_after_it(tmp_path):
+    """SIGKILL of a `batch` process with 2 local workers (issue 15): within 5 s none of its child
+    processes (forkserver, workers, resource tracker) remains; nothing is written once they are
+    gone; the output folder's lock is free then — a worker never wrote outside it."""
+    import fcntl
+    import os
+    import signal
+    import subprocess
+    import time
+
+    rng = np.random.default_rng(3)
+    segments, n = 200, 60
+    answers = simulate(rng, segments * n, np.zeros(segments * n), np.zeros(segments * n), np.zeros(segments * n))
+    data = pd.DataFrame({key: answers[key] for key in ITEMS})
+    data["nps_recommend"] = answers["nps"]
+    data.insert(0, "company", [f"P{k:04d}" for k in np.repeat(np.arange(segments), n)])
+    data.insert(0, "respondent_id", np.arange(segments * n))
+    (tmp_path / "data").mkdir()
+    data.to_csv(tmp_path / "data" / "w.csv", index=False)
+    shutil.copy(EXAMPLE / "model.yaml", tmp_path / "model.yaml")
+    config = tmp_path / "config.yaml"
+    config.write_text("model: model.yaml\nwaves: {w1: data/w.csv}\nsegments: [company]\nmin_n: 30\n"
+                      "bootstrap: {resamples: 100, seed: 1}\nout: out\n", encoding="utf-8")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-c", f"from csi_survey.batch import run_batch; run_batch({str(config)!r}, workers=2)"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 180
+        while len(list(out.glob("w1/company=*/index.csv"))) < 3:  # the workers are writing segment folders
+            assert proc.poll() is None, "the batch ended before it could be killed"
+            assert time.monotonic() < deadline, "no segment folder written in 180 s"
+            time.sleep(0.02)
+        children = _descendants(proc.pid)
+        assert len(children) >= 3  # the forkserver and two workers (and the resource tracker)
+    finally:
+        killed = time.monotonic()
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    while [p for p in children if _running(p)] and time.monotonic() < killed + 5:
+        time.sleep(0.02)
+    left = [p for p in children if _running(p)]
+    for pid in left:  # leave nothing behind, whatever the outcome
+        os.kill(pid, signal.SIGKILL)
+    assert left == [], f"{len(left)} of the batch's {len(children)} child processes still run 5 s after its SIGKILL"
+    gone = time.time()
+    before = _written(out)
+    time.sleep(1.0)
+    assert _written(out) == before  # nothing written any more
+    late = {name for name, (mtime, _) in before.items() if mtime > gone * 1e9}
+    assert late == set()
+    with open(out / ".lock", "a+") as lock:  # free: held by no orphan
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import select
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -174,3 +182,144 @@ def test_seed_is_recorded_when_not_given(ecsi_fit, mobi):
     a = bootstrap(ecsi_fit, mobi, resamples=20)
     b = bootstrap(ecsi_fit, mobi, resamples=20, seed=a.bootstrap.seed)
     np.testing.assert_array_equal(a.bootstrap.draws, b.bootstrap.draws)
+
+
+# ---------------------------------------------------------------- threads and worker processes (issue 15)
+
+def _blas_counts() -> set[int]:
+    from threadpoolctl import threadpool_info
+
+    return {int(i["num_threads"]) for i in threadpool_info() if i.get("user_api") == "blas"}
+
+
+def test_the_bootstrap_runs_with_one_blas_thread_and_restores_the_callers(ecsi_fit, mobi):
+    from threadpoolctl import threadpool_limits
+
+    seen = []
+    with threadpool_limits(limits=2):
+        bootstrap(ecsi_fit, mobi, resamples=100, seed=1, n_jobs=1, progress=lambda done, total: seen.append(_blas_counts()))
+        assert _blas_counts() == {2}
+    assert seen == [{1}, {1}]
+
+
+def test_the_same_seed_gives_the_same_draws_whatever_the_callers_blas_threads(ecsi_fit, mobi):
+    """One BLAS thread inside: the caller's thread count (which changes the rounding of OpenBLAS's
+    products) does not reach the numbers."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=2):
+        a = bootstrap(ecsi_fit, mobi, resamples=100, seed=5, n_jobs=1)
+    with threadpool_limits(limits=1):
+        b = bootstrap(ecsi_fit, mobi, resamples=100, seed=5, n_jobs=1)
+    np.testing.assert_array_equal(a.bootstrap.draws, b.bootstrap.draws)
+
+
+_SPY: dict = {}
+
+
+def _spy_chunk(task, state=None, draws=None):
+    """The bootstrap's chunk, logging the process and its BLAS threads (one short line: appends do not interleave)."""
+    with open(_SPY["log"], "a", encoding="ascii") as f:
+        f.write(f"{os.getpid()} {max(_blas_counts())}\n")
+    return _SPY["run_chunk"](task, state, draws)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers (Linux)")
+def test_workers_run_one_blas_thread_each_and_no_more_workers_than_cores(ecsi_fit, mobi, tmp_path, monkeypatch):
+    from csi_survey.engine import bootstrap as module
+    from csi_survey.engine.threads import usable_cores
+
+    log = tmp_path / "workers.txt"
+    monkeypatch.setitem(_SPY, "log", log)
+    monkeypatch.setitem(_SPY, "run_chunk", module._run_chunk)
+    monkeypatch.setattr(module, "_run_chunk", _spy_chunk)  # the forked workers inherit the patched module
+    a = bootstrap(ecsi_fit, mobi, resamples=300, seed=2, n_jobs=64, parallel_threshold=0)
+    lines = [line.split() for line in log.read_text().splitlines()]
+    assert len(lines) == 6  # 300 resamples in chunks of 50
+    pids = {int(pid) for pid, _ in lines}
+    assert os.getpid() not in pids and 1 <= len(pids) <= usable_cores()
+    assert {int(threads) for _, threads in lines} == {1}
+    monkeypatch.undo()
+    np.testing.assert_array_equal(a.bootstrap.draws, bootstrap(ecsi_fit, mobi, resamples=300, seed=2, n_jobs=1).bootstrap.draws)
+
+
+KILLED_PARENT = textwrap.dedent("""
+    import numpy as np, pandas as pd
+    import csi_survey as csi
+    from csi_survey.engine.bootstrap import bootstrap
+
+    rng = np.random.default_rng(0)
+    n = 20_000
+    a = rng.standard_normal(n)
+    b = 0.5 * a + rng.standard_normal(n)
+    data = pd.DataFrame({f"a{i}": a + 0.6 * rng.standard_normal(n) for i in (1, 2, 3)}
+                        | {f"b{i}": b + 0.6 * rng.standard_normal(n) for i in (1, 2, 3)})
+    model = csi.Questionnaire.build(
+        constructs=[csi.construct("A", ["a1", "a2", "a3"], scale=(-9, 9)), csi.construct("B", ["b1", "b2", "b3"], scale=(-9, 9))],
+        paths=csi.paths("A", "B"),
+    )
+    fit = csi.PLS(model).fit(data)
+
+    def progress(done, total):
+        if done == 50:
+            print("running", flush=True)
+
+    bootstrap(fit, data, resamples=200_000, seed=1, n_jobs=2, parallel_threshold=0, progress=progress)  # minutes
+    print("finished", flush=True)
+""")
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as f:
+                    fields = f.read().rpartition(")")[2].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                out.append(int(entry))
+    return out
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            return f.read().rpartition(")")[2].split()[0] not in ("Z", "X")  # a zombie has ended
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_die_within_seconds_when_the_parent_is_killed(tmp_path):
+    from csi_survey.engine.threads import usable_cores
+
+    if usable_cores() < 2:
+        pytest.skip("one usable core: the bootstrap runs in-process")
+    errors = tmp_path / "stderr.txt"
+    with open(errors, "wb") as err:
+        parent = subprocess.Popen([sys.executable, "-c", KILLED_PARENT], stdout=subprocess.PIPE, stderr=err)
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        ready, _, _ = select.select([parent.stdout], [], [], deadline - time.monotonic())
+        line = parent.stdout.readline().decode().strip() if ready else ""
+        assert line == "running", f"the bootstrap did not start: {line!r}; {errors.read_text()[-2000:]}"
+        workers = [pid for pid in _children(parent.pid) if _running(pid)]
+        descendants = workers + [c for w in workers for c in _children(w)]
+        assert len(workers) == 2, f"expected 2 worker processes, found {workers}"
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(10)
+        deadline = time.monotonic() + 5.0
+        while any(_running(pid) for pid in descendants) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [pid for pid in descendants if _running(pid)] == []
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+        for pid in workers:  # only the workers this test started, should the check have failed
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)

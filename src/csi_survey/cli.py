@@ -3,6 +3,10 @@
 Library errors (:class:`~csi_survey.exceptions.CsiSurveyError`) become one readable message on
 stderr and exit code 1; usage errors exit with 2. No traceback is shown unless the environment
 variable ``CSI_SURVEY_DEBUG=1`` is set.
+
+Start-up stays cheap: this module imports only typer, rich and the package's light modules
+(exceptions, version), so ``--help``, ``--version`` and ``template`` never load numpy, pandas or
+scipy. Each command imports the library modules it needs in its own body.
 """
 
 from __future__ import annotations
@@ -16,19 +20,9 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from .analysis import AnalysisSettings, analyze
-from .compare import compare_fits
-from .engine import PLS
-from .engine.cbsem import CBSEM
 from .exceptions import CsiSurveyError, SettingsError, check_seed
-from .ingest import read_responses, read_table
-from .ingest.safety import Limits
-from .ingest.weights import design_effect, effective_n
-from .overall import read_overall_weights
-from .schema import load_model, template_yaml
 from .version import __version__
 
 app = typer.Typer(
@@ -110,6 +104,8 @@ def _fail(exc: BaseException, code: int = EXIT_ERROR) -> None:
 
 def _limits(max_file_mb, max_uncompressed_mb, max_compression_ratio, max_cells):
     """The reading limits from the CLI options (None: the library defaults)."""
+    from .ingest.safety import Limits  # lazy: the ingest package loads pandas; only commands that read data need it
+
     given = {
         "max_file_bytes": None if max_file_mb is None else int(max_file_mb * 1_000_000),
         "max_uncompressed_bytes": None if max_uncompressed_mb is None else int(max_uncompressed_mb * 1_000_000),
@@ -243,6 +239,8 @@ def _interval(lo: float, hi: float, digits: int) -> str:
 
 
 def _data_summary(data) -> None:
+    from .ingest.weights import design_effect, effective_n  # lazy: the ingest package loads pandas; only commands that read data need it
+
     where = data.source + (f", sheet '{data.sheet}'" if data.sheet else "")
     out.print(
         f"Read {data.n_read:,} rows from {where}: {data.n_used:,} used, {data.n_excluded:,} excluded.",
@@ -314,9 +312,17 @@ def run(
     predict: Annotated[Optional[str], typer.Option("--predict", help="PLSpredict: out-of-sample prediction of the endogenous items with K-fold cross-validation (e.g. 10) or 'loo' (leave one out), against the linear-model benchmark (prediction.csv).", show_default=False)] = None,
     predict_repetitions: Annotated[int, typer.Option("--predict-repetitions", min=1, help="Repetitions of the K-fold split for --predict.")] = 10,
     paired: Annotated[bool, typer.Option("--paired", help="With --wave: respondents with the same id (the spec's id_column) in two waves are a panel; their changes are tested with the paired bootstrap (narrower than the independent-samples test).")] = False,
+    scores_format: Annotated[str, typer.Option("--scores-format", metavar="csv|parquet", help="File of the per-respondent scores: csv (scores.csv) or parquet (scores.parquet: typed and compressed, for large runs).")] = "csv",
 ) -> None:
     """Estimate the model on a survey export and write the index, drivers, tables, report.xlsx and report.html."""
+    from .analysis import AnalysisSettings, analyze  # lazy: the estimation stack (numpy, pandas, scipy) loads only for commands that estimate
+    from .ingest import read_responses  # lazy: the readers load pandas
+    from .overall import read_overall_weights  # lazy: loads pandas
     from .report.run_report import write_run  # lazy: XlsxWriter and Jinja2 load only for commands that write files
+    from .schema import load_model  # lazy: the spec model loads numpy and pydantic
+    if scores_format not in ("csv", "parquet"):
+        raise SettingsError(f"--scores-format must be csv or parquet; got {scores_format!r}",
+                            hint="pass --scores-format csv (the default) or --scores-format parquet.")
     settings = AnalysisSettings(
         engine=engine.value, scheme=scheme.value, max_iter=max_iter, resamples=resamples, seed=seed, level=level,
         ci=ci.value, n_jobs=jobs, segments=tuple(segment or ()), wave=wave, min_n=min_n, permutations=permutations,
@@ -331,7 +337,7 @@ def run(
     _data_summary(data)
     with _progress() as update:
         result = analyze(data, settings, progress=update)
-    written = write_run(result, out_dir)
+    written = write_run(result, out_dir, scores_format=scores_format)
     fit = result.fit
     _print_results(fit, scheme.value if engine is EngineChoice.pls else None)
     if engine is EngineChoice.cbsem:
@@ -367,6 +373,8 @@ class _progress:
     """A rich progress bar on stderr for the long stages (nothing when stderr is not a terminal)."""
 
     def __enter__(self):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn  # only while estimating
+
         self.bar = Progress(TextColumn("{task.description:<18}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                             console=err, transient=True, disable=not err.is_terminal)
         self.bar.__enter__()
@@ -534,7 +542,12 @@ def compare(
     max_cells: MaxCellsOpt = None,
 ) -> None:
     """Fit the spec with both engines (PLS and CB-SEM) and write paths and indices side by side."""
+    from .compare import compare_fits  # lazy: the estimation stack (numpy, pandas, scipy) loads only for commands that estimate
+    from .engine import PLS  # lazy: the estimation stack (numpy, pandas, scipy) loads only for commands that estimate
+    from .engine.cbsem import CBSEM  # lazy: scipy.optimize and scipy.stats load only for commands that estimate
+    from .ingest import read_responses  # lazy: the readers load pandas
     from .report.run_report import write_comparison  # lazy: XlsxWriter and Jinja2 load only for commands that write files
+    from .schema import load_model  # lazy: the spec model loads numpy and pydantic
     spec = load_model(model)
     data = read_responses(responses, spec, sheet=_sheet(sheet), encoding=encoding, on_invalid=on_invalid.value,
                           missing=missing.value, format=fmt.value,
@@ -582,8 +595,11 @@ def predict(
     """Out-of-sample prediction (PLSpredict) of the endogenous items against the linear-model benchmark, and CVPAT to compare two models."""
     import pandas as pd
 
+    from .engine import PLS  # lazy: the estimation stack (numpy, pandas, scipy) loads only for commands that estimate
+    from .ingest import read_responses  # lazy: the readers load pandas
     from .predict import cvpat, plspredict  # lazy: only this command predicts
     from .report.run_report import write_prediction  # lazy: XlsxWriter loads only for commands that write files
+    from .schema import load_model  # lazy: the spec model loads numpy and pydantic
 
     if compare_model is not None and benchmark is not None:
         raise SettingsError("--compare and --benchmark are alternatives", hint="compare the model with a second spec or with a benchmark, not both.")
@@ -632,6 +648,8 @@ class _batch_progress:
     """The batch's bar over wave × segment tasks with done / failed / skipped counts (stderr, terminals only)."""
 
     def __enter__(self):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn  # only while estimating
+
         self.bar = Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
                             TextColumn("{task.fields[counts]}"), TimeRemainingColumn(),
                             console=err, transient=True, disable=not err.is_terminal)
@@ -759,6 +777,9 @@ def validate(
     max_cells: MaxCellsOpt = None,
 ) -> None:
     """Check the spec and the export (columns, codes, ranges) without estimating anything."""
+    from .ingest import read_responses  # lazy: the readers load pandas
+    from .schema import load_model  # lazy: the spec model loads numpy and pydantic
+
     spec = load_model(model)
     out.print(f"Model '{spec.name}': {len(spec.constructs)} constructs, {len(spec.item_ids)} items, {len(spec.paths)} paths — valid.", markup=False)
     data = read_responses(responses, spec, sheet=_sheet(sheet), encoding=encoding, on_invalid=on_invalid.value,
@@ -848,6 +869,7 @@ def kano(
     encoding: EncodingOpt = None,
 ) -> None:
     """KANO classification: evaluation table per feature, category shares, Better/Worse (Berger et al. 1993)."""
+    from .ingest import read_table  # lazy: the readers load pandas
     from .report import write_kano  # lazy: XlsxWriter and Jinja2 load only for commands that write files
     from .methods import kano as run_kano, load_kano_spec  # lazy: the method modules load only for their own commands
 
@@ -878,6 +900,7 @@ def plan(
     out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for sample_size.csv, allocation.csv and fieldwork.csv.")] = None,
 ) -> None:
     """Sampling plan: sample size for a margin of error (index, NPS), allocation across strata, fieldwork check."""
+    from .ingest import read_table  # lazy: the readers load pandas
     from .methods import fieldwork_status, pilot_values, sampling_plan, stratum_sizes  # lazy: the method modules load only for their own commands
     from .report import write_plan  # lazy: XlsxWriter and Jinja2 load only for commands that write files
 
@@ -930,6 +953,7 @@ def retention(
     out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for retention.csv and the care-effect tables.")] = None,
 ) -> None:
     """Retention, churn and k-period loyalty per period; the care programme's effect on satisfaction."""
+    from .ingest import read_table  # lazy: the readers load pandas
     from .methods import care_effect, retention_rates  # lazy: the method modules load only for their own commands
     from .report import write_retention  # lazy: XlsxWriter and Jinja2 load only for commands that write files
 
@@ -947,6 +971,8 @@ def retention(
 @_guarded
 def template(name: Annotated[TemplateChoice, typer.Argument(help="acsi (Fornell et al. 1996) or ecsi (adds image).")]) -> None:
     """Print a built-in model spec as YAML (redirect it to a file and edit the item names)."""
+    from .config import template_yaml  # lazy: only this command prints a template (config loads PyYAML)
+
     sys.stdout.write(template_yaml(name.value))
 
 

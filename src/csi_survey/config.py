@@ -11,13 +11,16 @@ same safety and the same messages:
   constructs.PQ.items[1]``; keys given twice are collected as problems, not silently overwritten;
 - UTF-8 (with or without BOM), else GBK/GB18030 text (Chinese Windows editors).
 
-Nothing here knows what a spec or config holds: validation stays with the caller.
+Nothing here knows what a spec or config holds: validation stays with the caller. The texts of the
+built-in templates are read here too (:func:`template_yaml`), so that ``csi-survey template`` prints
+one without loading the spec model (pydantic, numpy).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +37,12 @@ __all__ = [
     "format_path",
     "yaml_lines",
     "stringify_keys",
+    "TEMPLATES",
+    "template_yaml",
 ]
+
+#: Built-in model templates: ``csi-survey template NAME`` prints one, :func:`csi_survey.schema.template` builds one.
+TEMPLATES = ("acsi", "ecsi")
 
 
 class SafeYamlLoader(yaml.SafeLoader):
@@ -176,3 +184,14 @@ def yaml_location(source: str, lines: dict[tuple, int], path: Sequence[Any]) -> 
             break
     where = f"{source}:{line}" if (source and line) else source
     return f"{where} {format_path(path)}".strip()
+
+
+def template_yaml(name: str) -> str:
+    """The YAML text of a built-in template (``acsi`` or ``ecsi``); a :class:`SpecError` for another name."""
+    key = name.lower()
+    if key not in TEMPLATES:
+        raise SpecError(
+            "Unknown template",
+            [{"location": "template", "problem": f"{name!r} is not a template; choose one of {', '.join(TEMPLATES)}"}],
+        )
+    return resources.files("csi_survey").joinpath(f"templates/{key}.yaml").read_text(encoding="utf-8")

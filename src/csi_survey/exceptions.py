@@ -6,14 +6,19 @@ fix it. Errors that collect several problems carry them as a tidy DataFrame (as 
 ``failure_cases``) so that notebooks can filter them, and render them as a table in the message.
 
 The CLI prints ``str(error)`` and exits with a non-zero code; it never shows a traceback.
+
+Importing this module is cheap (no numpy, no pandas): every command of the CLI imports it, also
+``--help``. pandas loads when an error with a problem table is raised; numpy when a check that
+accepts numpy scalars runs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "CsiSurveyError",
@@ -83,6 +88,8 @@ class _TableError(CsiSurveyError):
     columns: Sequence[str] = ()
 
     def __init__(self, message: str, table: pd.DataFrame | Sequence[dict], hint: str | None = None):
+        import pandas as pd  # not at module level: the CLI's --help and --version import this module
+
         if not isinstance(table, pd.DataFrame):
             table = pd.DataFrame(list(table), columns=list(self.columns) or None)
         self._table = table.reset_index(drop=True)
@@ -182,6 +189,8 @@ def check_choice(parameter: str, value: object, allowed: Sequence[object]) -> No
 
 def check_count(name: str, value: object, minimum: int = 1) -> int:
     """``value`` as an int when it is an integer (not a bool) of at least ``minimum``; else a :class:`SettingsError`."""
+    import numpy as np  # not at module level: the CLI's --help and --version import this module
+
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise SettingsError(f"{name} must be an integer of at least {minimum}; got {value!r}")
     return int(value)
@@ -189,6 +198,8 @@ def check_count(name: str, value: object, minimum: int = 1) -> int:
 
 def check_level(level: object) -> float:
     """A confidence level strictly between 0 and 1 as a float; else a :class:`SettingsError`."""
+    import numpy as np  # not at module level: the CLI's --help and --version import this module
+
     if isinstance(level, (bool, np.bool_)) or not (isinstance(level, (int, float, np.floating)) and 0 < level < 1):
         raise SettingsError(f"level must be between 0 and 1 (e.g. 0.95); got {level!r}")
     return float(level)
@@ -196,6 +207,8 @@ def check_level(level: object) -> float:
 
 def check_seed(seed: object) -> int:
     """A non-negative integer seed; ``None`` draws one (recorded by the caller, so the run can be repeated)."""
+    import numpy as np  # not at module level: the CLI's --help and --version import this module
+
     if seed is None:
         return int(np.random.SeedSequence().entropy % (2**63))
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:

@@ -32,8 +32,10 @@ def run_tables(fit: Any, data: Any | None = None, quality: Any | None = None) ->
     """Collect the tidy output tables of a fit (and of the prepared data and quality, when given)."""
     model = fit.model
     id_name = model.id_column or "respondent_id"
-    scores = fit.scores_100.copy()
-    scores.insert(0, id_name, fit.respondent_id.to_numpy())
+    # a shallow copy (copy-on-write: fit.scores_100 stays as it is) and the ids as they are (text stays
+    # Arrow text): no second copy of a million rows of scores, no Python string per respondent
+    scores = fit.scores_100.copy(deep=False)
+    scores.insert(0, id_name, fit.respondent_id.array)
     tables = {
         "index.csv": fit.index,
         "paths.csv": fit.paths,

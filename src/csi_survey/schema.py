@@ -33,7 +33,6 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -41,7 +40,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .config import parse_yaml, read_yaml_text, yaml_location
+from .config import TEMPLATES, parse_yaml, read_yaml_text, template_yaml, yaml_location
 from .exceptions import SpecError
 from .spec_checks import (
     did_you_mean,
@@ -73,8 +72,6 @@ __all__ = [
 
 MissingCode = float | str
 
-#: Built-in model templates: ``csi-survey template NAME`` prints one.
-TEMPLATES = ("acsi", "ecsi")
 
 
 class _Base(BaseModel):
@@ -634,15 +631,6 @@ def load_model(path: str | Path) -> Questionnaire:
     return Questionnaire.from_yaml(read_yaml_text(path, "model file"), source=path.name)
 
 
-def template_yaml(name: str) -> str:
-    """The YAML text of a built-in template (``acsi`` or ``ecsi``)."""
-    key = name.lower()
-    if key not in TEMPLATES:
-        raise SpecError(
-            "Unknown template",
-            [{"location": "template", "problem": f"{name!r} is not a template; choose one of {', '.join(TEMPLATES)}"}],
-        )
-    return resources.files("csi_survey").joinpath(f"templates/{key}.yaml").read_text(encoding="utf-8")
 
 
 def template(name: str) -> Questionnaire:

@@ -11,7 +11,7 @@ import os
 import platform
 import uuid
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from importlib import metadata
@@ -20,7 +20,7 @@ from typing import Any
 from ..exceptions import CsiSurveyWarning, SettingsError
 from ..version import __version__
 from .config import SCHEDULER_ADDRESS
-from .tasks import JobResult, Task, compute_task, one_line
+from .tasks import InheritedFd, JobResult, Task, compute_task, one_line, start_worker
 
 __all__ = ["Backend", "ProcessPool", "DaskCluster", "package_versions", "make_backend"]
 
@@ -30,9 +30,10 @@ class Backend:
 
     name = "serial"
 
-    def run(self, tasks: list[Task], done: Callable[[Task, list[JobResult]], None]) -> None:
+    def run(self, tasks: Sequence[Task], done: Callable[[Task, list[JobResult]], None]) -> None:
         """Run ``tasks``, calling ``done(task, results)`` for each finished one."""
-        for task in tasks:
+        for k in range(len(tasks)):
+            task = tasks[k]
             done(task, compute_task(task))
 
     def close(self) -> None:
@@ -44,59 +45,104 @@ def _failed_task(task: Task, reason: str) -> list[JobResult]:
 
 
 class ProcessPool(Backend):
-    """The tasks in a pool of local worker processes (a lost worker's tasks are run again one by one)."""
+    """The tasks in a pool of local worker processes (a lost worker's tasks are run again one by one).
+
+    At most :data:`IN_FLIGHT` work units per worker are handed to the pool at a time (each is built
+    — its segments cut out of the waves — just before), so memory holds a few work units' data,
+    not the whole batch's. The workers die with this process, even when it is killed (SIGKILL),
+    and write nothing after it (see :func:`csi_survey.batch.tasks.start_worker`): they hold
+    ``lock_fd`` (the output folder's lock, set by :func:`~csi_survey.batch.run_batch`) while they
+    live, and stop as soon as this process closes its end of their pipe or dies."""
+
+    #: Work units per worker handed to the pool at a time.
+    IN_FLIGHT = 2
 
     def __init__(self, workers: int):
         self.workers = workers
         self.name = f"processes ({workers})"
+        self.lock_fd: int | None = None
 
-    def run(self, tasks: list[Task], done: Callable[[Task, list[JobResult]], None]) -> None:
+    def run(self, tasks: Sequence[Task], done: Callable[[Task, list[JobResult]], None]) -> None:
         context = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
 
-        def run_pool(indices: list[int], size: int) -> list[int]:
-            """Run the tasks; return those lost because a worker process died."""
+        def run_pool(indices: list[int], size: int) -> tuple[list[int], list[int]]:
+            """Run the tasks; return those lost because a worker process died and those not started then."""
             lost: list[int] = []
-            pool = ProcessPoolExecutor(max_workers=size, mp_context=context)
+            reader, writer = context.Pipe(duplex=False)  # the workers' lifeline: only this process holds ``writer``
+            lock = InheritedFd(self.lock_fd) if self.lock_fd is not None and os.name == "posix" else None
+            pool = ProcessPoolExecutor(max_workers=size, mp_context=context, initializer=start_worker,
+                                       initargs=(reader, os.getpid(), lock))
+            queue = list(reversed(indices))
+            running: dict[Any, tuple[int, Task]] = {}
+            broken = False
+
+            def submit() -> None:
+                while queue and len(running) < size * self.IN_FLIGHT and not broken:
+                    task = tasks[queue[-1]]
+                    running[pool.submit(compute_task, task)] = (queue.pop(), task)
+
             try:
-                futures = {pool.submit(compute_task, tasks[k]): k for k in indices}
-                remaining = set(futures)
-                while remaining:
-                    finished, remaining = wait(remaining, return_when=FIRST_COMPLETED)
-                    for future in sorted(finished, key=lambda f: futures[f]):
-                        k = futures[future]
+                submit()
+                while running:
+                    finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                    for future in sorted(finished, key=lambda f: running[f][0]):
+                        k, task = running.pop(future)
                         try:
                             results = future.result()
                         except BrokenProcessPool:
                             lost.append(k)
+                            broken = True
                             continue
                         except Exception as error:  # e.g. a result that cannot be sent back
-                            results = _failed_task(tasks[k], f"internal error ({type(error).__name__}: {one_line(str(error))})")
-                        done(tasks[k], results)
+                            results = _failed_task(task, f"internal error ({type(error).__name__}: {one_line(str(error))})")
+                        done(task, results)
+                    try:
+                        submit()
+                    except BrokenProcessPool:
+                        broken = True
             except BaseException:
                 # stopped (Ctrl-C, an exception of the progress callback): no worker may go on
                 # writing after we return; the next run resumes from the records
-                for process in list(getattr(pool, "_processes", {}).values()):
-                    process.terminate()
-                pool.shutdown(wait=False, cancel_futures=True)
+                _stop(pool, writer)
+                reader.close()
                 raise
-            pool.shutdown(wait=not lost, cancel_futures=True)
-            return sorted(lost)
+            try:
+                pool.shutdown(wait=True, cancel_futures=True)
+            finally:
+                writer.close()  # a worker still there ends now
+                reader.close()
+            return sorted(lost), list(reversed(queue))
 
-        lost = run_pool(list(range(len(tasks))), min(self.workers, len(tasks)))
-        # A worker died (killed, out of memory …): run the lost tasks again one at a time, so the
-        # task that kills its process is found and reported, and the others finish.
-        completed = len(tasks) - len(lost)
-        for k in lost:
-            if run_pool([k], 1):
-                if completed == 0:  # no worker ever finished anything: they cannot start at all
-                    raise SettingsError(
-                        "the worker processes of the batch stop before doing any work",
-                        hint="when run_batch is called from a script, put the call under `if __name__ == \"__main__\":` "
-                             "(the workers import the script); or run in one process (workers=1, --workers 1).",
-                    )
-                done(tasks[k], _failed_task(tasks[k], "the worker process died while estimating this work unit (out of memory?)"))
-            else:
-                completed += 1
+        pending = list(range(len(tasks)))
+        completed = 0
+        while pending:
+            before = len(pending)
+            lost, pending = run_pool(pending, min(self.workers, len(pending)))
+            completed += before - len(lost) - len(pending)
+            # A worker died (killed, out of memory …): run the lost tasks again one at a time, so the
+            # task that kills its process is found and reported, and the others finish.
+            for k in lost:
+                if run_pool([k], 1)[0]:
+                    if completed == 0:  # no worker ever finished anything: they cannot start at all
+                        raise SettingsError(
+                            "the worker processes of the batch stop before doing any work",
+                            hint="when run_batch is called from a script, put the call under `if __name__ == \"__main__\":` "
+                                 "(the workers import the script); or run in one process (workers=1, --workers 1).",
+                        )
+                    done(tasks[k], _failed_task(tasks[k], "the worker process died while estimating this work unit (out of memory?)"))
+                else:
+                    completed += 1
+
+
+def _stop(pool: ProcessPoolExecutor, writer: Any) -> None:
+    """Stop the pool's workers now and wait until they have ended (they hold the output folder's lock)."""
+    writer.close()
+    processes = list(getattr(pool, "_processes", {}).values())
+    for process in processes:
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.join(5)
 
 
 class DaskCluster(Backend):
@@ -162,25 +208,36 @@ class DaskCluster(Backend):
         except Exception:  # pragma: no cover
             return 1
 
-    def run(self, tasks: list[Task], done: Callable[[Task, list[JobResult]], None]) -> None:
+    def run(self, tasks: Sequence[Task], done: Callable[[Task, list[JobResult]], None], sources: dict[str, Any] | None = None) -> None:
+        """Run ``tasks``; their jobs' data come from ``sources`` (source key → the wave's data, or the
+        wave split by a segment column), sent to the cluster once each (scattered) — never in the
+        task graph, whose tasks name their sources only."""
         from distributed import as_completed  # lazy: dask is optional
 
         run = uuid.uuid4().hex[:12]
-        futures = [self.client.submit(compute_task, task, pure=False, key=f"csi-survey-batch-{run}-{k}")
-                   for k, task in enumerate(tasks)]
-        index = {f.key: k for k, f in enumerate(futures)}
+        built = [tasks[k] for k in range(len(tasks))]
+        names = list(sources or {})
+        scattered = dict(zip(names, self.client.scatter([sources[n] for n in names], hash=False))) if names else {}
+        futures = []
         try:
+            for k, task in enumerate(built):
+                needed = {job.source: scattered[job.source] for job in task.jobs if job.data is None and job.source in scattered}
+                futures.append(self.client.submit(compute_task, task, needed, pure=False, key=f"csi-survey-batch-{run}-{k}"))
+            index = {f.key: k for k, f in enumerate(futures)}
             for future in as_completed(futures):
                 k = index[future.key]
                 try:
                     results = future.result()
                 except Exception as error:  # KilledWorker, a lost connection …
-                    results = _failed_task(tasks[k], f"the Dask task failed ({type(error).__name__}: {one_line(str(error))})")
-                done(tasks[k], results)
+                    results = _failed_task(built[k], f"the Dask task failed ({type(error).__name__}: {one_line(str(error))})")
+                done(built[k], results)
                 future.release()
         except BaseException:
             self.client.cancel(futures)
             raise
+        finally:
+            for future in scattered.values():
+                future.release()
 
     def close(self) -> None:
         if self._own:

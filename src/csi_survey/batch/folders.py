@@ -193,8 +193,10 @@ def sweep_leftovers(out: Path) -> None:
 
 @contextmanager
 def locked_output(out: Path):
-    """Hold the lock file of the output folder (created if missing) while the block runs; raise
-    :class:`~csi_survey.exceptions.SettingsError` when another batch holds it."""
+    """Hold the lock file of the output folder (created if missing) while the block runs (it gets
+    the open lock file); raise :class:`~csi_survey.exceptions.SettingsError` when another batch
+    holds it. The lock (``flock``) belongs to the open file: a worker process given a duplicate of
+    its descriptor keeps the folder locked until it ends too."""
     out.mkdir(parents=True, exist_ok=True)
     handle = open(out / LOCK_FILE, "a+")
     try:
@@ -210,6 +212,6 @@ def locked_output(out: Path):
                     f"another csi-survey batch is writing into {out}",
                     hint="wait until it has finished (or stop it), then run again: the batch resumes where it stopped.",
                 ) from None
-        yield
+        yield handle
     finally:
         handle.close()

@@ -88,6 +88,7 @@ def task_record(unit: Unit, result: JobResult, model: Any, files: dict[str, str]
         "folder": unit.folder, "n": unit.n, "seed": unit.seed, "status": result.status,
         "history": _history_rows(model, unit, result.index), "files": files, "warnings": result.warnings,
         "seconds": round(result.seconds, 4),
+        "cpu_seconds": round(result.cpu_seconds, 4),
     }
 
 

@@ -49,7 +49,7 @@ from .outputs import (
     write_unit,
 )
 from .paired import paired_history
-from .plan import Unit, Wave, label_positions, pack, read_wave, segment_data, unit_key, unit_seed
+from .plan import Unit, Wave, pack, read_wave, segment_data, split_wave, unit_key, unit_seed
 from .tasks import Job, JobResult, Settings, Task, one_line, single_threaded_blas
 
 __all__ = ["BatchProgress", "BatchResult", "Progress", "run_batch"]
@@ -190,14 +190,16 @@ def run_batch(
     # the backend first: a wrong scheduler address or a missing dask fails before any work
     backend = make_backend(scheduler if scheduler is not None else config.dask, workers, 2)
     try:
-        with locked_output(out):
-            return _run(config, spec, out, labels, files, settings, spec_hash, settings_hash, backend, progress, started)
+        with locked_output(out) as lock:
+            return _run(config, spec, out, labels, files, settings, spec_hash, settings_hash, backend, progress, started,
+                        lock.fileno())
     finally:
         backend.close()
 
 
 def _run(config: BatchConfig, spec: Any, out: Path, labels: list[str], files: dict[str, list[Path]], settings: Settings,
-         spec_hash: str, settings_hash: str, backend: Backend, progress: Progress | None, started: float) -> BatchResult:
+         spec_hash: str, settings_hash: str, backend: Backend, progress: Progress | None, started: float,
+         lock_fd: int | None = None) -> BatchResult:
     """The batch, with the output folder locked (see :func:`run_batch`)."""
     sweep_leftovers(out)
     # ---- read the waves
@@ -222,13 +224,11 @@ def _run(config: BatchConfig, spec: Any, out: Path, labels: list[str], files: di
         seg_labels: list[tuple[str, str]] = []
         positions: dict[tuple[str, str], tuple[np.ndarray, np.ndarray | None]] = {}
         for column in config.segments:
-            used = label_positions(wave.labels[column])
-            raw = wave.raw_labels[column]
-            read = label_positions(raw) if raw is not None else {}
-            ordered = segment_order(list(used))
+            split = split_wave(wave, column)  # the wave grouped by the column once: each segment a slice
+            ordered = segment_order(list(split.bounds))
             seg_labels += [(column, v) for v in ordered]
             for v in ordered:
-                positions[column, v] = (used[v], read.get(v, np.empty(0, dtype=np.int64)) if raw is not None else None)
+                positions[column, v] = (split.positions(v), split.raw_positions(v))
         names = folder_names(seg_labels, reserved=[TOTAL_SEGMENT])
         for column, value in seg_labels:
             pos, raw_pos = positions[column, value]
@@ -272,15 +272,29 @@ def _run(config: BatchConfig, spec: Any, out: Path, labels: list[str], files: di
     if not todo:
         backend = Backend()
         backend.name = "none (every segment reused)"
-    jobs = {u.key: Job(u.key, u.wave, u.column, u.value, u.seed, segment_data(waves_by_label[u.wave], u), u.folder)
-            for u in todo}
-    slots = backend.slots if isinstance(backend, DaskCluster) else getattr(backend, "workers", 1)
+    dask = isinstance(backend, DaskCluster)
+    sources: dict[str, Any] = {}
+    if dask:  # the waves go to the cluster once (scattered); a task names its wave and segment
+        for u in todo:
+            key = f"{u.wave}\x1f{u.column}"
+            if key not in sources:
+                wave = waves_by_label[u.wave]
+                sources[key] = split_wave(wave, u.column) if u.column else wave.data
+
+    def make_job(u: Unit) -> Job:
+        """A unit's job; with local workers its data, cut out of the wave when its work unit is sent."""
+        data = None if dask else segment_data(waves_by_label[u.wave], u)
+        return Job(u.key, u.wave, u.column, u.value, u.seed, data, u.folder, source=f"{u.wave}\x1f{u.column}")
+
+    slots = backend.slots if dask else getattr(backend, "workers", 1)
     # local workers write the segment folders themselves (in parallel); Dask workers may
     # not see the output folder, so their results are written here
-    tasks = pack(todo, settings, slots, jobs, out=None if isinstance(backend, DaskCluster) else str(out))
-    if isinstance(backend, ProcessPool) and len(tasks) <= 1:
-        backend = Backend()
-    del jobs
+    tasks = pack(todo, settings, slots, make_job, out=None if dask else str(out))
+    if isinstance(backend, ProcessPool):
+        if len(tasks) <= 1:
+            backend = Backend()
+        else:
+            backend.lock_fd = lock_fd  # the workers hold the output folder's lock too, while they live
     by_key = {u.key: u for u in todo}
     report()
 
@@ -302,7 +316,10 @@ def _run(config: BatchConfig, spec: Any, out: Path, labels: list[str], files: di
     # BLAS limited to one thread from this (main) thread too: OpenBLAS ignores a limit set
     # from another thread, and threads of an in-process Dask cluster run here
     with single_threaded_blas():
-        backend.run(tasks, finished)
+        if dask:
+            backend.run(tasks, finished, sources)
+        else:
+            backend.run(tasks, finished)
 
     # ---- combined outputs
     wave_errors = {w.label: w.error for w in waves if w.error}

@@ -14,7 +14,6 @@ import tempfile
 import threading
 import time
 import warnings
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from ..analysis import AnalysisSettings, analyze
+from ..engine.threads import exit_with_parent, limit_process_threads, single_threaded_blas
 from ..exceptions import CsiSurveyError, EstimationError
 from ..ingest.columns import finite_number
 from ..report.bundle import bundle_from_tables, write_bundle_files
@@ -30,7 +30,8 @@ from ..report.xlsx_charts import write_report_workbook
 from ..segments import ESTIMATED
 from .folders import write_folder
 
-__all__ = ["Settings", "Job", "Task", "JobResult", "single_threaded_blas", "compute_task", "one_line"]
+__all__ = ["Settings", "Job", "Task", "JobResult", "single_threaded_blas", "compute_task", "one_line", "start_worker",
+           "parent_alive", "InheritedFd"]
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,9 @@ class Job:
     column: str
     value: str
     seed: int
-    data: Any
-    folder: str = ""  # relative to the output folder
+    data: Any          # the segment's SurveyData; None: cut out of ``source`` by the worker
+    folder: str = ""   # relative to the output folder
+    source: str = ""   # the key of the wave's data among the sources of compute_task (Dask: sent once, not per task)
 
 
 @dataclass(frozen=True)
@@ -95,42 +97,8 @@ class JobResult:
     hashes: dict[str, str] | None = None   # set when the worker wrote the folder itself: SHA-256 of the run files
     warnings: list[str] = field(default_factory=list)
     deterministic: bool = True
-    seconds: float = 0.0
-
-
-_BLAS_LOCK = threading.Lock()
-_BLAS_DEPTH = 0
-_BLAS_LIMITER: Any = None
-
-
-@contextmanager
-def single_threaded_blas():
-    """BLAS/OpenMP limited to one thread (shared by concurrent threads of one process): the
-    numbers then do not depend on how many threads the linear algebra would otherwise use (they
-    differ in the last digits otherwise), and worker processes do not oversubscribe the cores.
-
-    OpenBLAS only honours a limit set from the thread that started it (the main thread): tasks
-    of a process pool run there; Dask worker processes started by a nanny (the default) have
-    ``OPENBLAS_NUM_THREADS=1`` already, and the workers of an in-process cluster run in this
-    process, limited by :func:`run_batch` from the main thread."""
-    global _BLAS_DEPTH, _BLAS_LIMITER
-    try:
-        from threadpoolctl import threadpool_limits  # lazy: threadpoolctl is optional (it comes with scikit-learn)
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        yield
-        return
-    with _BLAS_LOCK:
-        if _BLAS_DEPTH == 0:
-            _BLAS_LIMITER = threadpool_limits(limits=1)
-        _BLAS_DEPTH += 1
-    try:
-        yield
-    finally:
-        with _BLAS_LOCK:
-            _BLAS_DEPTH -= 1
-            if _BLAS_DEPTH == 0 and _BLAS_LIMITER is not None:
-                _BLAS_LIMITER.restore_original_limits()
-                _BLAS_LIMITER = None
+    seconds: float = 0.0       # wall time of the estimation (estimate, bootstrap, tables)
+    cpu_seconds: float = 0.0   # CPU time of the same (this thread: independent of the load of the machine)
 
 
 #: One segment at a time per process: warnings are captured per segment with
@@ -139,17 +107,25 @@ def single_threaded_blas():
 _JOB_LOCK = threading.Lock()
 
 
-def compute_task(task: Task) -> list[JobResult]:
+def compute_task(task: Task, sources: dict[str, Any] | None = None) -> list[JobResult]:
     """Estimate every segment of a work unit (runs in a worker); never raises for a segment.
 
-    With ``task.out`` the worker writes each estimated segment's folder itself (atomically) and
-    returns the hashes of its files instead of their bytes."""
+    A job without data is cut out of ``sources[job.source]``: the whole wave's SurveyData for
+    the total, else the wave split by the segment column (:class:`csi_survey.batch.plan.WaveSplit`,
+    whose ``segment(value)`` gives the segment's data). With ``task.out`` the worker writes each
+    estimated segment's folder itself (atomically) and returns the hashes of its files instead of
+    their bytes; in a local worker process only while the batch process that started it runs
+    (:func:`parent_alive`), so that nothing is written once it has lost the output folder's lock."""
     with single_threaded_blas():
         out = []
         for job in task.jobs:
             with _JOB_LOCK:
+                if job.data is None:
+                    job = _with_data(job, sources)
                 result = _compute_job(task.settings, job)
             if task.out is not None and result.status == ESTIMATED:
+                if not parent_alive():
+                    os._exit(1)  # the batch is gone: write nothing (the next run computes this segment again)
                 try:
                     result.hashes = write_folder(Path(task.out) / job.folder, result.files, result.reports)
                     result.files, result.reports = {}, {}
@@ -160,8 +136,15 @@ def compute_task(task: Task) -> list[JobResult]:
         return out
 
 
+def _with_data(job: Job, sources: dict[str, Any] | None) -> Job:
+    source = (sources or {}).get(job.source)
+    if source is None:
+        return job  # reported by _compute_job as an internal error
+    return dataclasses.replace(job, data=source if not job.column else source.segment(job.value))
+
+
 def _compute_job(settings: Settings, job: Job) -> JobResult:
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.thread_time()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -183,6 +166,7 @@ def _compute_job(settings: Settings, job: Job) -> JobResult:
                                deterministic=False)
     result.warnings = list(dict.fromkeys(one_line(str(w.message)) for w in caught))
     result.seconds = time.perf_counter() - start
+    result.cpu_seconds = time.thread_time() - cpu
     return result
 
 
@@ -221,3 +205,74 @@ def _render(meta: dict, tables: dict[str, pd.DataFrame], model: Any, reports: bo
             out["report.xlsx"] = (folder / "report.xlsx").read_bytes()
             out["report.html"] = render_html(bundle, lang=bundle.meta.get("lang")).encode("utf-8")
     return files, out
+
+
+# ====================================================================== local worker processes
+# A worker of the local process pool must not outlive the batch process that started it, and must
+# write nothing once that process is gone (the output folder's lock is then released and another
+# batch may be writing there). The pool passes each worker (its ``initializer``, :func:`start_worker`):
+#
+# * the read end of a pipe whose write end only the batch process holds. The pipe becomes
+#   readable (end of file) the moment the batch process dies — even by SIGKILL, which no clean-up
+#   code sees — or closes it (the pool stops its workers so). A watchdog thread waits on it and
+#   ends the worker at once (``os._exit``); :func:`parent_alive` asks it without waiting, before
+#   each segment folder is written. The pipe, unlike a parent pid, cannot be mistaken for another
+#   process, and the worker's parent is the forkserver, not the batch process.
+#   :func:`csi_survey.engine.threads.exit_with_parent` watches the batch process's pid as well
+#   (a second line of defence should another process hold the pipe's write end).
+# * a duplicate of the output folder's lock file descriptor (:class:`InheritedFd`): the ``flock``
+#   of the batch belongs to the open file, so the folder stays locked while any worker still runs,
+#   and a worker's last write can never fall after the lock was released.
+_PARENT_PIPE: Any = None
+_HELD: list[int] = []
+
+
+class InheritedFd:
+    """A file descriptor handed to a worker process by multiprocessing (duplicated into it when the
+    worker starts, by any start method); in the worker it unpickles to the descriptor number."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    def __reduce__(self) -> tuple:
+        from multiprocessing.reduction import DupFd  # only while a worker process is being started
+
+        return _detach, (DupFd(self.fd),)
+
+
+def _detach(dup: Any) -> int:
+    return dup.detach()
+
+
+def start_worker(parent: Any, parent_pid: int, lock: int | None = None) -> None:
+    """Initializer of a local worker process: one BLAS thread for its life, exit as soon as the
+    batch process (``parent``: the read end of its pipe; ``parent_pid``) is gone, hold ``lock``
+    (the output folder's lock, from :class:`InheritedFd`) until the worker ends."""
+    global _PARENT_PIPE
+    limit_process_threads()
+    _PARENT_PIPE = parent
+    if lock is not None:
+        _HELD.append(lock)  # kept open (never closed) until the process ends
+    if not parent_alive():
+        os._exit(1)
+
+    def watch() -> None:
+        try:
+            parent.poll(None)  # returns at end of file: the batch process died or closed its end
+        except (OSError, EOFError):
+            pass
+        os._exit(1)
+
+    threading.Thread(target=watch, name="csi-survey-batch-parent-watch", daemon=True).start()
+    exit_with_parent(parent_pid)
+
+
+def parent_alive() -> bool:
+    """False in a local worker process whose batch process is gone (or has stopped its workers);
+    True elsewhere (this process, Dask workers)."""
+    if _PARENT_PIPE is None:
+        return True
+    try:
+        return not _PARENT_PIPE.poll(0)
+    except (OSError, EOFError):
+        return False

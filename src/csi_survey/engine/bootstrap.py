@@ -37,6 +37,15 @@ by the same rule, so a seed draws the same respondents in all of them, and the m
 higher-order bootstraps summarize their draws as here (:func:`batched_bootstrap`,
 :func:`percentile_summary`, :func:`attach_intervals`).
 
+Threads and processes (:mod:`csi_survey.engine.threads`): the matrices are small, so the work runs
+with one BLAS thread — in this process for small problems (below :data:`PARALLEL_THRESHOLD`), else
+in worker processes, one BLAS thread each and never more workers than usable cores, so threads ×
+processes never exceed the cores (numpy's default of one BLAS thread per core in each worker made
+every product 10–40 × slower on a busy machine). One thread also makes the numbers independent of
+the machine: OpenBLAS rounds a product differently with another thread count. On Linux the workers
+are forked (they share the data instead of receiving a copy) and die with this process, even when
+it is killed (SIGKILL): no worker outlives it by more than a second.
+
 Statistics, for every path, total effect, outer weight, loading, R², 0–100 index and HTMT value:
 
 * ``std_err``: the standard deviation of the bootstrap estimates (n − 1 divisor);
@@ -59,7 +68,9 @@ bootstrap confidence intervals", JASA 82; Davison & Hinkley (1997). R equivalent
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -75,6 +86,7 @@ from .resample import ResampleState, estimate_batch, moment_state, statistic_lab
 from ..ingest.design import (ReplicateWeights, SurveyDesign, jackknife_factors, jackknife_size, rao_wu_factors,
                              replicate_weights, survey_design)
 from ..ingest.weights import check_weight_array
+from .threads import exit_with_parent, limit_process_threads, single_threaded_blas, worker_count
 
 __all__ = ["bootstrap", "BootstrapInfo", "METHODS", "DESIGNS", "CHUNK_SIZE", "INFERENCE_COLUMNS", "resample_counts",
            "percentile_summary", "failure_table", "batched_bootstrap", "attach_intervals", "bootstrap_data",
@@ -85,10 +97,12 @@ METHODS = ("percentile", "bca")
 DESIGNS = ("auto", "respondents", "rao-wu")
 #: Resamples per task. Fixed, so that results never depend on how tasks are spread over workers.
 CHUNK_SIZE = 50
-#: Below this much work (respondents × resamples × item pairs) everything runs in this process:
-#: spawning workers would cost more than it saves (numpy's products already use every core).
-PARALLEL_THRESHOLD = 2e9
-#: Rows of data per block when forming moments (bounds memory for very large surveys).
+#: Below this much work (respondents × resamples × item pairs) everything runs in this process, with one
+#: BLAS thread: it takes less than ~0.2 s, and starting and stopping the workers (~50 ms of wall time,
+#: ~0.08 s of CPU) would eat most of the gain. Above it, worker processes (one BLAS thread each, at most
+#: one per usable core) share the chunks; e.g. 1,000 resamples of 24 items from 3,400 respondents on.
+PARALLEL_THRESHOLD = 1e9
+#: Groups of the jackknife of the BCa acceleration (leave one group out) for more respondents than this.
 _JACKKNIFE_GROUPS = 2_000
 
 
@@ -201,9 +215,21 @@ class _DesignDraws:
 _WORKER_STATE: tuple[ResampleState, _DesignDraws | None] | None = None
 
 
-def _init_worker(state: ResampleState, draws: _DesignDraws | None = None) -> None:
+def _init_worker(state: ResampleState, draws: _DesignDraws | None = None, parent: int | None = None) -> None:
+    """A worker of the bootstrap's pool: it dies with ``parent`` (this process), runs one BLAS thread
+    (the workers are the parallelism: threads × processes ≤ cores) and keeps the state."""
     global _WORKER_STATE
+    exit_with_parent(parent)
+    limit_process_threads()
     _WORKER_STATE = (state, draws)
+
+
+def _pool_context() -> Any:
+    """Linux: fork (workers start at once and share the data instead of receiving a pickled copy);
+    elsewhere the platform's default (spawn)."""
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
 
 
 def resample_counts(seeds: Sequence[np.random.SeedSequence], n: int) -> np.ndarray:
@@ -250,6 +276,7 @@ def failure_table(reasons: Mapping[int, str]) -> pd.DataFrame:
                          "reason": pd.Series([reasons[b] for b in order], dtype=object)})
 
 
+@single_threaded_blas()  # small matrices: one BLAS thread (engine/threads.py)
 def batched_bootstrap(
     estimate_batch: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, Mapping[int, str]]],
     labels: pd.DataFrame,
@@ -311,15 +338,7 @@ def _run_chunk(task: tuple[int, Sequence[np.random.SeedSequence]], state: Resamp
     return start, values, status, {start + b: msg for b, msg in problems.items()}
 
 
-def _workers(n_jobs: int | None) -> int:
-    cores = os.cpu_count() or 1
-    if n_jobs is None or n_jobs == -1:
-        return cores
-    if n_jobs < -1 or n_jobs == 0:
-        raise SettingsError(f"n_jobs must be a positive number of processes or -1 (all cores); got {n_jobs}")
-    return n_jobs
-
-
+@single_threaded_blas()  # small matrices: one BLAS thread here; large problems use worker processes
 def bootstrap(
     fit: Any,
     data: Any,
@@ -353,7 +372,8 @@ def bootstrap(
     method:
         ``"percentile"`` (default) or ``"bca"`` (bias-corrected and accelerated).
     n_jobs:
-        Worker processes for large problems (-1: all cores). Small problems run in this process.
+        Worker processes for large problems (-1: all usable cores; never more than the usable cores).
+        Small problems run in this process. Either way with one BLAS thread per process.
     progress:
         Called as ``progress(done, total)`` after each chunk of resamples (silent by default).
     design:
@@ -376,7 +396,7 @@ def bootstrap(
     inputs = bootstrap_data(fit, fit.model, data, resamples=resamples, level=level, seed=seed)
     check_choice("method", method, METHODS)
     check_choice("design", design, DESIGNS)
-    workers = _workers(n_jobs)
+    workers = worker_count(n_jobs)
 
     model = fit.model
     X, weight, resamples, level, seed = inputs.X, inputs.weight, inputs.resamples, inputs.level, inputs.seed
@@ -405,8 +425,8 @@ def bootstrap(
 
     work = n * resamples * X.shape[1] * (X.shape[1] + 1) / 2
     if workers > 1 and len(tasks) > 1 and work >= parallel_threshold:
-        with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_init_worker,
-                                 initargs=(state, design_draws)) as pool:
+        with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=_pool_context(),
+                                 initializer=_init_worker, initargs=(state, design_draws, os.getpid())) as pool:
             for result in pool.map(_run_chunk, tasks):
                 collect(result)
     else:

@@ -152,6 +152,7 @@ from ..exceptions import (
 from ..index import index_table, index_weights, respondent_indices
 from ..schema import Questionnaire
 from .pls import item_matrix
+from .threads import single_threaded_blas
 from ..results import CBSEMResults
 
 __all__ = ["CBSEM", "model_description", "SOLVER"]
@@ -489,14 +490,23 @@ class CBSEM:
         return _translate(self.model).text
 
     def fit(self, data: Any):
-        """Estimate the model on ``data`` (SurveyData or DataFrame) and return :class:`CBSEMResults`."""
+        """Estimate the model on ``data`` (SurveyData or DataFrame) and return :class:`CBSEMResults`.
+
+        Runs with one BLAS thread (:func:`~csi_survey.engine.threads.single_threaded_blas`): the
+        matrices are small, and more threads only wait for each other (3–8 × slower on a busy machine)."""
+        import semopy  # noqa: F401  (imported before the thread limit, so that the libraries it loads are limited too)
+
+        with single_threaded_blas():
+            return self._fit(data)
+
+    def _fit(self, data: Any):
         model = self.model
         tr = _translate(model)
         notes: list[str] = []
         if tr.mode_b:
             msg = (f"covariance-based SEM estimates mode-B construct(s) {', '.join(tr.mode_b)} as common factors "
                    "(reflective measurement): a factor model has no composites; use PLS for formative constructs")
-            warnings.warn(msg, MeasurementModelWarning, stacklevel=2)
+            warnings.warn(msg, MeasurementModelWarning, stacklevel=3)
             notes.append(msg)
 
         X, ids = item_matrix(model, data)
@@ -896,7 +906,7 @@ def _admissibility(params: pd.DataFrame, mats: _Matrices, tr: _Translation, mode
         msg = (f"negative variance estimate(s) (Heywood case): {listed}. The solution is not admissible: "
                "likely causes are too few or weak items for a construct, an item that is almost the construct "
                "(standardized loading > 1), a misspecified model or a small sample")
-        warnings.warn(msg, AdmissibilityWarning, stacklevel=3)
+        warnings.warn(msg, AdmissibilityWarning, stacklevel=4)
         notes.append(msg)
     construct_names = {tr.alias[c] for c in model.construct_ids}
     lat = [k for k, name in enumerate(mats.inner) if name in construct_names]
@@ -911,7 +921,7 @@ def _admissibility(params: pd.DataFrame, mats: _Matrices, tr: _Translation, mode
             msg = ("the model-implied covariance matrix of the constructs is not positive definite "
                    f"(largest latent correlation {names[worst[0]]}–{names[worst[1]]} = {R[worst]:+.3f}): "
                    "the solution is not admissible")
-            warnings.warn(msg, AdmissibilityWarning, stacklevel=3)
+            warnings.warn(msg, AdmissibilityWarning, stacklevel=4)
             notes.append(msg)
     return notes
 

@@ -71,6 +71,7 @@ from ..schema import Questionnaire
 from ..ingest.weights import check_weight_array, estimation_weight
 from ..results import build_pls_results
 from .plsc import admissibility_problems, plsc_batch, reflective_mask, reliability_table
+from .threads import single_threaded_blas
 
 __all__ = ["PLS", "SCHEMES", "PLSCore", "BatchCore", "ItemMoments", "pls_core", "pls_core_batch", "inner_model",
            "item_matrix", "item_moments"]
@@ -605,27 +606,28 @@ class PLS:
         if n < 3:
             raise EstimationError(f"PLS needs at least 3 respondents; the data have {n}")
         w = None if weight is None else check_weight_array(weight, n, what)
-        mom = item_moments(X, w, self.scaled, model.item_ids)
-        core = pls_core(
-            mom.C,
-            blocks=self.blocks,
-            modes=[c.mode for c in model.constructs.values()],
-            adj=model.adjacency,
-            scheme=self.scheme,
-            tol=self.tol,
-            max_iter=self.max_iter,
-            names=model.construct_ids,
-            item_names=model.item_ids,
-        )
-        extra: dict[str, Any] = {}
-        corrected = reflective_mask(model)
-        if corrected.any():
-            core, extra = self._consistent(mom.C, core, corrected)
-        b, scores = mom.composite_scores(core.weights)  # scaled: unit variance, divisor n − 1 (Σw − 1 when weighted)
-        return build_pls_results(
-            engine=self, XT=mom.XT, ids=ids, item_mean=mom.mean, item_sd=mom.item_sd, C=mom.C, core=core, raw_coef=b,
-            scores=scores, weight=w, **extra,
-        )
+        with single_threaded_blas():  # small matrices: one BLAS thread (engine/threads.py)
+            mom = item_moments(X, w, self.scaled, model.item_ids)
+            core = pls_core(
+                mom.C,
+                blocks=self.blocks,
+                modes=[c.mode for c in model.constructs.values()],
+                adj=model.adjacency,
+                scheme=self.scheme,
+                tol=self.tol,
+                max_iter=self.max_iter,
+                names=model.construct_ids,
+                item_names=model.item_ids,
+            )
+            extra: dict[str, Any] = {}
+            corrected = reflective_mask(model)
+            if corrected.any():
+                core, extra = self._consistent(mom.C, core, corrected)
+            b, scores = mom.composite_scores(core.weights)  # scaled: unit variance, divisor n − 1 (Σw − 1 when weighted)
+            return build_pls_results(
+                engine=self, XT=mom.XT, ids=ids, item_mean=mom.mean, item_sd=mom.item_sd, C=mom.C, core=core, raw_coef=b,
+                scores=scores, weight=w, **extra,
+            )
 
     def _consistent(self, C: np.ndarray, core: PLSCore, corrected: np.ndarray) -> tuple[PLSCore, dict[str, Any]]:
         """The PLSc correction of a converged fit (:mod:`csi_survey.engine.plsc`): the corrected core

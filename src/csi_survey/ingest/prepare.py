@@ -66,6 +66,8 @@ The result, :class:`SurveyData`, keeps the accounting: ``n_used + n_excluded == 
 from __future__ import annotations
 
 import difflib
+import functools
+import sys
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -179,7 +181,7 @@ class SurveyData:
             if q.items[item].reverse:
                 scale = q.item_scale(item)
                 values[:, j] = (scale.min + scale.max) - values[:, j]
-        return pd.DataFrame(values, columns=list(q.item_ids))
+        return pd.DataFrame(values, columns=list(q.item_ids), copy=False)  # our own copy already
 
     @property
     def n_used(self) -> int:
@@ -221,8 +223,10 @@ def read_responses(
     ``limits`` (:class:`~csi_survey.ingest.safety.Limits`) are passed to the reader."""
     check_choice("on_invalid", on_invalid, ON_INVALID)
     check_choice("missing", missing, MISSING_METHODS)
-    raw = read_table(path, sheet=sheet, encoding=encoding, format=format, limits=limits)
-    data = prepare(raw, questionnaire, on_invalid=on_invalid, missing=missing)
+    # handed over, not kept here: _prepare frees each item column's text once parsed (less memory, same data)
+    owned = [read_table(path, sheet=sheet, encoding=encoding, format=format, limits=limits)]
+    _release_memory()  # the file's bytes and the parser's buffers
+    data = _prepare(owned, questionnaire, on_invalid=on_invalid, missing=missing)
     if questionnaire.weights is None:
         return data
     return apply_weights(data)
@@ -253,16 +257,29 @@ def prepare(
         items, reproducibly, clipped to the item's scale. ``"listwise"``: leave out every
         respondent with a missing answer.
     """
+    return _prepare(raw, questionnaire, on_invalid=on_invalid, missing=missing)
+
+
+def _prepare(raw: RawTable | pd.DataFrame | list[RawTable], questionnaire: Questionnaire, *, on_invalid: str,
+             missing: str) -> SurveyData:
+    """:func:`prepare`. ``raw`` may also be a list holding the only reference to a RawTable
+    (:func:`read_responses`): the table is taken out of it and its item columns of text are freed as
+    they are parsed (the results are the same)."""
     check_choice("on_invalid", on_invalid, ON_INVALID)
     check_choice("missing", missing, MISSING_METHODS)
     q = questionnaire
 
     vendor: Mapping[str, Sequence[object]] = {}
+    owned = isinstance(raw, list)
+    if owned:
+        raw = raw.pop()
     if isinstance(raw, RawTable):
         frame = raw.frame.reset_index(drop=True)
         row_numbers = np.asarray(raw.row_numbers, dtype=np.int64)
         source, sheet = raw.source, raw.sheet
         vendor = raw.missing_values or {}
+        if owned:
+            del raw  # `frame` is now the only holder of the columns
     elif isinstance(raw, pd.DataFrame):
         frame = raw.reset_index(drop=True)
         row_numbers = np.arange(2, len(frame) + 2, dtype=np.int64)
@@ -291,9 +308,21 @@ def prepare(
     p = len(item_ids)
     ids = _Ids(frame, id_col, row_numbers)
     vendor_all = list(vendor.get("*", ()))
+    n_columns = frame.shape[1]
+    # an owned table's text item columns are dropped once parsed (own blocks: nothing is copied), unless a later
+    # step reads them: the id and duration columns, the duplicates rule without an id (compares whole rows)
+    freed: dict[object, int] = {}
+    if owned and not (id_col is None and rules.duplicates != "off" and n_columns > p):
+        keep = {id_col, found[speed_rule.column] if speed_rule is not None else None}
+        for j, item in enumerate(item_ids):
+            col = item_cols[item]
+            if col not in keep and isinstance(frame[col].dtype, pd.StringDtype):
+                freed[col] = j  # the last item read from the column
 
     # ---- 2. cells → numbers, vectorised per column (done first: step 3 needs the blank item cells)
-    values = np.empty((n, p), dtype=np.float64)
+    # column-major: each item is written (and later read by the engines) as one contiguous column, and
+    # SurveyData.items wraps it without a copy (pandas keeps a 2-d float block column-major too)
+    values = np.empty((n, p), dtype=np.float64, order="F")
     missing_cell = np.zeros((n, p), dtype=bool)  # empty or missing code (or flagged invalid, below)
     blank_items = np.ones(n, dtype=bool)  # every item cell empty (for the empty-row test)
     invalid_parts: list[pd.DataFrame] = []
@@ -309,6 +338,10 @@ def prepare(
         if cell.bad.any():
             invalid_parts.append(_invalid_cells(s, cell, col, j, scale, labels))
         values[:, j] = cell.values
+        del s, cell
+        if freed.get(col) == j:
+            del frame[col]
+            _release_memory()
 
     # ---- 3. all-empty rows (every cell of the row, not only the items)
     empty_row = blank_items.copy()
@@ -373,10 +406,10 @@ def prepare(
                 for cid in q.construct_ids
             },
             row_numbers=row_numbers,
-            id_keys=(lambda: _quality.text_keys(ids.texts)) if id_col is not None else None,
+            id_keys=ids.keys if id_col is not None else None,
             id_text=ids.strings,
-            row_keys=(lambda: _quality.row_keys(frame)) if frame.shape[1] > p else (lambda: None),
-            n_columns=frame.shape[1],
+            row_keys=(lambda: _quality.row_keys(frame)) if n_columns > p else (lambda: None),
+            n_columns=n_columns,
             durations=_durations(frame, found[speed_rule.column], vendor, vendor_all, where) if speed_rule else None,
         ),
     )
@@ -463,7 +496,10 @@ def prepare(
             hint=hint,
         )
 
-    items = values[remaining] if remaining.size != n else values  # our own array either way
+    items = values if remaining.size == n else np.empty((remaining.size, p), dtype=np.float64, order="F")
+    for j in range(p if items is not values else 0):  # our own array either way, column-major
+        items[:, j] = values[remaining, j]
+    del values
     imputed = None
     if missing in ("mean", "model"):
         holes = np.isnan(items)
@@ -483,7 +519,7 @@ def prepare(
                 means = _col_nanmean(items, holes)
                 np.copyto(items, np.broadcast_to(means, items.shape), where=holes)
             else:
-                filled = _impute_model(items, [q.item_scale(i) for i in item_ids])
+                filled = _impute_model(np.ascontiguousarray(items), [q.item_scale(i) for i in item_ids])
                 np.copyto(items, filled, where=holes)
 
     missing_table = pd.DataFrame(
@@ -500,7 +536,7 @@ def prepare(
     other = used_frame[other_cols].reset_index(drop=True)
     data = SurveyData(
         questionnaire=q,
-        items=pd.DataFrame(items, columns=list(item_ids)),
+        items=pd.DataFrame(items, columns=list(item_ids), copy=False),
         respondent_id=ids.series(remaining),
         row=row_numbers[remaining],
         other=other,
@@ -516,7 +552,38 @@ def prepare(
     )
     if q.design is not None:
         survey_design(data)  # the design columns of the used respondents: every problem in one error
+    if owned:
+        _release_memory()  # the temporaries of the checks, before the estimation needs memory
     return data
+
+
+def _release_memory() -> None:
+    """Give freed memory back to the system: Arrow's pool keeps freed buffers for reuse, and glibc its
+    freed heap blocks until asked (``malloc_trim``, as Dask's workers do; Linux only)."""
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        pass
+    else:
+        pa.default_memory_pool().release_unused()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim():
+    """glibc's ``malloc_trim``, or None (other systems, musl and other C libraries have none)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return trim
 
 
 def _construct_name(q: Questionnaire, cid: str) -> str:
@@ -973,32 +1040,80 @@ def _invalid_error(bad: pd.DataFrame, row_numbers: np.ndarray, ids: _Ids, where:
 
 
 def _col_nanmean(values: np.ndarray, holes: np.ndarray) -> np.ndarray:
+    """The mean of each column over its answered cells.
+
+    The sums add the rows in order (a sequential sum: what numpy does for a row-major matrix), also
+    for a column-major ``values``, whose own column sums numpy would add pairwise — the means, and so
+    every result, do not depend on the memory layout."""
     counts = len(values) - holes.sum(axis=0)
-    sums = values.sum(axis=0, where=~holes)
+    if values.flags.c_contiguous:
+        sums = values.sum(axis=0, where=~holes)
+    else:
+        sums = np.array([np.cumsum(np.where(holes[:, j], 0.0, values[:, j]))[-1] for j in range(values.shape[1])])
     with np.errstate(invalid="ignore", divide="ignore"):
         return sums / counts
 
 
 # ====================================================================== respondents
 class _Ids:
-    """Respondent ids as text: the id column's value (stripped), else the sheet row number."""
+    """Respondent ids as text: the id column's value (stripped), else the sheet row number.
+
+    A text column (pandas ``str``, as the CSV reader gives) stays Arrow text: stripped once, it gives
+    the duplicate keys, the ids of the excluded or flagged rows and :attr:`SurveyData.respondent_id`
+    without a Python string per respondent."""
 
     def __init__(self, frame: pd.DataFrame, id_col: object | None, row_numbers: np.ndarray):
         self.column = frame[id_col] if id_col is not None else None
         self.row_numbers = row_numbers
         self._texts: np.ndarray | None = None
+        self._stripped: pd.Series | None = None
+        if self.column is not None and isinstance(self.column.dtype, pd.StringDtype):
+            self._stripped = self.column.str.strip()  # as _id_texts does: NaN stays NaN (an empty id)
 
     @property
     def texts(self) -> np.ndarray:
         """The id text of every row (object array; "" for an empty id cell). Needs an id column."""
         if self._texts is None:
             assert self.column is not None
-            self._texts = _id_texts(self.column)
+            if self._stripped is not None:
+                self._texts = self._stripped.to_numpy(dtype=object, na_value="")
+            else:
+                self._texts = _id_texts(self.column)
         return self._texts
+
+    def keys(self) -> np.ndarray:
+        """An integer per row, equal for equal ids, -1 for an empty id (the classes of
+        :func:`quality.text_keys` of :attr:`texts`). Needs an id column.
+
+        Text ids are sorted (Arrow) and numbered by run of equal ids: half the memory of a hash
+        table of a million ids."""
+        if self._stripped is None:
+            return _quality.text_keys(self.texts)
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        pool = pa.system_memory_pool()  # given back by _release_memory (Arrow's own pool keeps memory)
+        ids = pa.array(self._stripped.array)  # no copy
+        order = pc.sort_indices(ids, memory_pool=pool)  # missing ids last
+        ranked = pc.take(ids, order, memory_pool=pool)
+        new_run = np.ones(len(ids), dtype=bool)
+        if len(ids) > 1:
+            same = pc.equal(ranked.slice(1), ranked.slice(0, len(ids) - 1), memory_pool=pool)
+            new_run[1:] = ~pc.fill_null(same, False).to_numpy(zero_copy_only=False)
+        del ranked
+        keys = np.empty(len(ids), dtype=np.int64)
+        keys[order.to_numpy(zero_copy_only=False)] = np.cumsum(new_run) - 1
+        del order
+        empty = pc.fill_null(pc.equal(ids, ""), True).to_numpy(zero_copy_only=False)  # "" or missing
+        keys[empty] = -1
+        _release_memory()
+        return keys
 
     def strings(self, pos: np.ndarray) -> np.ndarray:
         if self.column is None:
             return self.row_numbers[pos].astype(str).astype(object)
+        if self._stripped is not None:
+            return self._stripped.iloc[pos].to_numpy(dtype=object, na_value="")
         if self._texts is None and len(pos) * 10 < len(self.column):
             return _id_texts(self.column.iloc[pos])
         return self.texts[pos]
@@ -1006,6 +1121,9 @@ class _Ids:
     def series(self, pos: np.ndarray) -> pd.Series:
         if self.column is None:
             return pd.Series(self.row_numbers[pos], name="respondent_id")
+        if self._stripped is not None:
+            chosen = self._stripped if len(pos) == len(self.column) else self._stripped.iloc[pos]
+            return chosen.fillna("").astype(str).reset_index(drop=True).rename("respondent_id")
         texts = self.texts if len(pos) == len(self.column) else self.texts[pos]
         return pd.Series(texts, name="respondent_id", dtype=str)
 

@@ -557,10 +557,18 @@ def _text_grid(p: Path, name: str, encoding: str | None) -> _Grid:
         )
     sep = _sniff_separator(line)
 
-    frame = _read_arrow(raw, text, pos, used, sep)
+    # The decoded text is needed only for the header (and by the C engine): drop it before pyarrow
+    # parses the bytes, so that a large file is not held three times (bytes, text, table).
+    head_text = text[pos: pos + 1_000_000]
+    data = _arrow_input(raw, text, pos, used)
+    del text
+    frame = _read_arrow(*data, head_text, sep) if data is not None else None
+    del data
     if frame is None:
+        text = raw.decode(used)  # the codec that decoded it above
         frame = _read_c(text[pos:], name, sep, lines_skipped)
-    del raw, text
+        del text
+    del raw
     row_nos = np.arange(1, len(frame) + 1, dtype=np.int64) + lines_skipped
     width = frame.shape[1]
     head_df = frame.iloc[:3]
@@ -574,19 +582,12 @@ def _text_grid(p: Path, name: str, encoding: str | None) -> _Grid:
     return _Grid(head=head, body=body, excel=False, encoding=used, sep=sep)
 
 
-def _read_arrow(raw: bytes, text: str, pos: int, used: str, sep: str) -> pd.DataFrame | None:
-    """pyarrow's CSV reader (the parser of pandas' ``engine="pyarrow"``), every column as text;
-    None when pyarrow is missing or refuses the file (the C engine then reads it).
-
-    Used directly rather than through pandas to set ``newlines_in_values`` (quoted cells holding
-    line breaks; pandas does not pass it, and without it the multithreaded chunker cannot split such
-    a file safely) and the column types (all text: ``007`` stays ``007``; pandas passes ``dtype=str``
-    to the parser only with pyarrow >= 25). ``ignore_empty_lines=False``: a blank line is an
-    all-empty row, so the row numbers stay true.
-    """
+def _arrow_input(raw: bytes, text: str, pos: int, used: str) -> tuple[memoryview | bytes, bool] | None:
+    """The UTF-8 bytes of the file from its header line on (a view of ``raw`` when it is UTF-8) and
+    whether they hold a double quote; None when pyarrow cannot read them (no pyarrow, NUL bytes: the
+    C engine reads the file)."""
     try:
-        import pyarrow as pa
-        import pyarrow.csv as pacsv
+        import pyarrow  # noqa: F401
     except ImportError:
         return None
     try:
@@ -597,27 +598,47 @@ def _read_arrow(raw: bytes, text: str, pos: int, used: str, sep: str) -> pd.Data
         offset = len(text[:pos].encode("utf-8"))
         if codec == "utf-8-sig" and raw.startswith(b"\xef\xbb\xbf"):
             offset += 3
-        data = raw[offset:] if offset else raw
-    else:
-        data = text[pos:].encode("utf-8")
-    if b"\x00" in data:
-        return None
+        if raw.find(b"\x00", offset) >= 0:
+            return None
+        return memoryview(raw)[offset:], raw.find(b'"', offset) >= 0
+    data = text[pos:].encode("utf-8")
+    return None if b"\x00" in data else (data, b'"' in data)
+
+
+def _read_arrow(data: memoryview | bytes, quoted: bool, head: str, sep: str) -> pd.DataFrame | None:
+    """pyarrow's CSV reader (the parser of pandas' ``engine="pyarrow"``), every column as text;
+    None when pyarrow refuses the file (the C engine then reads it). ``data``: the UTF-8 bytes from
+    the header line on; ``quoted``: whether they hold a double quote; ``head``: the start of the
+    decoded text from the header line on.
+
+    Used directly rather than through pandas to set ``newlines_in_values`` (quoted cells holding
+    line breaks; pandas does not pass it, and without it the multithreaded chunker cannot split such
+    a file safely) and the column types (all text: ``007`` stays ``007``; pandas passes ``dtype=str``
+    to the parser only with pyarrow >= 25). ``ignore_empty_lines=False``: a blank line is an
+    all-empty row, so the row numbers stay true. The columns are read as ``large_string``, the type
+    pandas' ``str`` columns hold, so that the table becomes a DataFrame without a copy.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     try:
-        first = next(csv.reader(io.StringIO(text[pos: pos + 1_000_000]), delimiter=sep))
+        first = next(csv.reader(io.StringIO(head), delimiter=sep))
         read_options = pacsv.ReadOptions(autogenerate_column_names=True, use_threads=True)
-        quoted = b'"' in data  # only quoted cells can hold line breaks; the option slows parsing down
+        buffer = pa.py_buffer(data)
+        # only quoted cells can hold line breaks; the option slows parsing down
         parse_options = pacsv.ParseOptions(delimiter=sep, newlines_in_values=quoted, ignore_empty_lines=False)
         convert_options = pacsv.ConvertOptions(
-            column_types={f"f{i}": pa.string() for i in range(len(first))},
+            column_types={f"f{i}": pa.large_string() for i in range(len(first))},
             null_values=[""],
             strings_can_be_null=True,
             quoted_strings_can_be_null=True,
         )
         table = pacsv.read_csv(
-            pa.BufferReader(data), read_options=read_options, parse_options=parse_options,
-            convert_options=convert_options,
+            pa.BufferReader(buffer), read_options=read_options, parse_options=parse_options,
+            convert_options=convert_options, memory_pool=pa.system_memory_pool(),
         )
         frame = table.to_pandas()
+        del table
     except (KeyboardInterrupt, SystemExit, MemoryError):
         raise
     except BaseException:  # ArrowInvalid (ragged rows, …), csv.Error, StopIteration

@@ -36,6 +36,14 @@ CSV files carry no types, so :func:`load_bundle` restores them as follows:
   tables again therefore prefixes once, never twice. The one ambiguity: a label that itself
   started with ``'=`` (quote then formula character) comes back without its quote.
 
+Per-respondent scores as Parquet
+--------------------------------
+A run of many respondents may keep ``scores`` as ``scores.parquet`` instead of ``scores.csv``
+(``csi-survey run … --scores-format parquet``): the meta key ``"scores_format"`` (``"csv"``, the
+default when absent, or ``"parquet"``) says which, :func:`save_bundle` writes that file and
+:func:`load_bundle` reads it back (typed columns as written, no formula prefix: see
+:func:`~csi_survey.report.csv.write_parquet`). Every other table is always CSV.
+
 ``run.json`` also records the names of the run's tables (key ``"tables"``), so that a CSV left in
 the folder by an earlier run (say ``segment_index.csv`` of a run with segments) is not taken for
 a table of the new one. The key is removed from :attr:`RunBundle.meta` when loading, so it is
@@ -61,7 +69,7 @@ import pandas as pd
 from ..exceptions import CsiSurveyError, ReportError
 from ..schema import Questionnaire, load_model
 from .atomic import AtomicOutput
-from .csv import write_csv
+from .csv import write_csv, write_parquet
 from .safe import DANGEROUS_PREFIXES
 
 __all__ = [
@@ -74,6 +82,8 @@ __all__ = [
     "TEXT_COLUMNS",
     "json_safe",
     "write_bundle_files",
+    "SCORES_FORMATS",
+    "scores_file",
 ]
 
 #: The run's meta data (JSON) and the questionnaire spec used (YAML), beside the CSV tables.
@@ -81,6 +91,10 @@ RUN_FILE = "run.json"
 MODEL_FILE = "model.yaml"
 #: Key of ``run.json`` listing the run's tables (reserved: not part of ``RunBundle.meta``).
 TABLES_KEY = "tables"
+
+#: Meta key saying how the per-respondent scores are stored, and its values (default "csv").
+SCORES_FORMAT_KEY = "scores_format"
+SCORES_FORMATS = ("csv", "parquet")
 
 _HOW_TO_MAKE = "`csi-survey run … --out DIR` writes them"
 
@@ -215,6 +229,28 @@ def _table_name(name: Any) -> str:
     return stem
 
 
+def scores_file(meta: Mapping[str, Any]) -> str:
+    """The file holding the per-respondent scores of a run with this meta: ``scores.csv`` or
+    ``scores.parquet`` (``meta["scores_format"]``).
+
+    Raises
+    ------
+    ReportError
+        ``meta["scores_format"]`` is neither ``"csv"`` nor ``"parquet"``.
+    """
+    fmt = meta.get(SCORES_FORMAT_KEY) or "csv"
+    if fmt not in SCORES_FORMATS:
+        raise ReportError(
+            f"the scores format {fmt!r} is unknown: use 'csv' or 'parquet'",
+            hint="write the scores as CSV (the default) or Parquet (--scores-format parquet).",
+        )
+    return f"scores.{fmt}"
+
+
+def _file_name(meta: Mapping[str, Any], name: str) -> str:
+    return scores_file(meta) if name == "scores" else f"{name}.csv"
+
+
 def bundle_from_tables(meta: Mapping[str, Any], tables: Mapping[str, pd.DataFrame], model: Questionnaire) -> RunBundle:
     """A :class:`RunBundle` from a run's meta data, tables and model.
 
@@ -232,6 +268,7 @@ def bundle_from_tables(meta: Mapping[str, Any], tables: Mapping[str, pd.DataFram
         )
     if not isinstance(model, Questionnaire):
         raise TypeError(f"model must be a Questionnaire, got {type(model).__name__}")
+    scores_file(meta)  # a known scores format, before any work
     stored: dict[str, pd.DataFrame] = {}
     for key, table in tables.items():
         name = _table_name(key)
@@ -265,11 +302,15 @@ def _write_text(path: Path, text: str) -> None:
 def write_bundle_files(bundle: RunBundle, out: AtomicOutput) -> list[str]:
     """Write the files of ``bundle`` through ``out`` (anything with ``path(name)``, such as an entered
     :class:`~csi_survey.report.atomic.AtomicOutput`): ``<name>.csv`` per table, ``run.json`` and
-    ``model.yaml``. Returns the file names written."""
+    ``model.yaml`` (``scores.parquet`` instead of ``scores.csv`` when ``meta["scores_format"]`` is
+    ``"parquet"``). Returns the file names written."""
     names: list[str] = []
     for name, table in bundle.tables.items():
-        file_name = f"{name}.csv"
-        write_csv(table, out.path(file_name))
+        file_name = _file_name(bundle.meta, name)
+        if file_name.endswith(".parquet"):
+            write_parquet(table, out.path(file_name))
+        else:
+            write_csv(table, out.path(file_name))
         names.append(file_name)
     meta = {**json_safe(dict(bundle.meta)), TABLES_KEY: list(bundle.tables)}
     _write_text(out.path(RUN_FILE), json.dumps(meta, ensure_ascii=False, indent=2, allow_nan=False) + "\n")
@@ -405,9 +446,13 @@ def load_bundle(directory: str | Path) -> RunBundle:
         )
     meta = _read_meta(directory / RUN_FILE)
     listed = meta.pop(TABLES_KEY, None)
+    try:
+        scores_file(meta)
+    except ReportError as error:
+        raise ReportError(f"{RUN_FILE} in {directory} is corrupt: {error}", hint=f"write the run folder again ({_HOW_TO_MAKE}).") from None
     if isinstance(listed, list) and all(isinstance(n, str) for n in listed):
         names = listed
-        absent = [f"{n}.csv" for n in names if not (directory / f"{n}.csv").is_file()]
+        absent = [_file_name(meta, n) for n in names if not (directory / _file_name(meta, n)).is_file()]
         if absent:
             raise ReportError(
                 f"the run folder {directory} is incomplete: {', '.join(absent)} "
@@ -416,6 +461,10 @@ def load_bundle(directory: str | Path) -> RunBundle:
             )
     else:
         names = sorted(p.stem for p in directory.glob("*.csv") if p.is_file() and not p.name.startswith("."))
+        if scores_file(meta) != "scores.csv":
+            names = [n for n in names if n != "scores"]
+            if (directory / scores_file(meta)).is_file():
+                names = sorted([*names, "scores"])
     try:
         model = load_model(directory / MODEL_FILE)
     except CsiSurveyError as error:
@@ -423,5 +472,24 @@ def load_bundle(directory: str | Path) -> RunBundle:
             f"{MODEL_FILE} in {directory} is corrupt:\n{error}",
             hint=f"write the run folder again ({_HOW_TO_MAKE}).",
         ) from error
-    tables = {name: _read_table(directory / f"{name}.csv", name) for name in names}
+    tables = {
+        name: _read_parquet(directory / file) if file.endswith(".parquet") else _read_table(directory / file, name)
+        for name, file in ((name, _file_name(meta, name)) for name in names)
+    }
     return RunBundle(meta, tables, model)
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    """A table written by :func:`~csi_survey.report.csv.write_parquet`, with its own column types."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_table(path).to_pandas()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as error:
+        raise ReportError(
+            f"the table {path.name} in {path.parent} is corrupt: {error}",
+            hint=f"write the run folder again ({_HOW_TO_MAKE}).",
+        ) from error
+    except OSError as error:
+        raise ReportError(f"cannot read {path}: {error.strerror or error}", hint="check that you may read the file.") from error

@@ -72,7 +72,7 @@ from xlsxwriter.utility import xl_range_formula, xl_rowcol_to_cell, quote_sheetn
 from xlsxwriter.worksheet import Worksheet
 
 from ..i18n import text
-from .bundle import RunBundle
+from .bundle import RunBundle, scores_file
 from .xlsx import (
     MAX_WIDTH,
     MIN_WIDTH,
@@ -93,8 +93,10 @@ __all__ = ["write_report_workbook", "SCORES_SHEET_LIMIT", "CHARTS_SHEET"]
 #: language: following ``meta["lang"]`` would change the workbooks, so it is left for a later issue.
 WORKBOOK_LANG = "en"
 
-#: Per-respondent scores go into the workbook only up to this many rows (scores.csv has them all).
-SCORES_SHEET_LIMIT = 100_000
+#: Per-respondent scores go into the workbook only up to this many rows (scores.csv or scores.parquet
+#: has them all): a sheet of ten thousand rows is still readable and written in a fraction of a second;
+#: larger runs are analysed from the CSV or Parquet file, and the sheet holds a note pointing to it.
+SCORES_SHEET_LIMIT = 10_000
 #: Name of the sheet holding the charts and their data.
 CHARTS_SHEET = "Charts"
 
@@ -233,7 +235,8 @@ def _table_sheets(bundle: RunBundle, scores_sheet_limit: int) -> list[Sheet]:
                 Sheet(
                     "Scores",
                     None,
-                    note=_t("note_scores_too_many", n=f"{len(scores):,}", limit=f"{scores_sheet_limit:,}"),
+                    note=_t("note_scores_too_many", n=f"{len(scores):,}", limit=f"{scores_sheet_limit:,}").replace(
+                        "scores.csv", scores_file(bundle.meta)),
                 )
             )
     return sheets
@@ -828,7 +831,8 @@ def write_report_workbook(path: str | Path, bundle: RunBundle, *, scores_sheet_l
     Sheets (in the order given in the module documentation): Summary (from ``bundle.meta``),
     Charts (native Excel charts with their data; absent when no table has a chart), then one sheet
     per table of the bundle with a one-line note. ``scores`` goes into the workbook only up to
-    ``scores_sheet_limit`` rows (above, the sheet holds a note pointing to ``scores.csv``).
+    ``scores_sheet_limit`` rows (above, the sheet holds a note pointing to ``scores.csv``, or to
+    ``scores.parquet`` when ``meta["scores_format"]`` is ``"parquet"``).
 
     The file is written directly at ``path`` (pass ``out.path("report.xlsx")`` of an
     :class:`~csi_survey.report.atomic.AtomicOutput` to replace a report atomically); if writing
