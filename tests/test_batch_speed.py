@@ -243,3 +243,30 @@ def test_dask_workers_get_the_waves_once_and_not_in_the_task_graph(tmp_path):
     got = {p.relative_to(tmp_path / "out").as_posix(): p.read_bytes() for p in (tmp_path / "out").rglob("*.csv")}
     assert got.keys() == reference.keys() and len(got) > 40
     assert [k for k in got if got[k] != reference[k]] == []
+
+
+class _KillsItsWorker:
+    """Job data whose unpickling ends the worker process (as an out-of-memory kill would)."""
+
+    def __reduce__(self):
+        import os
+
+        return os._exit, (1,)
+
+
+def test_a_worker_that_dies_loses_only_its_work_unit(tmp_path):
+    """Work units are handed to the pool a few at a time: when a worker dies, the units in flight
+    are run again one by one (the one that kills its worker is reported), the others go on."""
+    from csi_survey.batch.backends import ProcessPool
+    from csi_survey.batch.tasks import Job, Settings, Task
+
+    settings = Settings(resamples=0, seed=1, level=0.95, ci="percentile", scheme="path", max_iter=300, min_n=1, lang=None,
+                        reports=False)
+    tasks = [Task(settings, (Job(f"k{k}", "w", "c", str(k), 1, _KillsItsWorker() if k == 2 else None),)) for k in range(9)]
+    done: dict[str, list[str]] = {}
+    ProcessPool(2).run(tasks, lambda task, results: done.setdefault(task.jobs[0].key, []).extend(r.status for r in results))
+    assert sorted(done) == [f"k{k}" for k in range(9)]  # each work unit reported once
+    assert all(len(statuses) == 1 for statuses in done.values())
+    assert done["k2"][0].startswith("failed: the worker process died while estimating this work unit")
+    # the others ran in a worker (a job without data fails there, which is all they are here for)
+    assert all(not done[f"k{k}"][0].startswith("failed: the worker process died") for k in range(9) if k != 2), done

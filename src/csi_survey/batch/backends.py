@@ -65,8 +65,9 @@ class ProcessPool(Backend):
     def run(self, tasks: Sequence[Task], done: Callable[[Task, list[JobResult]], None]) -> None:
         context = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
 
-        def run_pool(indices: list[int], size: int) -> tuple[list[int], list[int]]:
-            """Run the tasks; return those lost because a worker process died and those not started then."""
+        def run_pool(indices: list[int], size: int, in_flight: int) -> tuple[list[int], list[int]]:
+            """Run the tasks (at most ``in_flight`` handed to the pool at a time); return those lost
+            because a worker process died and those not started then."""
             lost: list[int] = []
             reader, writer = context.Pipe(duplex=False)  # the workers' lifeline: only this process holds ``writer``
             lock = InheritedFd(self.lock_fd) if self.lock_fd is not None and os.name == "posix" else None
@@ -77,7 +78,7 @@ class ProcessPool(Backend):
             broken = False
 
             def submit() -> None:
-                while queue and len(running) < size * self.IN_FLIGHT and not broken:
+                while queue and len(running) < in_flight and not broken:
                     task = tasks[queue[-1]]
                     running[pool.submit(compute_task, task)] = (queue.pop(), task)
 
@@ -117,21 +118,25 @@ class ProcessPool(Backend):
         completed = 0
         while pending:
             before = len(pending)
-            lost, pending = run_pool(pending, min(self.workers, len(pending)))
+            size = min(self.workers, len(pending))
+            lost, pending = run_pool(pending, size, size * self.IN_FLIGHT)
             completed += before - len(lost) - len(pending)
-            # A worker died (killed, out of memory …): run the lost tasks again one at a time, so the
-            # task that kills its process is found and reported, and the others finish.
-            for k in lost:
-                if run_pool([k], 1)[0]:
-                    if completed == 0:  # no worker ever finished anything: they cannot start at all
-                        raise SettingsError(
-                            "the worker processes of the batch stop before doing any work",
-                            hint="when run_batch is called from a script, put the call under `if __name__ == \"__main__\":` "
-                                 "(the workers import the script); or run in one process (workers=1, --workers 1).",
-                        )
-                    done(tasks[k], _failed_task(tasks[k], "the worker process died while estimating this work unit (out of memory?)"))
-                else:
-                    completed += 1
+            # A worker died (killed, out of memory …): run the lost tasks again one at a time in one
+            # worker, so the task that kills its process is found and reported, and the others finish.
+            dead: list[int] = []
+            while lost:
+                before = len(lost)
+                killer, lost = run_pool(lost, 1, 1)  # one in flight: the one lost is the one that killed its worker
+                completed += before - len(killer) - len(lost)
+                dead += killer
+            if dead and completed == 0:  # no worker ever finished anything: they cannot start at all
+                raise SettingsError(
+                    "the worker processes of the batch stop before doing any work",
+                    hint="when run_batch is called from a script, put the call under `if __name__ == \"__main__\":` "
+                         "(the workers import the script); or run in one process (workers=1, --workers 1).",
+                )
+            for k in dead:
+                done(tasks[k], _failed_task(tasks[k], "the worker process died while estimating this work unit (out of memory?)"))
 
 
 def _stop(pool: ProcessPoolExecutor, writer: Any) -> None:
