@@ -227,3 +227,47 @@ def test_the_template_texts_are_the_same_from_config_and_schema():
         assert config_template_yaml(name) == template_yaml(name)
     with pytest.raises(SpecError, match="not a template"):
         config_template_yaml("nope")
+
+
+def _entry(args: list[str], tmp_path: Path) -> dict:
+    """Run the console script's entry point (``csi_survey.__main__.main``) with ``args`` in a new interpreter."""
+    return _fresh(
+        "import io, contextlib\n"
+        "from csi_survey.__main__ import main\n"
+        "buffer = io.StringIO()\n"
+        "code = 0\n"
+        "with contextlib.redirect_stdout(buffer):\n"
+        "    try:\n"
+        f"        main({args!r})\n"
+        "    except SystemExit as exc:\n"
+        "        code = exc.code or 0\n"
+        "result['code'] = code\n"
+        "result['stdout'] = buffer.getvalue()\n"
+        "result['typer'] = 'typer' in sys.modules\n"
+        "result['pydantic'] = 'pydantic' in sys.modules\n",
+        tmp_path,
+    )
+
+
+@pytest.mark.parametrize("args", [["template", "acsi"], ["template", "ecsi"], ["--version"]])
+def test_the_entry_point_answers_version_and_template_as_the_cli_without_typer(tmp_path, args):
+    """The console script answers these two without typer (whose argument parsing loads pydantic):
+    the same output and exit code as the typer command."""
+    fast, typer_app = _entry(args, tmp_path), _cli(args, tmp_path)
+    assert (fast["code"], fast["stdout"]) == (typer_app["code"], typer_app["stdout"])
+    assert fast["stdout"].startswith("csi-survey " if args == ["--version"] else "# ")
+    assert fast["typer"] is False and fast["pydantic"] is False and fast["heavy"] == []
+
+
+@pytest.mark.parametrize("args", [["template", "nope"], ["template", "acsi", "--help"], ["--help"], ["run", "--help"]])
+def test_every_other_command_line_goes_to_the_typer_app(tmp_path, args):
+    fast, typer_app = _entry(args, tmp_path), _cli(args, tmp_path)
+    assert fast["typer"] is True
+    assert (fast["code"], fast["stdout"]) == (typer_app["code"], typer_app["stdout"])
+
+
+def test_the_console_script_is_the_entry_point():
+    import tomllib
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts == {"csi-survey": "csi_survey.__main__:main"}

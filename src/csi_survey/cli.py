@@ -989,9 +989,10 @@ def _main(
     """csi-survey: ACSI-style satisfaction index and drivers from survey exports."""
 
 
-def main() -> None:
-    """Console-script entry point."""
-    app()
+def main(argv: list[str] | None = None) -> None:
+    """Run the typer app on ``argv`` (default ``sys.argv[1:]``); the console script enters through
+    :func:`csi_survey.__main__.main`."""
+    app(argv)
 
 
 if __name__ == "__main__":
