@@ -23,6 +23,26 @@ printed above it, the load average before and after.
 
 Run by hand (not in the test suite):  python benchmarks/bench_bootstrap.py [--rounds 5] [--sizes 250 5000 50000]
 Needs ../shared/data/mobi.csv beside the checkout.
+
+``run`` mode — the whole command line with the DEFAULT bootstrap (1,000 resamples) on a large survey::
+
+    python benchmarks/bench_bootstrap.py run [--rows 100000 1000000] [--rounds 3] [--baseline-src /tmp/head/src]
+                                             [--data /tmp/csi_bench_large]
+
+For each row count, the data of ``benchmarks/bench_large.py`` (ACSI template, 14 items; generated
+there, once, and reused) and, in every round in alternating order (reversed every other round), as
+separate processes timed by ``/usr/bin/time`` (wall seconds, peak RSS — of the largest process of
+the tree, the workers included, not their sum):
+
+* ``floor``: bench_large's floor script (pyarrow read, one ``np.corrcoef``, weighted scores, pyarrow write);
+* ``csi-survey run RESPONSES --model acsi.yaml --out DIR --seed 1`` — no ``--bootstrap``: the default
+  1,000 resamples, with the package's own workers;
+* with ``--baseline-src``, the same command from another source tree (e.g. a ``git worktree`` of HEAD).
+
+Every process gets ``OPENBLAS_NUM_THREADS=1`` (as in bench_large: the package limits its BLAS to
+one thread anyway; its worker processes are the parallelism). Prints median (min–max) of the wall
+time and of the peak RSS, and the ratio of the medians to the floor's (issue 15 targets: ≤ 4× on
+100k rows, ≤ 15× on 1M rows).
 """
 
 from __future__ import annotations
@@ -31,6 +51,8 @@ import argparse
 import os
 import platform
 import statistics
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -96,7 +118,74 @@ def summary(values: list[float]) -> str:
     return f"{statistics.median(values):.3f} ({min(values):.3f}–{max(values):.3f})"
 
 
+def run_mode(argv: list[str]) -> None:
+    """``run`` mode: the whole ``csi-survey run`` with the default bootstrap against bench_large's floor."""
+    import shutil
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_large import BLOCKS, FLOOR, TIME, make_data, timed  # the data generator and floor of bench_large
+
+    parser = argparse.ArgumentParser(prog="bench_bootstrap.py run",
+                                     description="csi-survey run with the default bootstrap against the floor")
+    parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--baseline-src", default=None, help="another source tree (its src folder) to run beside")
+    parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "csi_bench_large")
+    args = parser.parse_args(argv)
+    if not Path(TIME).exists():
+        raise SystemExit(f"{TIME} (GNU time) is needed for the peak RSS")
+
+    def env(src: str | None) -> dict[str, str]:
+        return {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                "PYTHONPATH": src or str(Path(__file__).resolve().parents[1] / "src")}
+
+    print(f"nproc {os.cpu_count()}, usable cores {usable_cores()}, Python {platform.python_version()}, "
+          f"numpy {np.__version__}, csi-survey {csi.__version__}")
+    print(f"BLAS (threadpoolctl, numpy's defaults): {blas_description()}")
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+    out_root = Path(tempfile.mkdtemp(prefix="csi_bench_boot_run_"))
+    floor_py = out_root / "floor.py"
+    floor_py.write_text(FLOOR, encoding="utf-8")
+    blocks = ";".join(",".join(items) for items in BLOCKS.values())
+    table = []
+    try:
+        for rows in args.rows:
+            model, responses = make_data(args.data, rows)
+            variants = [("floor (pyarrow read, np.corrcoef, scores, pyarrow write)",
+                         [sys.executable, str(floor_py), str(responses), str(out_root / "floor.csv"), blocks], env(None))]
+            trees = [("", None)] + ([(" [baseline]", args.baseline_src)] if args.baseline_src else [])
+            for tag, src in trees:
+                out = out_root / f"run{rows}{len(variants)}"
+                variants.append((f"`run` (default bootstrap, 1,000 resamples){tag}",
+                                 [sys.executable, "-m", "csi_survey.cli", "run", str(responses), "--model", str(model),
+                                  "--out", str(out), "--seed", "1"], env(src)))
+            results: dict[str, list[tuple[float, float]]] = {name: [] for name, _, _ in variants}
+            for r in range(args.rounds):
+                for name, cmd, environment in (variants if r % 2 == 0 else variants[::-1]):
+                    for stale in out_root.glob(f"run{rows}*"):
+                        shutil.rmtree(stale, ignore_errors=True)  # a fresh output folder every time
+                    wall, mib = timed(cmd, environment)
+                    results[name].append((wall, mib))
+                    print(f"{rows:,} rows, round {r + 1}: {name}: {wall:.2f} s, {mib:.0f} MiB", flush=True)
+            floor = statistics.median(w for w, _ in results[variants[0][0]])
+            for name, _, _ in variants:
+                walls, mibs = [w for w, _ in results[name]], [m for _, m in results[name]]
+                table.append(f"| {rows:,} × 14 | {name} | {statistics.median(walls):.2f} ({min(walls):.2f}–{max(walls):.2f}) | "
+                             f"{statistics.median(mibs):.0f} ({min(mibs):.0f}–{max(mibs):.0f}) | "
+                             f"{statistics.median(walls) / floor:.2f} |")
+    finally:
+        shutil.rmtree(out_root, ignore_errors=True)
+    print(f"\n{args.rounds} alternating rounds, one process (tree) at a time, OPENBLAS_NUM_THREADS=1\n")
+    print("| data | command | wall s, median (min–max) | peak RSS MiB, median (min–max) | × floor |")
+    print("|---|---|---|---|---|")
+    print("\n".join(table))
+    print(f"\nload average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["run"]:
+        run_mode(sys.argv[2:])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--resamples", type=int, default=1000)

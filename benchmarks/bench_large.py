@@ -4,7 +4,7 @@
 Run by hand (not in the test suite)::
 
     python benchmarks/bench_large.py [--rows 1000000] [--rounds 3] [--scores-format csv]
-                                     [--baseline-src /tmp/head/src] [--data /tmp/csi_bench_large]
+                                     [--baseline-src /tmp/head/src ...] [--data /tmp/csi_bench_large]
                                      [--xlsx-rows 100000]
 
 The data (generated once, seeded, kept in ``--data``; regenerated when ``--rows`` changes): the
@@ -22,11 +22,14 @@ processes timed by ``/usr/bin/time -f "%e %M"`` (wall seconds, peak resident set
 * ``csi-survey run RESPONSES --model acsi.yaml --out DIR --bootstrap 0 --seed 1`` (with
   ``--scores-format`` when given);
 * ``csi-survey validate RESPONSES --model acsi.yaml``;
-* with ``--baseline-src``, the same two commands with ``PYTHONPATH`` set to another source tree
-  (e.g. a ``git worktree`` of an earlier commit), for a before/after comparison in one session.
+* with ``--baseline-src`` (repeatable), the same two commands with ``PYTHONPATH`` set to another
+  source tree (e.g. a ``git worktree`` of an earlier commit), for a before/after comparison in one
+  session; each tree's rows are labelled with its path.
 
 Prints a markdown table: median and min–max of the wall time and of the peak RSS over the rounds,
-and the ratio of the medians to the floor. Every process runs with ``OPENBLAS_NUM_THREADS=1`` and
+the ratio of the medians to the floor, and the targets of issue 15 with whether the medians meet
+them (``run --bootstrap 0``: ≤ 1.5 × the floor and ≤ 500 MiB peak RSS; ``validate``: ≤ 400 MiB).
+The machine may be shared: read the min–max beside the medians, and compare trees within one run. Every process runs with ``OPENBLAS_NUM_THREADS=1`` and
 one process at a time (a 2-core machine: processes × BLAS threads never exceed the cores).
 
 With ``--xlsx-rows N`` (e.g. 100000) it also times ``report.xlsx`` of a run of N respondents: the run
@@ -149,12 +152,22 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     return float(wall), int(kib) / 1024
 
 
+def _target(name: str, ratio: float, rss: float) -> str:
+    """The issue-15 target of a row and whether the medians meet it."""
+    if name.startswith("`run"):
+        return f"≤ 1.5× floor {'met' if ratio <= 1.5 else 'NOT met'}, ≤ 500 MiB {'met' if rss <= 500 else 'NOT met'}"
+    if name.startswith("`validate"):
+        return f"≤ 400 MiB {'met' if rss <= 400 else 'NOT met'}"
+    return ""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--scores-format", choices=["csv", "parquet"], default=None)
-    parser.add_argument("--baseline-src", default=None, help="another source tree (its src folder) to run beside")
+    parser.add_argument("--baseline-src", action="append", default=[],
+                        help="another source tree (its src folder) to run beside; repeatable")
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "csi_bench_large")
     parser.add_argument("--xlsx-rows", type=int, default=0, help="also time report.xlsx of a run of this many respondents")
     args = parser.parse_args()
@@ -173,7 +186,7 @@ def main() -> None:
     variants: list[tuple[str, list[str], dict[str, str]]] = [
         ("floor (pyarrow read, np.corrcoef, scores, pyarrow write)", [PYTHON, str(floor_py), str(responses), str(out_root / "floor.csv"), blocks], _env(None)),
     ]
-    trees = [("", None)] + ([(" [baseline]", args.baseline_src)] if args.baseline_src else [])
+    trees = [("", None)] + [(f" [{src}]", src) for src in args.baseline_src]
     for tag, src in trees:
         out = out_root / f"run{len(variants)}"
         variants.append((f"`run --bootstrap 0`{' ' + ' '.join(fmt) if fmt and not src else ''}{tag}",
@@ -209,13 +222,14 @@ def main() -> None:
     floor = statistics.median(w for w, _ in results[variants[0][0]])
     print(f"\n{args.rows:,} respondents × 14 items, {args.rounds} alternating rounds, one process at a time, "
           f"OPENBLAS_NUM_THREADS=1, nproc {os.cpu_count()}\n")
-    print("| command | wall s, median (min–max) | peak RSS MiB, median (min–max) | × floor |")
-    print("|---|---|---|---|")
+    print("| command | wall s, median (min–max) | peak RSS MiB, median (min–max) | × floor | target (issue 15) |")
+    print("|---|---|---|---|---|")
     for name, _, _ in variants:
         walls = [w for w, _ in results[name]]
         mibs = [m for _, m in results[name]]
+        ratio, rss = statistics.median(walls) / floor, statistics.median(mibs)
         print(f"| {name} | {statistics.median(walls):.2f} ({min(walls):.2f}–{max(walls):.2f}) | "
-              f"{statistics.median(mibs):.0f} ({min(mibs):.0f}–{max(mibs):.0f}) | {statistics.median(walls) / floor:.2f} |")
+              f"{rss:.0f} ({min(mibs):.0f}–{max(mibs):.0f}) | {ratio:.2f} | {_target(name, ratio, rss)} |")
     if xlsx:
         print("\n| writing | s, median (min–max) |\n|---|---|")
         for name, secs in xlsx.items():

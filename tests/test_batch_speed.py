@@ -270,3 +270,47 @@ def test_a_worker_that_dies_loses_only_its_work_unit(tmp_path):
     assert done["k2"][0].startswith("failed: the worker process died while estimating this work unit")
     # the others ran in a worker (a job without data fails there, which is all they are here for)
     assert all(not done[f"k{k}"][0].startswith("failed: the worker process died") for k in range(9) if k != 2), done
+
+
+def _record_threads(path: str) -> None:
+    """Write the BLAS thread count, OPENBLAS_NUM_THREADS and the names of the threads of this process to ``path``."""
+    import os
+
+    from csi_survey.engine.threads import blas_threads
+
+    names = [Path(f"/proc/self/task/{t}/comm").read_text().strip() for t in os.listdir("/proc/self/task")]
+    Path(path).write_text(f"{blas_threads()} {os.environ.get('OPENBLAS_NUM_THREADS', '')} {','.join(names)}")
+
+
+class _RecordsItsThreads:
+    """Job data whose unpickling (in the worker, before the task runs) records the worker's threads."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def __reduce__(self):
+        return _record_threads, (self.path,)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forkserver workers and /proc: Linux")
+def test_batch_workers_load_blas_with_one_thread_and_start_no_blas_threads(tmp_path):
+    """The local pool's forkserver starts with the BLAS thread variables at 1, so its workers load
+    BLAS single-threaded: no OpenBLAS thread pool (whose idle threads spin and slow the other worker)."""
+    import os
+
+    from csi_survey.batch.backends import ProcessPool
+    from csi_survey.batch.tasks import Job, Settings, Task
+
+    before = {name: os.environ.get(name) for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+    settings = Settings(resamples=0, seed=1, level=0.95, ci="percentile", scheme="path", max_iter=300, min_n=1, lang=None,
+                        reports=False)
+    paths = [tmp_path / f"threads{k}.txt" for k in range(2)]
+    tasks = [Task(settings, (Job(f"k{k}", "w", "c", str(k), 1, _RecordsItsThreads(str(p))),)) for k, p in enumerate(paths)]
+    ProcessPool(2).run(tasks, lambda task, results: None)
+    for p in paths:
+        blas, env, names = p.read_text().split()
+        assert (blas, env) == ("1", "1")
+        # the worker's main thread, its parent watchdog and lifeline, Arrow's allocator thread — and no OpenBLAS
+        # pool threads (with the default threads at load, 2 more threads ran here on a 2-core machine)
+        assert len(names.split(",")) <= 4, names
+    assert {name: os.environ.get(name) for name in before} == before  # this process's environment is restored

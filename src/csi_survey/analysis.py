@@ -29,24 +29,19 @@ from .exceptions import AdmissibilityWarning, EstimationError, SettingsError, To
 from .i18n import report_language
 from .assess import assess
 from .drivers import csat, frequencies, gaps, impacts, ipma, item_summary, nps
-from .engine import PLS
-from .engine.bootstrap import bootstrap
-from .engine.cbsem import CBSEM
+from .engine.pls import PLS
+from .engine.threads import single_threaded_blas
+from .ingest.memory import release_unused_memory
 from .ingest.weights import design_effect, effective_n
 from .run_tables import run_tables
-from .segments import SEGMENT_DIFFERENCES_COLUMNS, segment_analysis, segment_differences, subset, wave_analysis
-from .omnibus import SEGMENT_OMNIBUS_COLUMNS, segment_omnibus
-from .invariance import MICOM_COLUMNS, micom
-from .panel import check_panel, paired_wave_changes
-from .higher_order import HigherOrderPLS, bootstrap_higher_order
-from .interactions import ModeratedPLS, bootstrap_moderation
 from .mediation import mediation
-from .model_fit import fit_measures, overall_fit_test
-from .predict import plspredict
-from .changes import index_changes
+from .model_fit import fit_measures
 from .ingest.columns import MISSING_SEGMENT, TOTAL_SEGMENT, ordered_labels, segment_labels
 from .multiplicity import CORRECTIONS
-from .overall import overall_index
+
+# Loaded by the steps that use them (a run without segments, waves, bootstrap or extensions never
+# imports them; issue 15): engine.bootstrap, engine.cbsem, segments, omnibus, invariance, panel,
+# higher_order, interactions, predict, changes, overall and model_fit.overall_fit_test.
 
 __all__ = ["AnalysisSettings", "Analysis", "analyze"]
 
@@ -118,7 +113,28 @@ def analyze(data: Any, settings: AnalysisSettings | None = None, progress: Progr
 
     ``progress(stage, done, total)`` is called during the long stages ("bootstrap",
     "segments", "permutations", "waves"); silent by default.
+
+    Every step runs with one BLAS thread (:func:`~csi_survey.engine.threads.single_threaded_blas`):
+    the permutation tests and every other small-matrix step, as the engines' own work; parallelism
+    comes from the bootstrap's worker processes (issue 15).
     """
+    if _rows(data) >= RELEASE_ROWS:  # what reading a large file freed, before the estimation needs memory (issue 15)
+        release_unused_memory()
+    with single_threaded_blas():
+        return _analyze(data, settings, progress)
+
+
+#: Respondents from which a run gives freed memory back to the system before estimating (a few
+#: milliseconds: not worth it for the many small fits of a batch).
+RELEASE_ROWS = 100_000
+
+
+def _rows(data: Any) -> int:
+    items = getattr(data, "items", None)
+    return len(items) if isinstance(items, pd.DataFrame) else len(data) if isinstance(data, pd.DataFrame) else 0
+
+
+def _analyze(data: Any, settings: AnalysisSettings | None, progress: Progress | None) -> Analysis:
     settings = settings or AnalysisSettings()
     if settings.seed is None:  # one seed for every random step, recorded in run.json
         import numpy as np
@@ -137,6 +153,8 @@ def analyze(data: Any, settings: AnalysisSettings | None = None, progress: Progr
                 "the covariance-based engine does not use survey weights, and these data are weighted",
                 hint="estimate weighted data with PLS (the default engine), or remove weights: from the spec.",
             )
+        from .engine.cbsem import CBSEM  # lazy: scipy.optimize loads only for --engine cbsem
+
         fit = CBSEM(model).fit(data)
         quality = None
         notes.append("The bootstrap applies to PLS; CB-SEM reports maximum-likelihood standard errors (parameters.csv).")
@@ -151,6 +169,8 @@ def analyze(data: Any, settings: AnalysisSettings | None = None, progress: Progr
         if settings.predict is not None:  # first: a model or data it cannot predict fails before the long work
             tables_early["prediction"], tables_early["prediction_summary"] = _prediction(engine, data, settings, stage("prediction"))
         if settings.resamples:
+            from .engine.bootstrap import bootstrap  # lazy: scipy.stats and the worker pool load only when resampling
+
             fit = bootstrap(fit, data, resamples=settings.resamples, seed=settings.seed, level=settings.level,
                             method=settings.ci, n_jobs=settings.n_jobs, progress=stage("bootstrap"))
         quality = assess(fit)
@@ -161,6 +181,8 @@ def analyze(data: Any, settings: AnalysisSettings | None = None, progress: Progr
         tables.update(_mediation_tables(fit, report_language(model, settings.lang)))
         tables["model_fit"] = fit_measures(fit).measures
         if settings.fit_test:
+            from .model_fit import overall_fit_test  # lazy: the test of exact fit loads only with --fit-test
+
             try:
                 tables["fit_test"] = overall_fit_test(fit, data, resamples=settings.fit_test, seed=settings.seed,
                                                       progress=stage("fit test")).table
@@ -169,6 +191,8 @@ def analyze(data: Any, settings: AnalysisSettings | None = None, progress: Progr
     tables["impacts"] = impacts(fit)
     tables["ipma"] = ipma(fit, data)
     if settings.overall_weights:
+        from .overall import overall_index  # lazy: the reader of the weights file loads only with --overall-weights
+
         tables["overall_index"], tables["overall_weights"] = overall_index(fit, dict(settings.overall_weights))
     if model.gaps:
         tables["gaps"] = gaps(data, level=settings.level)
@@ -180,6 +204,8 @@ def analyze(data: Any, settings: AnalysisSettings | None = None, progress: Progr
         tables["csat"] = csat(data, segments=settings.segments, level=settings.level)
 
     if settings.segments:
+        from .segments import segment_analysis  # lazy: scipy.stats loads only with --segment or --wave
+
         seg = segment_analysis(engine, data, settings.segments, min_n=settings.min_n, resamples=min(settings.resamples, 1000),
                                seed=settings.seed, level=settings.level, progress=stage("segments"))
         tables["segment_index"] = _total_from_fit(seg.index, fit.index, ["construct"], "index")
@@ -188,6 +214,9 @@ def analyze(data: Any, settings: AnalysisSettings | None = None, progress: Progr
         if settings.permutations:
             tables.update(_segment_comparisons(engine, data, settings, notes, stage))
     if settings.wave:
+        from .panel import check_panel, paired_wave_changes  # lazy: scipy.stats loads only with --wave
+        from .segments import wave_analysis  # lazy: scipy.stats loads only with --segment or --wave
+
         if settings.paired:
             check_panel(data)  # before any work
         waves = wave_analysis(engine, data, settings.wave, min_n=settings.min_n, resamples=_wave_resamples(settings),
@@ -224,6 +253,8 @@ def _extended_analysis(data: Any, settings: AnalysisSettings, notes: list[str], 
         notes.append(f"The bootstrap of a model with {kind} resamples respondents: the survey design (clusters, strata) is not used.")
     resamples = settings.resamples
     if model.higher_order:
+        from .higher_order import HigherOrderPLS, bootstrap_higher_order  # lazy: only for a spec with higher-order constructs
+
         res = HigherOrderPLS(model, scheme=settings.scheme, max_iter=settings.max_iter).fit(data)
         if resamples:
             res = bootstrap_higher_order(res, data, resamples=resamples, seed=settings.seed, level=settings.level,
@@ -235,6 +266,8 @@ def _extended_analysis(data: Any, settings: AnalysisSettings, notes: list[str], 
         own = {"index": res.index, "paths": res.paths, "effects": res.effects, "weights": res.weights, "r2": res.r2}
         quality = assess(res.stage2 if res.stage2 is not None else res.final)
     else:
+        from .interactions import ModeratedPLS, bootstrap_moderation  # lazy: its engine loads only for a spec with interactions
+
         fit = ModeratedPLS(model, scheme=settings.scheme, max_iter=settings.max_iter).fit(data)
         if resamples:
             fit = bootstrap_moderation(fit, data, resamples=resamples, seed=settings.seed, level=settings.level)
@@ -287,6 +320,8 @@ def _mediation_tables(fit: Any, lang: str) -> dict[str, pd.DataFrame]:
 
 def _prediction(engine: Any, data: Any, settings: AnalysisSettings, progress: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     """PLSpredict's item table and per-construct verdict (:func:`csi_survey.predict.plspredict`)."""
+    from .predict import plspredict  # lazy: scipy.stats loads only with --predict
+
     folds = None if settings.predict in ("loo", None) else settings.predict
     res = plspredict(engine, data, folds=folds, repetitions=settings.predict_repetitions, seed=settings.seed, progress=progress)
     return res.items, res.verdict
@@ -309,6 +344,10 @@ def _segment_wave_changes(engine: Any, data: Any, settings: AnalysisSettings, to
     (:func:`csi_survey.changes.index_changes`: Wald interval and p value from the bootstrap standard
     errors, adjusted across the segments of a wave with ``settings.correction``; with
     ``settings.paired``, the paired bootstrap of :mod:`csi_survey.panel` where respondents are matched)."""
+    from .changes import index_changes  # lazy: scipy.stats loads only with --wave
+    from .panel import paired_wave_changes  # lazy: scipy.stats loads only with --wave
+    from .segments import subset, wave_analysis  # lazy: scipy.stats loads only with --segment or --wave
+
     parts = _wave_history(total.fits, TOTAL_SEGMENT)
     paired: list[pd.DataFrame] = []
     jobs = []
@@ -346,6 +385,10 @@ def _segment_comparisons(engine: Any, data: Any, settings: AnalysisSettings, not
     """Per segment column: the omnibus test, the pairwise tests (adjusted across the pairs with
     ``settings.correction``) and MICOM. A column with fewer than two estimable segments is not
     compared (a note says why); a construct without compositional invariance gets a note."""
+    from .invariance import MICOM_COLUMNS, micom  # lazy: the permutation tests load only with --segment
+    from .omnibus import SEGMENT_OMNIBUS_COLUMNS, segment_omnibus  # lazy: the permutation tests load only with --segment
+    from .segments import SEGMENT_DIFFERENCES_COLUMNS, segment_differences  # lazy: scipy.stats loads only with --segment or --wave
+
     omnibus, pairwise, invariance = [], [], []
     common = {"permutations": settings.permutations, "seed": settings.seed, "min_n": settings.min_n, "level": settings.level}
     for column in settings.segments:

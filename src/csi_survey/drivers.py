@@ -24,7 +24,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
-from scipy import stats
 
 from .exceptions import SettingsError, check_choice
 from .ingest.columns import (
@@ -64,8 +63,9 @@ IMPACT_STEP = 5.0
 def _score_sd(fit: ModelResults) -> pd.Series:
     """Standard deviations of the 0–100 scores (n − 1), weighted with the fit's survey weights."""
     ew = estimation_weight(getattr(fit, "weight", None))
-    if ew is None:
-        return fit.scores_100.std(ddof=1)
+    if ew is None:  # column by column (pandas' own std, the same digits): no n × J temporaries
+        scores = fit.scores_100
+        return pd.Series([scores[c].std(ddof=1) for c in scores.columns], index=scores.columns, dtype=np.float64)
     X = fit.scores_100.to_numpy(dtype=np.float64)
     total = ew.sum()
     mean = (ew @ X) / total
@@ -203,8 +203,15 @@ def _segment_counts(data: SurveyData, segments: str | Sequence[str], counts: dic
     return out
 
 
+def _stats() -> Any:
+    """scipy.stats, imported when a table with an interval needs it (not on every import of the drivers)."""
+    from scipy import stats  # lazy: scipy.stats loads only for a table with an interval
+
+    return stats
+
+
 def _z(level: float) -> float:
-    return float(stats.norm.ppf(0.5 + level / 2))
+    return float(_stats().norm.ppf(0.5 + level / 2))
 
 
 # ====================================================================== IPMA
@@ -413,7 +420,7 @@ def gaps(data: SurveyData, level: float = 0.95) -> pd.DataFrame:
             continue
         gap = float(diff.mean()) if n else np.nan
         se = float(diff.std(ddof=1) / np.sqrt(n)) if n >= 2 else np.nan
-        t = float(stats.t.ppf(0.5 + level / 2, n - 1)) if n >= 2 else np.nan
+        t = float(_stats().t.ppf(0.5 + level / 2, n - 1)) if n >= 2 else np.nan
         rows.append({
             "label": spec.label or f"{spec.experienced} vs {spec.expected}",
             "expected": spec.expected,
@@ -441,7 +448,7 @@ def _weighted_gap(spec: Any, a: np.ndarray, b: np.ndarray, w: np.ndarray, level:
     gap = float(w @ diff / total) if n else np.nan
     if n >= 2 and n_eff > 1:
         se = float(np.sqrt((w @ (diff - gap) ** 2) / total / (n_eff - 1)))
-        t = float(stats.t.ppf(0.5 + level / 2, n_eff - 1))
+        t = float(_stats().t.ppf(0.5 + level / 2, n_eff - 1))
     else:
         se = t = np.nan
     return {
@@ -504,13 +511,12 @@ def frequencies(data: SurveyData) -> pd.DataFrame:
     """
     data = check_survey_data(data, "frequencies")
     q = data.questionnaire
-    answers = data.answers.to_numpy(dtype=np.float64)
     weight = _weight(data)
     if weight is not None:
-        return _weighted_frequencies(q, answers, weight)
+        return _weighted_frequencies(data, weight)
     parts = []
-    for j, item in enumerate(q.item_ids):
-        col = answers[:, j]
+    for item in q.item_ids:
+        col = item_answers(data, item, favourable=False)  # one column at a time: no copy of all the answers
         values, counts = _value_counts(col[np.isfinite(col)])
         n_answered = int(counts.sum())
         points = np.union1d(values, _scale_points(q.item_scale(item)))
@@ -530,10 +536,11 @@ def frequencies(data: SurveyData) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def _weighted_frequencies(q: Any, answers: np.ndarray, weight: np.ndarray) -> pd.DataFrame:
+def _weighted_frequencies(data: SurveyData, weight: np.ndarray) -> pd.DataFrame:
+    q = data.questionnaire
     parts = []
-    for j, item in enumerate(q.item_ids):
-        col = answers[:, j]
+    for item in q.item_ids:
+        col = item_answers(data, item, favourable=False)
         ok = np.isfinite(col)
         values, counts = _value_counts(col[ok])
         sums = _weighted_sums(col[ok], weight[ok], values)
@@ -586,33 +593,46 @@ def item_summary(data: SurveyData) -> pd.DataFrame:
     """
     data = check_survey_data(data, "item_summary")
     q = data.questionnaire
-    answers = data.answers.to_numpy(dtype=np.float64)
-    answered = np.isfinite(answers)
-    n_answered = answered.sum(axis=0)
+    n, p = data.n_used, len(q.item_ids)
     weight = _weight(data)
+    # One item at a time (a column of answers as given and its 0-filled copy), so that at most one
+    # n × p array exists besides the prepared items (the weighted means keep their matrix products).
+    # Each column sum is numpy's pairwise sum of one contiguous column, as the sum over axis 0 of the
+    # column-major answer matrix was: the means do not change in the last digit.
+    answered = np.empty((n, p), dtype=bool, order="F")
+    filled = np.empty((n, p), dtype=np.float64, order="F") if weight is not None else None
+    sums = np.zeros(p)
+    hits_sum = np.full(p, np.nan)  # answers in the top box: a count, or the sum of their weights
+    for j, item in enumerate(q.item_ids):
+        col = item_answers(data, item, favourable=False)
+        ok = answered[:, j]
+        np.isfinite(col, out=ok)
+        if filled is None:
+            sums[j] = np.where(ok, col, 0.0).sum()
+        else:
+            np.copyto(filled[:, j], np.where(ok, col, 0.0))
+        scale = q.item_scale(item)
+        if scale is None:
+            continue
+        hits = col <= scale.min + q.top_box - 1 if q.items[item].reverse else col >= scale.max - q.top_box + 1
+        hits_sum[j] = np.count_nonzero(hits) if weight is None else float(weight[hits].sum())
+    n_answered = answered.sum(axis=0)
     # the denominators: respondents (unweighted) or the weights of the respondents who answered
     base = n_answered if weight is None else weight @ answered
     with np.errstate(invalid="ignore", divide="ignore"):
         if weight is None:
-            mean = np.where(answered, answers, 0.0).sum(axis=0) / n_answered
+            mean = sums / n_answered
         else:
-            mean = (weight @ np.where(answered, answers, 0.0)) / base
-    top = np.full(len(q.item_ids), np.nan)
-    for j, item in enumerate(q.item_ids):
-        scale = q.item_scale(item)
-        if scale is None or n_answered[j] == 0:
-            continue
-        col = answers[:, j]
-        hits = col <= scale.min + q.top_box - 1 if q.items[item].reverse else col >= scale.max - q.top_box + 1
-        if weight is None:
-            top[j] = 100.0 * np.count_nonzero(hits) / n_answered[j]
-        else:
-            top[j] = 100.0 * float(weight[hits].sum()) / base[j]
+            mean = (weight @ filled) / base
+    top = np.full(p, np.nan)
+    for j in range(p):
+        if np.isfinite(hits_sum[j]) and n_answered[j] != 0:
+            top[j] = 100.0 * hits_sum[j] / (n_answered[j] if weight is None else base[j])
     return pd.DataFrame({
         "item": pd.Series(q.item_ids, dtype=str),
         "construct": pd.Series([q.construct_of[i] for i in q.item_ids], dtype=str),
         "n_answered": n_answered.astype(np.int64),
-        "n_missing": (len(answers) - n_answered).astype(np.int64),
+        "n_missing": (n - n_answered).astype(np.int64),
         "mean": mean,
         "top_box_share": top,
         "reverse": np.array([q.items[i].reverse for i in q.item_ids], dtype=bool),

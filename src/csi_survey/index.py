@@ -144,7 +144,9 @@ def index_weights(model: Questionnaire, raw_coef: np.ndarray) -> IndexWeights:
 
 def respondent_indices(XT: np.ndarray, weights: IndexWeights) -> np.ndarray:
     """Per-respondent 0–100 construct scores (n × J) from the p × n item matrix; the index is their mean."""
-    return (weights.matrix.T @ XT + weights.offset[:, None]).T
+    out = weights.matrix.T @ XT
+    out += weights.offset[:, None]  # in place: the same sums, no second J × n array
+    return out.T
 
 
 def weighted_mean(values: np.ndarray, weight: np.ndarray | None) -> np.ndarray:

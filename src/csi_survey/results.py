@@ -196,6 +196,17 @@ class PLSResults(ModelResults):
         return tables
 
 
+def _respondent_ids(ids: Any, n: int) -> pd.Series:
+    """The ``respondent_id`` Series of a fit: the ids as they are (a text Series stays Arrow text and a
+    numeric one numpy: no Python string per respondent, no copy under copy-on-write), other sequences as
+    a numpy array; None gives the sheet row numbers 2, 3, … (row 1 is the header)."""
+    if ids is None:
+        return pd.Series(np.arange(2, n + 2), name="respondent_id")
+    if isinstance(ids, pd.Series) and isinstance(ids.dtype, (pd.StringDtype, np.dtype)):
+        return ids.reset_index(drop=True).rename("respondent_id")
+    return pd.Series(np.asarray(ids), name="respondent_id")
+
+
 def build_pls_results(
     *,
     engine: Any,
@@ -276,9 +287,7 @@ def build_pls_results(
     cross = pd.DataFrame(core.cross_loadings, columns=cids)
     cross.insert(0, "item", items)
 
-    if ids is None:
-        ids = pd.Series(np.arange(2, n + 2), name="respondent_id")
-    ids = pd.Series(np.asarray(ids), name="respondent_id")
+    ids = _respondent_ids(ids, n)
 
     corr = C / np.outer(np.sqrt(np.diag(C)), np.sqrt(np.diag(C)))
     return PLSResults(

@@ -17,6 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from importlib import metadata
 from typing import Any
 
+from ..engine.threads import one_thread_environment
 from ..exceptions import CsiSurveyWarning, SettingsError
 from ..version import __version__
 from .config import SCHEDULER_ADDRESS
@@ -64,6 +65,11 @@ class ProcessPool(Backend):
 
     def run(self, tasks: Sequence[Task], done: Callable[[Task, list[JobResult]], None]) -> None:
         context = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+        if context.get_start_method() == "forkserver":
+            from multiprocessing import forkserver  # lazy: POSIX only
+
+            with one_thread_environment():  # the server, and every worker it forks, load BLAS with one thread
+                forkserver.ensure_running()
 
         def run_pool(indices: list[int], size: int, in_flight: int) -> tuple[list[int], list[int]]:
             """Run the tasks (at most ``in_flight`` handed to the pool at a time); return those lost

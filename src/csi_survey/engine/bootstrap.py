@@ -78,7 +78,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
+from scipy.special import ndtr, ndtri, stdtr  # not scipy.stats: 0.5 s less to import, the same numbers
 
 from ..exceptions import EstimationError, SettingsError, check_choice, check_count, check_level, check_seed
 from .pls import OK, NOT_CONVERGED, SINGULAR, item_matrix
@@ -86,7 +86,8 @@ from .resample import ResampleState, estimate_batch, moment_state, statistic_lab
 from ..ingest.design import (ReplicateWeights, SurveyDesign, jackknife_factors, jackknife_size, rao_wu_factors,
                              replicate_weights, survey_design)
 from ..ingest.weights import check_weight_array
-from .threads import exit_with_parent, limit_process_threads, single_threaded_blas, worker_count
+from .threads import (exit_with_parent, limit_process_threads, single_threaded_blas,
+                      worker_count)
 
 __all__ = ["bootstrap", "BootstrapInfo", "METHODS", "DESIGNS", "CHUNK_SIZE", "INFERENCE_COLUMNS", "resample_counts",
            "percentile_summary", "failure_table", "batched_bootstrap", "attach_intervals", "bootstrap_data",
@@ -217,11 +218,16 @@ _WORKER_STATE: tuple[ResampleState, _DesignDraws | None] | None = None
 
 def _init_worker(state: ResampleState, draws: _DesignDraws | None = None, parent: int | None = None) -> None:
     """A worker of the bootstrap's pool: it dies with ``parent`` (this process), runs one BLAS thread
-    (the workers are the parallelism: threads × processes ≤ cores) and keeps the state."""
-    global _WORKER_STATE
+    (the workers are the parallelism: threads × processes ≤ cores) and keeps the state.
+
+    A forked worker inherits the one-thread limit of :func:`bootstrap` (the pool starts inside it):
+    it only sets the thread variables for libraries loaded later. Setting the limit again would
+    start OpenBLAS's thread pool in the worker (OpenBLAS 0.3.30/0.3.31: one idle thread per BLAS
+    library, which spin and took 30–40 % of the chunks' time from the two workers on 2 cores)."""
+    global _WORKER_STATE, _WORKER_COUNTS
     exit_with_parent(parent)
-    limit_process_threads()
-    _WORKER_STATE = (state, draws)
+    limit_process_threads()  # forked inside single_threaded_blas, the limit holds: only the variables are set
+    _WORKER_STATE, _WORKER_COUNTS = (state, draws), None
 
 
 def _pool_context() -> Any:
@@ -232,7 +238,7 @@ def _pool_context() -> Any:
     return multiprocessing.get_context()
 
 
-def resample_counts(seeds: Sequence[np.random.SeedSequence], n: int) -> np.ndarray:
+def resample_counts(seeds: Sequence[np.random.SeedSequence], n: int, out: np.ndarray | None = None) -> np.ndarray:
     """How often each of ``n`` respondents is drawn in each bootstrap resample: a len(seeds) × n float array.
 
     Resample b draws n respondents with replacement (``integers(0, n, n)``) from its own stream
@@ -240,8 +246,12 @@ def resample_counts(seeds: Sequence[np.random.SeedSequence], n: int) -> np.ndarr
     Every respondent bootstrap of the package draws this way (:func:`bootstrap`, the moderation and
     higher-order bootstraps, the bootstrap test of exact fit), so a seed draws the same respondents in
     each of them, whatever the chunking or the number of worker processes.
+
+    ``out``: a C-contiguous float array of at least len(seeds) rows and n columns, reused from chunk
+    to chunk (the counts go into its first rows, which are returned): for a million respondents a chunk's
+    counts take 400 MB, and touching fresh memory every chunk costs more than drawing the counts.
     """
-    K = np.empty((len(seeds), n))
+    K = np.empty((len(seeds), n)) if out is None else out[:len(seeds)]
     for r, seq in enumerate(seeds):
         K[r] = np.bincount(np.random.default_rng(seq).integers(0, n, n), minlength=n)
     return K
@@ -265,7 +275,7 @@ def percentile_summary(estimate: np.ndarray, draws: np.ndarray, level: float) ->
         t = np.where(se > 0, estimate / se, np.nan)
     alpha = 1 - level
     lower, upper = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=0)
-    return {"std_err": se, "t_value": t, "p_value": 2 * sps.t.sf(np.abs(t), df=draws.shape[0] - 1),
+    return {"std_err": se, "t_value": t, "p_value": 2 * stdtr(draws.shape[0] - 1, -np.abs(t)),
             "ci_lower": lower, "ci_upper": upper}
 
 
@@ -321,14 +331,24 @@ def batched_bootstrap(
                          estimates=table, draws=draws)
 
 
+#: A worker's count matrix, reused by its chunks (see :func:`resample_counts`); made at its first chunk.
+_WORKER_COUNTS: np.ndarray | None = None
+
+
 def _run_chunk(task: tuple[int, Sequence[np.random.SeedSequence]], state: ResampleState | None = None,
-               draws: _DesignDraws | None = None):
+               draws: _DesignDraws | None = None, counts: np.ndarray | None = None):
+    """Estimate one chunk of resamples (in a worker: with the worker's state and count buffer)."""
+    global _WORKER_COUNTS
     start, seeds = task
     if state is None:
         assert _WORKER_STATE is not None
         state, draws = _WORKER_STATE
+        if draws is None:
+            if _WORKER_COUNTS is None or _WORKER_COUNTS.shape[1] != state.Xc.shape[0] or len(_WORKER_COUNTS) < len(seeds):
+                _WORKER_COUNTS = np.empty((max(CHUNK_SIZE, len(seeds)), state.Xc.shape[0]))
+            counts = _WORKER_COUNTS
     if draws is None:
-        K, failed = resample_counts(seeds, state.Xc.shape[0]), {}
+        K, failed = resample_counts(seeds, state.Xc.shape[0], out=counts), {}
     else:
         K, failed = draws.counts(rao_wu_factors(draws.design, seeds))
     values, status, problems = estimate_batch(state, K)
@@ -430,8 +450,10 @@ def bootstrap(
             for result in pool.map(_run_chunk, tasks):
                 collect(result)
     else:
+        counts = None if design_draws is not None else np.empty((min(CHUNK_SIZE, resamples), n))  # reused by the chunks
         for task in tasks:
-            collect(_run_chunk(task, state, design_draws))
+            collect(_run_chunk(task, state, design_draws, counts))
+        del counts
 
     used = status == OK
     if used.sum() < 2:
@@ -510,15 +532,15 @@ def _design_jackknife(state: ResampleState, design: _DesignDraws) -> np.ndarray:
 def _bca(draws: np.ndarray, estimate: np.ndarray, jack: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
     B = draws.shape[0]
     below = (draws < estimate).mean(axis=0)
-    z0 = sps.norm.ppf(np.clip(below, 1 / (B + 1), B / (B + 1)))
+    z0 = ndtri(np.clip(below, 1 / (B + 1), B / (B + 1)))  # Φ⁻¹
     d = jack.mean(axis=0) - jack
     with np.errstate(divide="ignore", invalid="ignore"):
         a = (d**3).sum(axis=0) / (6 * ((d**2).sum(axis=0)) ** 1.5)
     a = np.nan_to_num(a)
     out = []
     for q in (alpha / 2, 1 - alpha / 2):
-        zq = sps.norm.ppf(q)
-        adj = sps.norm.cdf(z0 + (z0 + zq) / (1 - a * (z0 + zq)))
+        zq = ndtri(q)
+        adj = ndtr(z0 + (z0 + zq) / (1 - a * (z0 + zq)))  # Φ
         adj = np.nan_to_num(adj, nan=q)
         out.append(np.array([np.quantile(draws[:, k], adj[k]) for k in range(draws.shape[1])]))
     return out[0], out[1]

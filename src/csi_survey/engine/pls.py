@@ -624,8 +624,10 @@ class PLS:
             if corrected.any():
                 core, extra = self._consistent(mom.C, core, corrected)
             b, scores = mom.composite_scores(core.weights)  # scaled: unit variance, divisor n − 1 (Σw − 1 when weighted)
+            XT, item_mean, item_sd, C = mom.XT, mom.mean, mom.item_sd, mom.C
+            del mom  # the centred n × p copy goes before the results are built (one such array alive at a time)
             return build_pls_results(
-                engine=self, XT=mom.XT, ids=ids, item_mean=mom.mean, item_sd=mom.item_sd, C=mom.C, core=core, raw_coef=b,
+                engine=self, XT=XT, ids=ids, item_mean=item_mean, item_sd=item_sd, C=C, core=core, raw_coef=b,
                 scores=scores, weight=w, **extra,
             )
 

@@ -9,7 +9,18 @@ API, used by :mod:`csi_survey.engine.bootstrap`, :mod:`csi_survey.segments` and 
 
 - :func:`statistic_labels` — which statistics a re-estimate yields, and their full-sample values;
 - :func:`moment_state` — the centred data and settings, made once;
-- :func:`estimate_batch` — the statistics for every row of a count matrix K.
+- :func:`estimate_batch` — the statistics for every row of a count matrix K;
+- :func:`count_moments`, :func:`moment_products` — the count-weighted moments, and the item
+  products ``[xᵢ xⱼ]`` (i ≤ j) they are made from.
+
+The products are formed once per state (:attr:`ResampleState.products`, when they take at most
+:data:`PRODUCTS_CAP` bytes), so each batch of counts costs one product ``K · [xᵢ xⱼ]`` per block of
+respondents instead of forming the products again for every batch; beyond the cap (e.g. a million
+respondents) they are formed block by block for every batch, into one reused buffer. The second
+moments are always summed over the same blocks of :data:`ROW_BLOCK` respondents, in the same
+order, by matrix products of the same shapes and memory layout (column-major products: OpenBLAS's
+kernels for small products round differently for another layout) — with or without the cache, the
+numbers are identical to the last bit (the same seed gives the same draws as before the cache).
 
 Consistent PLS: when the model has reflective constructs
 (:attr:`~csi_survey.schema.Questionnaire.reflective_ids`), every re-estimate applies the PLSc
@@ -39,10 +50,14 @@ from .pls import OK, SINGULAR, pls_core_batch
 from .plsc import plsc_batch, reflective_mask
 
 __all__ = ["ResampleState", "StatisticLayout", "statistic_labels", "construct_blocks", "count_moments",
-           "estimate_batch", "moment_state", "ROW_BLOCK"]
+           "estimate_batch", "moment_state", "moment_products", "cached_rows", "ROW_BLOCK", "PRODUCTS_CAP"]
 
 #: Respondents per block when the second moments are summed (bounds the memory of one product).
 ROW_BLOCK = 20_000
+#: Largest cache of item products kept in a :class:`ResampleState` (bytes; 256 MiB): e.g.
+#: 111,000 respondents × 24 items (300 products) or 319,000 × 14 items (105); beyond it, no cache:
+#: the products are formed block by block for every batch.
+PRODUCTS_CAP = 256 * 2**20
 
 
 @dataclass(frozen=True)
@@ -66,6 +81,8 @@ class ResampleState:
     layout: Any             # positions of the statistics in the fitted matrices
     weight: np.ndarray | None = None  # n survey weights (mean 1); None: unweighted (or equal weights)
     reflective: np.ndarray | None = None  # J mask of the constructs PLSc corrects; None: plain PLS
+    #: :func:`moment_products` of Xc (when within PRODUCTS_CAP); None: formed per batch. Never changes the numbers.
+    products: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -148,17 +165,56 @@ def construct_blocks(model: Any) -> list[np.ndarray]:
     return [np.array([pos[i] for i in c.item_ids]) for c in model.constructs.values()]
 
 
-def count_moments(Xc: np.ndarray, K: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def moment_products(Xc: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """The products ``xᵢ xⱼ`` (i ≤ j, in ``np.triu_indices(p)`` order) of each row of Xc: n × p(p+1)/2.
+
+    Column-major (the transpose of a C-ordered p(p+1)/2 × n array), as ``Xc[:, iu] * Xc[:, ju]`` lays
+    them out: a matrix product with them takes the same BLAS path (OpenBLAS's kernels for small
+    products round differently for the two layouts), so the moments are the same to the last bit.
+    ``out``: a C-ordered p(p+1)/2 × m array (m ≥ n) whose first n columns receive them (reused
+    from block to block)."""
+    n, p = Xc.shape
+    q = p * (p + 1) // 2
+    PT = np.empty((q, n)) if out is None else out[:, :n]
+    XT = np.ascontiguousarray(Xc.T)  # items as contiguous rows: twice as fast as multiplying strided columns
+    k = 0
+    for i in range(p):  # rows k … k + p − i − 1: xᵢ·xᵢ, xᵢ·xᵢ₊₁, …, xᵢ·xₚ
+        np.multiply(XT[i], XT[i:], out=PT[k:k + p - i])
+        k += p - i
+    return PT.T
+
+
+def cached_rows(n: int, p: int, cap: float | None = None) -> int:
+    """How many of n respondents' products (p items) a state caches: all n when they fit in ``cap`` bytes
+    (default :data:`PRODUCTS_CAP`), else none (measured on 1M × 14: caching the first 300,000 within
+    256 MiB saved 2 % of the bootstrap's time for 244 MiB more memory in every process)."""
+    cap = PRODUCTS_CAP if cap is None else cap
+    return n if n * 8 * (p * (p + 1) // 2) <= cap else 0
+
+
+def count_moments(Xc: np.ndarray, K: np.ndarray, products: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Count-weighted totals of the rows of K (m × n): N = Σₙ kₙ (m), first moments K·Xc (m × p) and
-    second moments Σₙ kₙ xₙxₙᵀ (m × p × p), summed over blocks of :data:`ROW_BLOCK` respondents."""
+    second moments Σₙ kₙ xₙxₙᵀ (m × p × p), summed over blocks of :data:`ROW_BLOCK` respondents.
+
+    ``products``: :func:`moment_products` of the first rows of Xc (all of them, or whole blocks), used
+    instead of forming them again; the rest are formed block by block. Identical numbers either way."""
     n, p = Xc.shape
     iu, ju = np.triu_indices(p)
     N = K.sum(axis=1)
     S1 = K @ Xc
     S2 = np.zeros((K.shape[0], len(iu)))
+    cached = 0 if products is None else products.shape[0]
+    buffer = None
     for r0 in range(0, n, ROW_BLOCK):
-        Xb = Xc[r0:r0 + ROW_BLOCK]
-        S2 += K[:, r0:r0 + ROW_BLOCK] @ (Xb[:, iu] * Xb[:, ju])
+        r1 = min(r0 + ROW_BLOCK, n)
+        if r1 <= cached:
+            Pb = products[r0:r1]
+        else:
+            if buffer is None:
+                buffer = np.empty((len(iu), min(ROW_BLOCK, n)))
+            Pb = moment_products(Xc[r0:r1], out=buffer)
+        S2 += K[:, r0:r1] @ Pb
     full = np.empty((K.shape[0], p, p))
     full[:, iu, ju] = S2
     full[:, ju, iu] = S2
@@ -180,7 +236,7 @@ def estimate_batch(state: ResampleState, K: np.ndarray) -> tuple[np.ndarray, np.
     times its weight), so a 0/1 row of K estimates the weighted model on that group."""
     if state.weight is not None:
         K = K * state.weight
-    N, S1, S2 = count_moments(state.Xc, K)
+    N, S1, S2 = count_moments(state.Xc, K, state.products)
     mean = S1 / N[:, None]
     scatter = S2 - N[:, None, None] * mean[:, :, None] * mean[:, None, :]
     ddof = 1 if state.scaled else 0
@@ -231,15 +287,21 @@ def estimate_batch(state: ResampleState, K: np.ndarray) -> tuple[np.ndarray, np.
     return np.concatenate(parts, axis=1), status, problems
 
 
-def moment_state(model: Any, X: np.ndarray, settings: Any, layout: Any, weight: np.ndarray | None = None) -> ResampleState:
-    """The batched-estimation state for the n × p items X (and survey weights, one per row of X)."""
+def moment_state(model: Any, X: np.ndarray, settings: Any, layout: Any, weight: np.ndarray | None = None, *,
+                 products_cap: float | None = None) -> ResampleState:
+    """The batched-estimation state for the n × p items X (and survey weights, one per row of X).
+
+    The item products of the centred data are cached (:attr:`ResampleState.products`) up to
+    ``products_cap`` bytes (default :data:`PRODUCTS_CAP`; 0: no cache); the numbers do not depend on it."""
     ew = estimation_weight(weight)  # None for equal weights: bit-identical to the unweighted bootstrap
     means = X.mean(axis=0) if ew is None else (ew @ X) / ew.sum()
+    Xc = X - means
+    rows = cached_rows(Xc.shape[0], Xc.shape[1], products_cap)
     return ResampleState(
-        Xc=X - means, means=means, blocks=construct_blocks(model), modes=[c.mode for c in model.constructs.values()],
+        Xc=Xc, means=means, blocks=construct_blocks(model), modes=[c.mode for c in model.constructs.values()],
         adj=model.adjacency, scheme=settings["scheme"], scaled=settings.get("scaled", True), tol=settings["tol"],
         max_iter=settings["max_iter"], names=model.construct_ids, item_names=model.item_ids, model=model, layout=layout,
-        weight=ew, reflective=_reflective(model),
+        weight=ew, reflective=_reflective(model), products=moment_products(Xc[:rows]) if rows else None,
     )
 
 

@@ -55,7 +55,7 @@ from typing import Any
 from ..exceptions import SettingsError
 
 __all__ = ["single_threaded_blas", "limit_process_threads", "blas_threads", "usable_cores", "worker_count",
-           "exit_with_parent", "THREAD_VARIABLES"]
+           "exit_with_parent", "one_thread_environment", "THREAD_VARIABLES"]
 
 #: Environment variables that set the thread count of BLAS/OpenMP libraries when they load.
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
@@ -146,13 +146,36 @@ def limit_process_threads() -> None:
     """One BLAS/OpenMP thread for the rest of this process's life (call it in a worker's main thread).
 
     Libraries already loaded are limited now; the environment variables of :data:`THREAD_VARIABLES`
-    are set to 1 for libraries loaded later and for processes this one starts."""
+    are set to 1 for libraries loaded later and for processes this one starts. A process whose BLAS
+    already runs one thread (forked inside :func:`single_threaded_blas`, or started with the
+    variables set) is left as it is: setting the limit again would start OpenBLAS's thread pool
+    there (OpenBLAS 0.3.30/0.3.31), whose idle threads spin and take time from the workers."""
     for name in THREAD_VARIABLES:
         os.environ[name] = "1"
+    if blas_threads() == 1:
+        return
     controller = _controller()
     if controller is not None:
         with _LOCK, _in_control(controller):
             controller.limit(limits=1)
+
+
+@contextmanager
+def one_thread_environment() -> Iterator[None]:
+    """The variables of :data:`THREAD_VARIABLES` set to 1 inside the block, restored after it.
+
+    For processes started inside the block (a forkserver, spawned workers): their BLAS loads with one
+    thread, so no thread pool is ever started there."""
+    saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
+    os.environ.update({name: "1" for name in THREAD_VARIABLES})
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def blas_threads() -> int | None:

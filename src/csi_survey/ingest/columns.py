@@ -53,7 +53,8 @@ TOTAL_SEGMENT = "(total)"
 def check_survey_data(data: Any, function: str) -> Any:
     """``data`` itself when it is the prepared survey data (a ``SurveyData``); else a
     :class:`~csi_survey.exceptions.SettingsError` naming ``function``."""
-    if not all(hasattr(data, a) for a in ("questionnaire", "answers", "other", "items")):
+    # looked up on the class first: ``answers`` is a property that copies every answer
+    if not all(hasattr(type(data), a) or hasattr(data, a) for a in ("questionnaire", "answers", "other", "items")):
         raise SettingsError(
             f"{function}() needs the prepared survey data (a SurveyData); got {type(data).__name__}",
             hint="read the responses with csi_survey.read_responses(path, questionnaire) and pass the result.",
@@ -192,7 +193,7 @@ def segment_labels(data: Any, column: str) -> tuple[np.ndarray, pd.Series | None
     if name in data.other.columns:
         raw = data.other[name]
     elif name in data.questionnaire.items:
-        raw = data.answers[name]
+        raw = pd.Series(item_answers(data, name, favourable=False), name=name)  # one column, not every answer
     else:
         raw = None
     return np.asarray(labels.to_numpy(dtype=object), dtype=object), raw

@@ -16,17 +16,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ..exceptions import SettingsError
-from ..methods.ahp import AHPResults
-from ..methods.kano import KanoResults
-from ..methods.retention import CareEffect
-from ..methods.sampling import SamplingPlan
-from ..methods.scorecard import ScorecardResults
 from .atomic import AtomicOutput
 from .csv import write_csv
+
+if TYPE_CHECKING:  # annotations only: loading the methods (and scipy with them) waits for a command that uses them
+    from ..methods.ahp import AHPResults  # lazy: annotations only (scipy.stats loads with the methods)
+    from ..methods.kano import KanoResults  # lazy: annotations only (scipy.stats loads with the methods)
+    from ..methods.retention import CareEffect  # lazy: annotations only (scipy.stats loads with the methods)
+    from ..methods.sampling import SamplingPlan  # lazy: annotations only (scipy.stats loads with the methods)
+    from ..methods.scorecard import ScorecardResults  # lazy: annotations only (scipy.stats loads with the methods)
 
 __all__ = ["write_scorecard", "write_ahp", "write_kano", "write_plan", "write_retention"]
 

@@ -15,7 +15,8 @@ from ..i18n import texts
 from ..run_tables import run_tables
 from .atomic import AtomicOutput
 from .bundle import SCORES_FORMATS, bundle_from_tables, load_bundle, save_bundle
-from .csv import write_csv
+from ..ingest.memory import release_unused_memory
+from .csv import RELEASE_ROWS, write_csv
 from .html import render_html
 from .xlsx import Sheet, write_workbook
 from .xlsx_charts import write_report_workbook
@@ -156,6 +157,9 @@ def write_run(
         ``scores_format`` is neither ``"csv"`` nor ``"parquet"``.
     """
     check_choice("scores_format", scores_format, list(SCORES_FORMATS))
+    scores = analysis.tables.get("scores")
+    if scores is not None and len(scores) >= RELEASE_ROWS:  # a large run's peak memory is in the writing
+        release_unused_memory()  # the estimation's freed temporaries
     meta = analysis.meta if scores_format == "csv" else {**analysis.meta, "scores_format": scores_format}
     bundle = bundle_from_tables(meta, analysis.tables, analysis.data.questionnaire)
     return _write_bundle(bundle, out_dir, html=html, scores_sheet_limit=scores_sheet_limit, save=True)
