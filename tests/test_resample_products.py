@@ -221,3 +221,19 @@ def test_a_forked_worker_keeps_one_blas_thread_without_starting_blas_threads(mob
             blas, env, threads = pool.submit(_worker_threads, 0).result()
     assert blas == 1 and env == "1"
     assert threads <= 2  # the worker and the watchdog of exit_with_parent; no BLAS pool threads
+
+
+def test_a_statistic_constant_up_to_rounding_has_no_t_value():
+    """The weight of a single-item construct is 1 in every resample up to rounding: its sd is noise
+    (~1e-17), so it gets no t or p value instead of t ≈ 1e16."""
+    from csi_survey.engine.bootstrap import percentile_summary
+
+    rng = np.random.default_rng(3)
+    draws = np.column_stack([1.0 + rng.choice([0.0, 2.2e-16, -1.1e-16], size=500), rng.normal(0.4, 0.05, 500),
+                             np.zeros(500)])
+    estimate = np.array([1.0, 0.4, 0.0])
+    out = percentile_summary(estimate, draws, 0.95)
+    assert np.isnan(out["t_value"][0]) and np.isnan(out["p_value"][0])
+    assert np.isnan(out["t_value"][2]) and np.isnan(out["p_value"][2])
+    assert out["t_value"][1] == pytest.approx(0.4 / draws[:, 1].std(ddof=1), rel=1e-12)
+    assert 0 <= out["p_value"][1] < 1e-6

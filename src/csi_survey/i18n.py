@@ -858,7 +858,7 @@ WORKBOOK_TEXTS: dict[str, dict[str, str]] = {
         "note_excluded": "Rows not used, with the reason (row as in the input sheet).",
         "note_other": "The table {name}.csv of the run.",
         "note_scores": "Per-respondent construct scores on 0–100.",
-        "note_scores_too_many": "{n} respondents: too many for a comfortable sheet (limit {limit}); see scores.csv.",
+        "note_scores_too_many": "{n} respondents: too many for a comfortable sheet (limit {limit}); see {file}.",
         "note_summary": "The run at a glance.",
         "note_charts": "Native Excel charts of the run, each beside the data it shows (edit a number and its chart follows).",
         # the Summary sheet: field names (and one value)
@@ -973,7 +973,7 @@ WORKBOOK_TEXTS: dict[str, dict[str, str]] = {
         "note_excluded": "未使用的数据行及原因（行号与输入表一致）。",
         "note_other": "本次运行的表 {name}.csv。",
         "note_scores": "每位受访者的潜变量得分（0–100）。",
-        "note_scores_too_many": "共 {n} 位受访者：行数过多，不便在工作表中查看（上限 {limit}）；请查看 scores.csv。",
+        "note_scores_too_many": "共 {n} 位受访者：行数过多，不便在工作表中查看（上限 {limit}）；请查看 {file}。",
         "note_summary": "本次运行概要。",
         "note_charts": "本次运行的原生 Excel 图表，每个图表位于其数据旁（修改数字后图表随之更新）。",
         "model": "模型",

@@ -78,7 +78,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr, ndtri, stdtr  # not scipy.stats: 0.5 s less to import, the same numbers
 
 from ..exceptions import EstimationError, SettingsError, check_choice, check_count, check_level, check_seed
 from .pls import OK, NOT_CONVERGED, SINGULAR, item_matrix
@@ -265,14 +264,20 @@ def percentile_summary(estimate: np.ndarray, draws: np.ndarray, level: float) ->
     """The bootstrap summary of each statistic (a column of ``draws``, the B resamples used).
 
     ``std_err``: the sd of the draws (divisor B − 1); ``t_value = estimate / std_err`` (NaN when the sd
-    is 0) and the two-sided ``p_value`` from Student's t with B − 1 degrees of freedom (as SmartPLS);
+    is 0 or below 1e-12 of the estimate's size: a statistic constant across the resamples, such as the
+    weight of a single-item construct, has no t value) and the two-sided ``p_value`` from Student's t with B − 1 degrees of freedom (as SmartPLS);
     ``ci_lower``, ``ci_upper``: the α/2 and 1 − α/2 quantiles of the draws (α = 1 − ``level``; numpy's
     default linear interpolation = R's type 7; a NaN statistic stays NaN). Keys in
     :data:`INFERENCE_COLUMNS` order.
     """
+    from scipy.special import stdtr  # lazy: scipy (not scipy.stats: the same numbers) loads only when a bootstrap is summarised
+
     with np.errstate(divide="ignore", invalid="ignore"):
         se = draws.std(axis=0, ddof=1)
-        t = np.where(se > 0, estimate / se, np.nan)
+        # a statistic that does not vary across the resamples (e.g. the weight of a single-item construct, 1 up to
+        # rounding) has no t value: its standard error is rounding noise, below 1e-12 of its size
+        varies = se > _CONSTANT_SE * np.maximum(1.0, np.abs(estimate))
+        t = np.where(varies, estimate / se, np.nan)
     alpha = 1 - level
     lower, upper = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=0)
     return {"std_err": se, "t_value": t, "p_value": 2 * stdtr(draws.shape[0] - 1, -np.abs(t)),
@@ -517,6 +522,10 @@ def _jackknife(state: ResampleState) -> np.ndarray:
     return np.concatenate(out)
 
 
+#: Relative standard error below which a statistic counts as constant across the resamples (no t value).
+_CONSTANT_SE = 1e-12
+
+
 def _design_jackknife(state: ResampleState, design: _DesignDraws) -> np.ndarray:
     """Delete-one-cluster (JKn) estimates, for the BCa acceleration of the design bootstrap."""
     size = jackknife_size(design.design, _JACKKNIFE_GROUPS)
@@ -530,6 +539,8 @@ def _design_jackknife(state: ResampleState, design: _DesignDraws) -> np.ndarray:
 
 
 def _bca(draws: np.ndarray, estimate: np.ndarray, jack: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    from scipy.special import ndtr, ndtri  # lazy: scipy loads only when BCa intervals are asked for
+
     B = draws.shape[0]
     below = (draws < estimate).mean(axis=0)
     z0 = ndtri(np.clip(below, 1 / (B + 1), B / (B + 1)))  # Φ⁻¹

@@ -56,7 +56,7 @@ def write_report(
         scores_sheet = Sheet(
             "Scores",
             None,
-            note=WORKBOOK["note_scores_too_many"].format(n=f"{len(scores):,}", limit=f"{scores_sheet_limit:,}"),
+            note=WORKBOOK["note_scores_too_many"].format(n=f"{len(scores):,}", limit=f"{scores_sheet_limit:,}", file="scores.csv"),
         )
     sheets = [
         Sheet("Summary", run.overview),

@@ -235,8 +235,8 @@ def _table_sheets(bundle: RunBundle, scores_sheet_limit: int) -> list[Sheet]:
                 Sheet(
                     "Scores",
                     None,
-                    note=_t("note_scores_too_many", n=f"{len(scores):,}", limit=f"{scores_sheet_limit:,}").replace(
-                        "scores.csv", scores_file(bundle.meta)),
+                    note=_t("note_scores_too_many", n=f"{len(scores):,}", limit=f"{scores_sheet_limit:,}",
+                            file=scores_file(bundle.meta)),
                 )
             )
     return sheets
