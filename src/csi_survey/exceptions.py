@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from .display import display_width, pad
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -47,10 +49,10 @@ MAX_ROWS_IN_MESSAGE = 50
 def _render_table(table: pd.DataFrame, max_rows: int = MAX_ROWS_IN_MESSAGE) -> str:
     shown = table.head(max_rows).astype(str)
     cols = list(shown.columns)
-    widths = [max([len(c)] + [len(v) for v in shown[c]]) for c in cols]
-    lines = ["  " + "  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip()]
+    widths = [max([display_width(c)] + [display_width(v) for v in shown[c]]) for c in cols]  # CJK: 2 columns
+    lines = ["  " + "  ".join(pad(c, w) for c, w in zip(cols, widths)).rstrip()]
     for row in shown.itertuples(index=False):
-        lines.append("  " + "  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
+        lines.append("  " + "  ".join(pad(v, w) for v, w in zip(row, widths)).rstrip())
     if len(table) > max_rows:
         lines.append(f"  … and {len(table) - max_rows} more (see the full table on the error object)")
     return "\n".join(lines)

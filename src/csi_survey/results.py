@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .display import display_width, pad
 from .index import index_table, index_weights, respondent_indices
 from .schema import Questionnaire
 from .ingest.weights import effective_n
@@ -30,11 +31,13 @@ class Summary:
     tables: Mapping[str, pd.DataFrame]
 
     def __str__(self) -> str:
-        out = [self.title, "=" * len(self.title)]
-        width = max((len(k) for k in self.info), default=0)
-        out += [f"{k.ljust(width)}  {v}" for k, v in self.info.items()]
-        for name, table in self.tables.items():
-            out += ["", name, "-" * len(name), table.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="")]
+        out = [self.title, "=" * display_width(self.title)]
+        width = max((display_width(k) for k in self.info), default=0)
+        out += [f"{pad(k, width)}  {v}" for k, v in self.info.items()]
+        with pd.option_context("display.unicode.east_asian_width", True):  # Chinese labels: columns line up
+            for name, table in self.tables.items():
+                out += ["", name, "-" * display_width(name),
+                        table.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="")]
         return "\n".join(out)
 
     def _repr_html_(self) -> str:
