@@ -21,7 +21,7 @@ XLSX = str(EXAMPLES / "acsi_retail.xlsx")
 SPEC = str(EXAMPLES / "acsi_retail.yaml")
 ZH_CSV = str(EXAMPLES / "acsi_retail_zh.csv")
 ZH_SPEC = str(EXAMPLES / "acsi_retail_zh.yaml")
-OUTPUTS = {"index.csv", "paths.csv", "effects.csv", "weights.csv", "r2.csv", "scores.csv", "excluded.csv", "missing.csv",
+OUTPUTS = {"quadrant.csv", "index.csv", "paths.csv", "effects.csv", "weights.csv", "r2.csv", "scores.csv", "excluded.csv", "missing.csv",
            "quality.csv", "htmt.csv", "fit_measures.csv", "quality_flags.csv", "impacts.csv", "ipma.csv", "gaps.csv",
            "frequencies.csv", "item_summary.csv", "nps.csv", "csat.csv", "flags.csv", "data_quality.csv",
            "model_fit.csv", "mediation.csv", "indirect_effects.csv", "run.json", "model.yaml", "report.xlsx", "report.html"}
@@ -168,8 +168,8 @@ def test_estimation_errors_are_one_message(tmp_path):
     data["满意_总体"] = 7
     path = tmp_path / "flat.csv"
     data.to_csv(path, index=False, encoding="gbk")
-    assert_clean_failure(invoke("run", str(path), "--model", ZH_SPEC, "--out", str(tmp_path / "o"), "--on-invalid", "exclude"),
-                         "zero variance", "满意_总体")
+    assert_clean_failure(invoke("run", str(path), "--model", ZH_SPEC, "--out", str(tmp_path / "o"), "--on-invalid", "exclude",
+                                "--lang", "en"), "zero variance", "满意_总体")
     assert_clean_failure(invoke("run", XLSX, "--model", SPEC, "--out", str(tmp_path / "o"), "--on-invalid", "exclude", "--max-iter", "1"),
                          "did not converge in 1 iterations")
 

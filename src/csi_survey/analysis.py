@@ -29,6 +29,7 @@ from .exceptions import AdmissibilityWarning, EstimationError, SettingsError, To
 from .i18n import report_language
 from .assess import assess
 from .drivers import csat, frequencies, gaps, impacts, ipma, item_summary, nps
+from .quadrant import quadrant
 from .engine.pls import PLS
 from .engine.threads import single_threaded_blas
 from .ingest.memory import release_unused_memory
@@ -190,6 +191,8 @@ def _analyze(data: Any, settings: AnalysisSettings | None, progress: Progress | 
                 notes.append(f"The bootstrap test of exact model fit was not run: {error.message}")
     tables["impacts"] = impacts(fit)
     tables["ipma"] = ipma(fit, data)
+    if model.index:  # 四分图: derived importance × satisfaction of the index drivers, cut at the means
+        tables["quadrant"] = quadrant(fit, data).table
     if settings.overall_weights:
         from .overall import overall_index  # lazy: the reader of the weights file loads only with --overall-weights
 

@@ -12,6 +12,7 @@ scipy. Each command imports the library modules it needs in its own body.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import warnings
 from enum import Enum
@@ -23,6 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .exceptions import CsiSurveyError, SettingsError, check_seed
+from .i18n import report_language, text as _text
 from .version import __version__
 
 app = typer.Typer(
@@ -35,6 +37,35 @@ app = typer.Typer(
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
+
+#: The language ("en" or "zh") of the console output of the command that is running: ``run`` and
+#: ``validate`` set it from ``--lang``, else from the model's labels (the rule of the reports:
+#: :func:`csi_survey.i18n.report_language`); the "Error:" and "Warning:" prefixes follow it.
+_console_lang = "en"
+
+
+def _set_lang(lang: str) -> str:
+    global _console_lang
+    _console_lang = lang
+    return lang
+
+
+def _t(lang: str, key: str, **fields) -> str:
+    """A fixed text of the console output in ``lang`` (:data:`csi_survey.i18n.CLI_TEXTS`)."""
+    return _text(lang, key, "cli", **fields)
+
+
+def _word(lang: str, prefix: str, value) -> str:
+    """The catalogue word for a library value (``scheme_path``, ``power_high`` …), else the value."""
+    key = f"{prefix}_{value}"
+    found = _t(lang, key)
+    return str(value) if found == key else found
+
+
+def _prefix(lang: str, key: str) -> str:
+    """``Error:``/``Warning:`` and the space after it (none after a full-width colon)."""
+    label = _t(lang, key)
+    return label if label.endswith("：") else label + " "
 
 EXIT_ERROR = 1
 EXIT_INTERNAL = 3
@@ -66,6 +97,9 @@ class FormatChoice(str, Enum):
     surveymonkey = "surveymonkey"
     spss = "spss"
     googleforms = "googleforms"
+    wjx = "wjx"
+    wenjuan = "wenjuan"
+    tencent = "tencent"
 
 
 class EngineChoice(str, Enum):
@@ -81,9 +115,10 @@ class CIChoice(str, Enum):
 class TemplateChoice(str, Enum):
     acsi = "acsi"
     ecsi = "ecsi"
+    ccsi = "ccsi"
 
 
-ResponsesArg = Annotated[Path, typer.Argument(help="The survey export: .xlsx/.xlsm, .csv/.txt/.tsv (UTF-8, BOM, UTF-16, GBK/GB18030) or SPSS .sav; Qualtrics, SurveyMonkey and Google Forms layouts are detected.", show_default=False)]
+ResponsesArg = Annotated[Path, typer.Argument(help="The survey export: .xlsx/.xlsm, .csv/.txt/.tsv (UTF-8, BOM, UTF-16, GBK/GB18030) or SPSS .sav; Qualtrics, SurveyMonkey, Google Forms, 问卷星 (wjx), 问卷网 and 腾讯问卷 layouts are detected.", show_default=False)]
 ModelOpt = Annotated[Path, typer.Option("--model", "-m", help="The questionnaire spec (YAML). `csi-survey template acsi` prints one.", show_default=False)]
 SheetOpt = Annotated[Optional[str], typer.Option("--sheet", help="Sheet of an .xlsx file, by name or 1-based number (default: the first).")]
 EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="Encoding of a CSV file (default: detected among UTF-8, UTF-8 with BOM, UTF-16, GBK/GB18030).")]
@@ -93,12 +128,19 @@ MaxFileOpt = Annotated[Optional[float], typer.Option("--max-file-mb", help="Refu
 MaxUncompressedOpt = Annotated[Optional[float], typer.Option("--max-uncompressed-mb", help="Refuse workbooks that expand beyond this (MB; default 200).")]
 MaxRatioOpt = Annotated[Optional[float], typer.Option("--max-compression-ratio", help="Refuse workbook parts compressed more than this (default 100; zip bombs reach 1000).")]
 MaxCellsOpt = Annotated[Optional[int], typer.Option("--max-cells", help="Refuse sheets with more cells than this (default 20,000,000).")]
-FormatOpt = Annotated[FormatChoice, typer.Option("--format", help="Layout of the export (default: detected): csv, xlsx, qualtrics, surveymonkey, spss, googleforms.")]
+FormatOpt = Annotated[FormatChoice, typer.Option("--format", help="Layout of the export (default: detected): csv, xlsx, qualtrics, surveymonkey, spss, googleforms, wjx (问卷星), wenjuan (问卷网), tencent (腾讯问卷).")]
 
 
-def _fail(exc: BaseException, code: int = EXIT_ERROR) -> None:
-    err.print("[bold red]Error:[/bold red] ", end="", markup=True)
-    err.print(str(exc), markup=False, soft_wrap=True)
+def _fail(exc: BaseException | str, code: int = EXIT_ERROR) -> None:
+    lang = _console_lang
+    message = str(exc)
+    hint = getattr(exc, "hint", None)
+    english = "\n" + _t("en", "how_to_fix") + str(hint)
+    if lang != "en" and hint and message.endswith(english):  # the library's hint line, its label in the console language
+        message = message[: -len(english)] + "\n" + _t(lang, "how_to_fix") + str(hint)
+    label = _prefix(lang, "error")
+    err.print(f"[bold red]{label.rstrip()}[/bold red]{label[len(label.rstrip()):]}", end="", markup=True)
+    err.print(message, markup=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -128,7 +170,8 @@ def _show_warnings(caught: list[warnings.WarningMessage]) -> None:
         text = str(w.message)
         if text not in seen:
             seen.add(text)
-            err.print("[yellow]Warning:[/yellow] ", end="", markup=True)
+            label = _prefix(_console_lang, "warning")
+            err.print(f"[yellow]{label.rstrip()}[/yellow]{label[len(label.rstrip()):]}", end="", markup=True)
             err.print(text, markup=False, soft_wrap=True)
 
 
@@ -136,6 +179,7 @@ def _guarded(fn):
     """Run a command body: library errors → one message + exit 1; anything else → exit 3."""
 
     def wrapper(*args, **kwargs):
+        _set_lang("en")  # until the command knows its language
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
@@ -145,16 +189,12 @@ def _guarded(fn):
             except CsiSurveyError as exc:
                 _fail(exc)
             except KeyboardInterrupt:
-                err.print("Interrupted; nothing was written.")
+                err.print(_t(_console_lang, "interrupted"))
                 raise typer.Exit(130)
             except Exception as exc:  # a bug: say so plainly, keep the traceback for CSI_SURVEY_DEBUG
                 if os.environ.get("CSI_SURVEY_DEBUG"):
                     raise
-                _fail(
-                    f"internal error ({type(exc).__name__}: {exc}). This is a bug in csi-survey; set "
-                    "CSI_SURVEY_DEBUG=1 to see the traceback and please report it.",
-                    EXIT_INTERNAL,
-                )
+                _fail(_t(_console_lang, "internal_error", kind=type(exc).__name__, message=exc), EXIT_INTERNAL)
             finally:
                 _show_warnings(caught)
 
@@ -164,25 +204,25 @@ def _guarded(fn):
     return wrapper
 
 
-def _print_fit_measures(fit) -> None:
+def _print_fit_measures(fit, lang: str = "en") -> None:
     m = fit.fit_measures.set_index("measure")["value"]
     out.print(
-        f"Model fit: χ² = {m['chi2']:.2f}, df = {m['df']:.0f}, p = {m['p_value']:.3f}; CFI = {m['cfi']:.3f}, "
-        f"TLI = {m['tli']:.3f}, RMSEA = {m['rmsea']:.3f} [{m['rmsea_ci_lower']:.3f}, {m['rmsea_ci_upper']:.3f}], "
-        f"SRMR = {m['srmr']:.3f}",
+        _t(lang, "fit_measures", chi2=f"{m['chi2']:.2f}", df=f"{m['df']:.0f}", p=f"{m['p_value']:.3f}", cfi=f"{m['cfi']:.3f}",
+           tli=f"{m['tli']:.3f}", rmsea=f"{m['rmsea']:.3f}", lower=f"{m['rmsea_ci_lower']:.3f}",
+           upper=f"{m['rmsea_ci_upper']:.3f}", srmr=f"{m['srmr']:.3f}"),
         markup=False,
     )
 
 
-def _print_results(fit, scheme: str | None) -> None:
+def _print_results(fit, scheme: str | None, lang: str = "en") -> None:
     spec = fit.model
     boot = fit.bootstrap
-    pct = f"{boot.level:.0%} interval" if boot is not None else None
-    table = Table(title=f"{spec.name} — construct indices (0–100)", title_justify="left")
-    columns = [("construct", "left"), ("label", "left"), ("index", "right")]
+    pct = _t(lang, "interval_pct", pct=f"{boot.level:.0%}") if boot is not None else None
+    table = Table(title=_t(lang, "index_title", name=spec.name), title_justify="left")
+    columns = [(_t(lang, "col_construct"), "left"), (_t(lang, "col_label"), "left"), (_t(lang, "col_index"), "right")]
     if boot is not None:
         columns += [(pct, "right"), ("±", "right")]
-    columns.append(("n", "right"))
+    columns.append((_t(lang, "col_n"), "right"))
     for col, justify in columns:
         table.add_column(col, justify=justify)
     for r in fit.index.to_dict("records"):
@@ -194,10 +234,10 @@ def _print_results(fit, scheme: str | None) -> None:
         table.add_row(*row, f"{r['n']:,}")
     out.print(table)
 
-    paths = Table(title="Path coefficients", title_justify="left")
-    columns = [("source", "left"), ("target", "left"), ("estimate", "right")]
+    paths = Table(title=_t(lang, "paths_title"), title_justify="left")
+    columns = [(_t(lang, "col_source"), "left"), (_t(lang, "col_target"), "left"), (_t(lang, "col_estimate"), "right")]
     if boot is not None:
-        columns += [("std_err", "right"), ("p_value", "right"), (pct, "right")]
+        columns += [(_t(lang, "col_std_err"), "right"), (_t(lang, "col_p_value"), "right"), (pct, "right")]
     for col, justify in columns:
         paths.add_column(col, justify=justify)
     for r in fit.paths.to_dict("records"):
@@ -207,27 +247,30 @@ def _print_results(fit, scheme: str | None) -> None:
         paths.add_row(*row)
     out.print(paths)
     if scheme is not None:
-        out.print(f"PLS ({scheme} scheme) converged in {fit.iterations} iterations.", markup=False)
+        out.print(_t(lang, "pls_converged", scheme=_word(lang, "scheme", scheme), n=fit.iterations), markup=False)
         reliability = getattr(fit, "reliability", None)
         if reliability is not None:
             corrected = reliability[reliability["corrected"]]
-            out.print("Consistent PLS (PLSc): corrected for attenuation "
-                      + ", ".join(f"{c} (rho_A {r:.3f})" for c, r in zip(corrected["construct"], corrected["rho_a"]))
-                      + ("." if getattr(fit, "admissible", None) is not False else " — the solution is INADMISSIBLE (see below)."),
+            listed = _t(lang, "list_sep").join(_t(lang, "plsc_construct", construct=c, rho=f"{r:.3f}")
+                                               for c, r in zip(corrected["construct"], corrected["rho_a"]))
+            out.print(_t(lang, "plsc_head", constructs=listed)
+                      + _t(lang, "plsc_end" if getattr(fit, "admissible", None) is not False else "plsc_inadmissible"),
                       markup=False)
     else:
-        out.print(f"{fit.engine_description}: converged in {fit.iterations} iterations.", markup=False)
+        engine = _t(lang, "engine_cbsem") if lang != "en" and getattr(fit, "engine", None) == "cbsem" else fit.engine_description
+        out.print(_t(lang, "engine_converged", engine=engine, n=fit.iterations), markup=False)
     if boot is not None:
-        failed = f"; {boot.failed} failed and were left out (see bootstrap_failures.csv)" if boot.failed else ""
-        how = f"; {boot.description}" if getattr(boot, "design", "respondents") != "respondents" else ""
-        out.print(f"Bootstrap: {boot.used:,} of {boot.resamples:,} resamples used (seed {boot.seed}, {boot.method}{how}){failed}.",
-                  markup=False)
+        failed = _t(lang, "bootstrap_failed", n=boot.failed) if boot.failed else ""
+        how = _t(lang, "bootstrap_how", description=boot.description) if getattr(boot, "design", "respondents") != "respondents" else ""
+        out.print(_t(lang, "bootstrap", used=f"{boot.used:,}", resamples=f"{boot.resamples:,}", seed=boot.seed,
+                     method=_word(lang, "method", boot.method), how=how, failed=failed), markup=False)
     if fit.headline is not None:
-        text = f"Satisfaction index ({spec.label(spec.index)}): {fit.headline:.1f}"
+        line = _t(lang, "headline", label=spec.label(spec.index), value=f"{fit.headline:.1f}")
         if boot is not None:
             r = fit.index.set_index("construct").loc[spec.index]
-            text += f" ± {r['margin_of_error']:.1f} ({pct} {r['ci_lower']:.1f}–{r['ci_upper']:.1f})"
-        out.print(text, markup=False)
+            line += _t(lang, "headline_margin", margin=f"{r['margin_of_error']:.1f}", interval=pct,
+                       lower=f"{r['ci_lower']:.1f}", upper=f"{r['ci_upper']:.1f}")
+        out.print(line, markup=False)
 
 
 def _num(value: float, digits: int) -> str:
@@ -238,33 +281,38 @@ def _interval(lo: float, hi: float, digits: int) -> str:
     return "–" if lo != lo else f"[{lo:.{digits}f}, {hi:.{digits}f}]"
 
 
-def _data_summary(data) -> None:
+#: The kinds of exclusion reason the data summary counts, and their catalogue keys.
+_REASONS = {"invalid value": "reason_invalid_value", "no valid answer for construct": "reason_no_valid_answer",
+            "empty row": "reason_empty_row", "missing answer": "reason_missing_answer"}
+
+
+def _data_summary(data, lang: str = "en") -> None:
     from .ingest.weights import design_effect, effective_n  # lazy: the ingest package loads pandas; only commands that read data need it
 
-    where = data.source + (f", sheet '{data.sheet}'" if data.sheet else "")
+    where = _t(lang, "where_sheet", source=data.source, sheet=data.sheet) if data.sheet else data.source
     out.print(
-        f"Read {data.n_read:,} rows from {where}: {data.n_used:,} used, {data.n_excluded:,} excluded.",
+        _t(lang, "read", n_read=f"{data.n_read:,}", where=where, n_used=f"{data.n_used:,}", n_excluded=f"{data.n_excluded:,}"),
         markup=False,
     )
     replaced = int(data.missing["n_replaced"].sum())
     if replaced:
-        how = "by the item mean" if data.missing_method == "mean" else "by iterative imputation from the other items"
-        out.print(f"Replaced {replaced:,} missing answers {how} (per item: missing.csv).", markup=False)
+        out.print(_t(lang, "replaced_mean" if data.missing_method == "mean" else "replaced_model", n=f"{replaced:,}"), markup=False)
     summary = getattr(data, "quality_summary", None)
     if summary is not None:
         for r in summary.to_dict("records"):
             if r.get("n_flagged") or r.get("n_excluded"):
-                out.print(f"  data quality: {r['flag']}: {r.get('n_flagged', 0):,} flagged, {r.get('n_excluded', 0):,} excluded "
-                          f"(policy {r['policy']}; see flags.csv)", markup=False)
+                out.print(_t(lang, "data_quality", flag=r["flag"], flagged=f"{r.get('n_flagged', 0):,}",
+                             excluded=f"{r.get('n_excluded', 0):,}", policy=r["policy"]), markup=False)
     if getattr(data, "weight", None) is not None:
-        out.print(f"Weighted: effective sample size {effective_n(data.weight):,.0f} of {data.n_used:,} "
-                  f"(design effect {design_effect(data.weight):.2f}; see weight_summary.csv).", markup=False)
+        out.print(_t(lang, "weighted", n_eff=f"{effective_n(data.weight):,.0f}", n=f"{data.n_used:,}",
+                     deff=f"{design_effect(data.weight):.2f}"), markup=False)
     if data.n_excluded:
         kinds = data.excluded["reason"].str.extract(
             r"^(invalid value|no valid answer for construct|empty row|missing answer)", expand=False
         ).fillna(data.excluded["reason"])
         for reason, count in kinds.value_counts().head(8).items():
-            out.print(f"  excluded {count:>5,} × {reason} (see excluded.csv)", markup=False)
+            shown = _t(lang, _REASONS[reason]) if reason in _REASONS else reason
+            out.print(_t(lang, "excluded", count=f"{count:>5,}", reason=shown), markup=False)
 
 
 class LangChoice(str, Enum):
@@ -305,7 +353,7 @@ def run(
     wave: Annotated[Optional[str], typer.Option("--wave", help="A column holding the wave (e.g. 2026-Q1): index per wave and change versus the previous wave.")] = None,
     min_n: Annotated[int, typer.Option("--min-n", min=3, help="Segments and waves with fewer respondents are reported as insufficient sample.")] = 50,
     permutations: Annotated[int, typer.Option("--permutations", min=0, help="Permutations for the tests between segments: omnibus, pairwise differences and MICOM (0: no test).")] = 1000,
-    lang: Annotated[Optional[LangChoice], typer.Option("--lang", help="Language of report.html (default: from the labels).")] = None,
+    lang: Annotated[Optional[LangChoice], typer.Option("--lang", help="Language of the console output and the reports (default: Chinese when the model's labels are Chinese).")] = None,
     overall_weights: Annotated[Optional[Path], typer.Option("--overall-weights", help="A CSV of construct (id or label) and weight, e.g. the weights.csv of `csi-survey ahp`: an overall index of the run from those construct indices, with its interval (overall_index.csv).", show_default=False)] = None,
     correction: Annotated[CorrectionChoice, typer.Option("--correction", help="Multiplicity correction of the tests across segments: holm (family-wise error), bh (Benjamini–Hochberg false discovery rate) or none.")] = CorrectionChoice.holm,
     fit_test: Annotated[int, typer.Option("--fit-test", min=0, help="Bootstrap test of exact model fit (SRMR, d_ULS, d_G against their HI95/HI99) with this many resamples, e.g. 499 (0: no test).")] = 0,
@@ -313,13 +361,15 @@ def run(
     predict_repetitions: Annotated[int, typer.Option("--predict-repetitions", min=1, help="Repetitions of the K-fold split for --predict.")] = 10,
     paired: Annotated[bool, typer.Option("--paired", help="With --wave: respondents with the same id (the spec's id_column) in two waves are a panel; their changes are tested with the paired bootstrap (narrower than the independent-samples test).")] = False,
     scores_format: Annotated[str, typer.Option("--scores-format", metavar="csv|parquet", help="File of the per-respondent scores: csv (scores.csv) or parquet (scores.parquet: typed and compressed, for large runs).")] = "csv",
+    docx: Annotated[bool, typer.Option("--docx", help="Also write report.docx, the Word report (in the language of --lang): headline index with its margin of error, interpretation, path diagram, charts and tables.")] = False,
 ) -> None:
-    """Estimate the model on a survey export and write the index, drivers, tables, report.xlsx and report.html."""
+    """Estimate the model on a survey export and write the index, drivers, tables, report.xlsx and report.html (and report.docx with --docx)."""
     from .analysis import AnalysisSettings, analyze  # lazy: the estimation stack (numpy, pandas, scipy) loads only for commands that estimate
     from .ingest import read_responses  # lazy: the readers load pandas
     from .overall import read_overall_weights  # lazy: loads pandas
     from .report.run_report import write_run  # lazy: XlsxWriter and Jinja2 load only for commands that write files
     from .schema import load_model  # lazy: the spec model loads numpy and pydantic
+    _set_lang(lang.value if lang else "en")  # until the spec is read: then --lang, else from its labels
     if scores_format not in ("csv", "parquet"):
         raise SettingsError(f"--scores-format must be csv or parquet; got {scores_format!r}",
                             hint="pass --scores-format csv (the default) or --scores-format parquet.")
@@ -331,25 +381,28 @@ def run(
         overall_weights=tuple(read_overall_weights(overall_weights).items()) if overall_weights else (),
     )
     spec = load_model(model)
+    say = _set_lang(report_language(spec, lang.value if lang else None))
     data = read_responses(responses, spec, sheet=_sheet(sheet), encoding=encoding, on_invalid=on_invalid.value,
                           missing=missing.value, format=fmt.value,
                           limits=_limits(max_file_mb, max_uncompressed_mb, max_compression_ratio, max_cells))
-    _data_summary(data)
+    _data_summary(data, say)
     with _progress() as update:
         result = analyze(data, settings, progress=update)
-    written = write_run(result, out_dir, scores_format=scores_format)
+    written = write_run(result, out_dir, scores_format=scores_format, docx=docx)
     fit = result.fit
-    _print_results(fit, scheme.value if engine is EngineChoice.pls else None)
+    _print_results(fit, scheme.value if engine is EngineChoice.pls else None, say)
     if engine is EngineChoice.cbsem:
-        _print_fit_measures(fit)
-    _print_drivers(result)
-    _print_methods(result)
-    _print_comparisons(result)
+        _print_fit_measures(fit, say)
+    _print_drivers(result, say)
+    _print_methods(result, say)
+    _print_comparisons(result, say)
     for note in result.notes:
         out.print(note, markup=False)
     if result.quality is not None and len(result.quality.flags):
-        out.print(f"Quality: {len(result.quality.flags)} criterion flag(s) raised (information, not errors): see quality_flags.csv.", markup=False)
-    out.print(f"Wrote {len(written)} files to {out_dir}, among them report.xlsx and report.html.", markup=False)
+        out.print(_t(say, "quality_flags", n=len(result.quality.flags)), markup=False)
+    reports = ["report.xlsx", "report.html"] + (["report.docx"] if docx else [])
+    files = _t(say, "list_sep").join(reports[:-1]) + _t(say, "and") + reports[-1]
+    out.print(_t(say, "wrote_run", n=len(written), out=out_dir, files=files), markup=False)
 
 
 @app.command()
@@ -358,7 +411,7 @@ def report(
     run_dir: Annotated[Path, typer.Argument(help="The --out folder of an earlier `csi-survey run`.", show_default=False)],
     lang: Annotated[Optional[LangChoice], typer.Option("--lang", help="Language of report.html (default: as in the run).")] = None,
 ) -> None:
-    """Re-render report.xlsx and report.html from a previous run's tables, without re-estimating."""
+    """Re-render report.xlsx and report.html (and report.docx, when the folder has one) from a previous run's tables, without re-estimating."""
     from .report.run_report import rerender  # lazy: XlsxWriter and Jinja2 load only for commands that write files
 
     written = rerender(run_dir, lang=lang.value if lang else None)
@@ -403,92 +456,118 @@ def _folds(value: str | None) -> int | str | None:
                         hint="pass --predict 10 for 10-fold cross-validation or --predict loo for leave-one-out.")
 
 
-def _print_methods(result) -> None:
+def _print_methods(result, lang: str = "en") -> None:
     """Model fit, its test, mediation and prediction: one or two lines each (the tables have the rest)."""
     t = result.tables
+    sep = _t(lang, "items_sep")
     fit = t.get("model_fit")
     if fit is not None and len(fit):
         m = fit.set_index("measure")
-        out.print("Model fit (saturated / estimated model): "
-                  + "; ".join(f"{name} {_num(m.loc[key, 'saturated'], 3)} / {_num(m.loc[key, 'estimated'], 3)}"
-                              for key, name in (("srmr", "SRMR"), ("d_uls", "d_ULS"), ("d_g", "d_G")) if key in m.index)
-                  + " (model_fit.csv).", markup=False)
+        measures = sep.join(_t(lang, "model_fit_measure", name=name, saturated=_num(m.loc[key, "saturated"], 3),
+                               estimated=_num(m.loc[key, "estimated"], 3))
+                            for key, name in (("srmr", "SRMR"), ("d_uls", "d_ULS"), ("d_g", "d_G")) if key in m.index)
+        out.print(_t(lang, "model_fit", measures=measures), markup=False)
     test = t.get("fit_test")
     if test is not None and len(test):
         names = {"srmr": "SRMR", "d_uls": "d_ULS", "d_g": "d_G"}
         shown = [r for r in test.to_dict("records") if r["measure"] in names]
         rejected = [names[r["measure"]] for r in shown if bool(r.get("reject_95"))]
-        out.print("Test of exact fit (bootstrap, fit_test.csv): "
-                  + "; ".join(f"{names[r['measure']]} p = {_num(r['p_value'], 3)}" for r in shown)
-                  + (f" — the model is rejected at 5 % by {', '.join(rejected)}." if rejected else " — not rejected at 5 %."), markup=False)
+        tests = sep.join(_t(lang, "fit_test_p", name=names[r["measure"]], p=_num(r["p_value"], 3)) for r in shown)
+        verdict = (_t(lang, "fit_test_rejected", measures=_t(lang, "list_sep").join(rejected)) if rejected
+                   else _t(lang, "fit_test_not_rejected"))
+        out.print(_t(lang, "fit_test", tests=tests, verdict=verdict), markup=False)
     effects = t.get("mediation")
     if effects is not None and len(effects):
         model = result.fit.model
         target = model.index or model.construct_ids[-1]
         rows = effects[effects["target"] == target]
         rows = rows.reindex(rows["total_indirect"].abs().sort_values(ascending=False).index).head(3)
-        out.print(f"Mediation: {len(t['indirect_effects']):,} specific indirect effects (indirect_effects.csv, mediation.csv).", markup=False)
+        out.print(_t(lang, "mediation", n=f"{len(t['indirect_effects']):,}"), markup=False)
         for sentence in rows["sentence"]:
             if sentence:
                 out.print("  " + str(sentence), markup=False)
     verdict = t.get("prediction_summary")
     if verdict is not None and len(verdict):
-        out.print("Predictive power (PLSpredict, prediction.csv): "
-                  + "; ".join(f"{r['construct']} {r['predictive_power']}" for r in verdict.to_dict("records")) + ".", markup=False)
+        verdicts = sep.join(_t(lang, "prediction_verdict", construct=r["construct"], power=_word(lang, "power", r["predictive_power"]))
+                            for r in verdict.to_dict("records"))
+        out.print(_t(lang, "prediction", verdicts=verdicts), markup=False)
 
 
-def _print_drivers(result) -> None:
+def _status(lang: str, status) -> str:
+    """A segment's status (``estimated``, ``insufficient sample (n = 35 < 50)``, ``failed: …``) in ``lang``."""
+    text = str(status)
+    if lang == "en":
+        return text
+    if text == "estimated":
+        return _t(lang, "status_estimated")
+    short = re.fullmatch(r"insufficient sample \(n = ([\d,]+) < ([\d,]+)\)", text)
+    if short:
+        return _t(lang, "status_insufficient", n=short[1], min_n=short[2])
+    if text.startswith("failed: "):
+        return _t(lang, "status_failed", reason=text[len("failed: "):])
+    return text
+
+
+def _print_drivers(result, lang: str = "en") -> None:
     t = result.tables
     impacts = t.get("impacts")
     if impacts is not None and len(impacts):
         labels = {c: result.fit.model.label(c) for c in result.fit.model.construct_ids}
-        table = Table(title="Impacts (index points gained when the driver's index rises by 5)", title_justify="left")
+        table = Table(title=_t(lang, "impacts_title"), title_justify="left")
         for col in ("target", "driver", "impact"):
-            table.add_column(col, justify="right" if col == "impact" else "left")
+            table.add_column(_t(lang, f"col_{col}"), justify="right" if col == "impact" else "left")
         for r in impacts.to_dict("records"):
             table.add_row(labels.get(r["target"], r["target"]), labels.get(r["driver"], r["driver"]), _num(r["impact"], 2))
         out.print(table)
     nps = t.get("nps")
     if nps is not None and len(nps):
         r = nps.iloc[0]
-        out.print(f"NPS: {r['nps']:.1f} (95% interval {r['ci_lower']:.1f} to {r['ci_upper']:.1f}, n = {int(r['n']):,})", markup=False)
+        out.print(_t(lang, "nps", nps=f"{r['nps']:.1f}", lower=f"{r['ci_lower']:.1f}", upper=f"{r['ci_upper']:.1f}",
+                     n=f"{int(r['n']):,}"), markup=False)
     seg = t.get("segment_index")
     if seg is not None and result.fit.model.index:
         rows = seg[seg["construct"] == result.fit.model.index]
-        table = Table(title=f"{result.fit.model.label(result.fit.model.index)} by segment", title_justify="left")
+        table = Table(title=_t(lang, "segment_title", label=result.fit.model.label(result.fit.model.index)), title_justify="left")
         for col in ("segment_column", "segment", "index", "interval", "n", "status"):
-            table.add_column(col, justify="right" if col in ("index", "n") else "left")
+            table.add_column(_t(lang, f"col_{col}"), justify="right" if col in ("index", "n") else "left")
         for r in rows.to_dict("records"):
-            table.add_row(str(r["segment_column"]), str(r["segment"]), _num(r["index"], 1), _interval(r["ci_lower"], r["ci_upper"], 1),
-                          f"{int(r['n']):,}" if r["n"] == r["n"] else "–", str(r["status"]))
+            segment = _t(lang, "segment_total") if lang != "en" and r["segment"] == "(total)" else str(r["segment"])
+            table.add_row(str(r["segment_column"]), segment, _num(r["index"], 1), _interval(r["ci_lower"], r["ci_upper"], 1),
+                          f"{int(r['n']):,}" if r["n"] == r["n"] else "–", _status(lang, r["status"]))
         out.print(table)
     changes = t.get("wave_changes")
     if changes is not None and result.fit.model.index:
         for r in changes[changes["construct"] == result.fit.model.index].to_dict("records"):
             p = r.get("p_value")
-            tail = f", p = {p:.3f}{' ▲' if r['change'] > 0 else ' ▼'}" if r.get("significant") else (f", p = {p:.3f}" if p == p and p is not None else "")
+            if r.get("significant"):
+                tail = _t(lang, "wave_p", p=f"{p:.3f}") + (" ▲" if r["change"] > 0 else " ▼")
+            else:
+                tail = _t(lang, "wave_p", p=f"{p:.3f}") if p == p and p is not None else ""
             if r.get("pairing") == "paired":
-                tail += f" (paired: {int(r['n_matched']):,} respondents in both waves)"
-            out.print(f"{r['wave']} vs {r['previous_wave']}: {r['change']:+.1f} points {_interval(r['ci_lower'], r['ci_upper'], 1)}{tail}", markup=False)
+                tail += _t(lang, "wave_paired", n=f"{int(r['n_matched']):,}")
+            out.print(_t(lang, "wave_change", wave=r["wave"], previous=r["previous_wave"], change=f"{r['change']:+.1f}",
+                         interval=_interval(r["ci_lower"], r["ci_upper"], 1), tail=tail), markup=False)
     overall = t.get("overall_index")
     if overall is not None and len(overall):
         r = overall.iloc[0]
         used = t["overall_weights"]
-        parts = ", ".join(f"{c} {s:.0%}" for c, s in zip(used["construct"], used["share"]))
-        out.print(f"Overall index ({parts}): {_num(r['index'], 1)} {_interval(r['ci_lower'], r['ci_upper'], 1)} "
-                  "(overall_index.csv).", markup=False)
+        parts = _t(lang, "list_sep").join(_t(lang, "overall_part", construct=c, share=f"{s:.0%}")
+                                          for c, s in zip(used["construct"], used["share"]))
+        out.print(_t(lang, "overall_index", parts=parts, index=_num(r["index"], 1),
+                     interval=_interval(r["ci_lower"], r["ci_upper"], 1)), markup=False)
     by_segment = t.get("segment_wave_changes")
     if by_segment is not None and result.fit.model.index and len(by_segment):
         rows = by_segment[(by_segment["construct"] == result.fit.model.index) & (by_segment["segment"] != "(total)")]
         significant = rows[rows["significant"]]
-        correction = {"holm": "Holm", "bh": "Benjamini–Hochberg", "none": "no"}[result.settings.correction]
-        out.print(f"Segment changes since the previous wave: {len(significant):,} of {len(rows):,} significant "
-                  f"({correction} correction across the segments of each wave; segment_wave_changes.csv)"
-                  + (": " + "; ".join(f"{r['segment']} {r['wave']} {r['change']:+.1f}{' ▲' if r['change'] > 0 else ' ▼'}"
-                                      for r in significant.head(8).to_dict("records")) if len(significant) else "."), markup=False)
+        listed = _t(lang, "items_sep").join(
+            _t(lang, "segment_change", segment=r["segment"], wave=r["wave"], change=f"{r['change']:+.1f}{' ▲' if r['change'] > 0 else ' ▼'}")
+            for r in significant.head(8).to_dict("records"))
+        out.print(_t(lang, "segment_changes", significant=f"{len(significant):,}", tested=f"{len(rows):,}",
+                     correction=_t(lang, f"correction_{result.settings.correction}"))
+                  + (_t(lang, "segment_changes_list", changes=listed) if len(significant) else _t(lang, "sentence_end")), markup=False)
 
 
-def _print_comparisons(result) -> None:
+def _print_comparisons(result, lang: str = "en") -> None:
     """One line per segment column: the omnibus test and the adjusted pairwise tests; one line when
     MICOM finds every construct invariant (a construct that is not gets its own line among the notes)."""
     t = result.tables
@@ -496,32 +575,31 @@ def _print_comparisons(result) -> None:
     if omnibus is None or not len(omnibus):
         return
     model = result.fit.model
-    correction = {"holm": "Holm", "bh": "Benjamini–Hochberg", "none": "no"}[result.settings.correction]
+    correction = _t(lang, f"correction_{result.settings.correction}")
 
     def name(r) -> str:
         return model.label(r["source"]) if r["statistic"] == "index" else f"{r['source']} → {r['target']}"
 
     for column, rows in omnibus.groupby("segment_column", sort=False):
         parts = []
-        for statistic, noun in (("index", "indices"), ("path", "paths")):
+        for statistic, key in (("index", "differ_indices"), ("path", "differ_paths")):
             part = rows[rows["statistic"] == statistic]
             hits = part[part["significant"]].sort_values("p_value")
-            listed = "; ".join(f"{name(r)} p = {r['p_value']:.3f}" for r in hits.head(4).to_dict("records"))
-            parts.append(f"{len(hits)} of {len(part)} {noun}" + (f" ({listed}{'; …' if len(hits) > 4 else ''})" if listed else ""))
+            listed = _t(lang, "items_sep").join(_t(lang, "differ_p", name=name(r), p=f"{r['p_value']:.3f}")
+                                                for r in hits.head(4).to_dict("records"))
+            more = _t(lang, "differ_more") if len(hits) > 4 else ""
+            parts.append(_t(lang, key, hits=len(hits), n=len(part)) + (_t(lang, "differ_listed", listed=listed + more) if listed else ""))
         pairs = pairwise[pairwise["segment_column"] == column] if pairwise is not None else pairwise
         tail = ""
         if pairs is not None and len(pairs):
             n_pairs = len(pairs[["segment_a", "segment_b"]].drop_duplicates())
-            tail = (f"; pairwise: {int(pairs['significant'].sum())} significant difference(s) over {n_pairs} pair(s), "
-                    f"{correction} correction (segment_differences.csv)")
-        out.print(f"Segments of {column} ({int(rows['segments'].iloc[0])} segments; omnibus permutation test): differ in "
-                  f"{parts[0]} and {parts[1]}{tail}.", markup=False)
+            tail = _t(lang, "pairwise", significant=int(pairs["significant"].sum()), pairs=n_pairs, correction=correction)
+        out.print(_t(lang, "segments_differ", column=column, k=int(rows["segments"].iloc[0]), indices=parts[0], paths=parts[1],
+                     pairwise=tail), markup=False)
         checked = invariance[invariance["segment_column"] == column] if invariance is not None else None
         if checked is not None and len(checked) and (checked["invariance"] != "none").all():
             n_pairs = len(checked[["segment_a", "segment_b"]].drop_duplicates())
-            out.print(f"MICOM {column}: every construct is compositionally invariant in the {n_pairs} pair(s) of segments "
-                      f"compared (micom.csv).",
-                      markup=False)
+            out.print(_t(lang, "micom_invariant", column=column, pairs=n_pairs), markup=False)
 
 
 @app.command()
@@ -739,7 +817,7 @@ def batch(
     config: Annotated[Path, typer.Argument(help="The batch config (YAML): model, waves, segments, min_n, bootstrap, out, store …; paths relative to it.", show_default=False)],
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Run on a Dask cluster (tcp://HOST:PORT; needs `pip install 'csi-survey\\[dask]'`). Default: the config's dask:, else local processes.")] = None,
     workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Local worker processes (default: all cores; 1: everything in this process).")] = None,
-    reports: Annotated[Optional[bool], typer.Option("--reports/--no-reports", help="Write report.xlsx and report.html into every segment folder (default: the config's reports:).")] = None,
+    reports: Annotated[Optional[bool], typer.Option("--reports/--no-reports", help="Write report.xlsx, report.html and report.docx into every segment folder (default: the config's reports:).")] = None,
 ) -> None:
     """Estimate every wave × segment of a batch config: tables per segment, index_history.csv, an overview report and the history store.
 
@@ -781,12 +859,14 @@ def validate(
     from .schema import load_model  # lazy: the spec model loads numpy and pydantic
 
     spec = load_model(model)
-    out.print(f"Model '{spec.name}': {len(spec.constructs)} constructs, {len(spec.item_ids)} items, {len(spec.paths)} paths — valid.", markup=False)
+    say = _set_lang(report_language(spec, None))  # validate has no --lang: from the labels, as the reports
+    out.print(_t(say, "model_valid", name=spec.name, constructs=len(spec.constructs), items=len(spec.item_ids),
+                 paths=len(spec.paths)), markup=False)
     data = read_responses(responses, spec, sheet=_sheet(sheet), encoding=encoding, on_invalid=on_invalid.value,
                           missing=missing.value, format=fmt.value,
                           limits=_limits(max_file_mb, max_uncompressed_mb, max_compression_ratio, max_cells))
-    _data_summary(data)
-    out.print("The responses are valid for this model.", markup=False)
+    _data_summary(data, say)
+    out.print(_t(say, "responses_valid"), markup=False)
 
 
 def _print_frame(title: str, frame, digits: int = 3, max_rows: int = 40) -> None:
@@ -969,11 +1049,36 @@ def retention(
 
 @app.command()
 @_guarded
-def template(name: Annotated[TemplateChoice, typer.Argument(help="acsi (Fornell et al. 1996) or ecsi (adds image).")]) -> None:
-    """Print a built-in model spec as YAML (redirect it to a file and edit the item names)."""
-    from .config import template_yaml  # lazy: only this command prints a template (config loads PyYAML)
+def template(
+    name: Annotated[Optional[TemplateChoice], typer.Argument(help="acsi (Fornell et al. 1996), ecsi (adds image) or ccsi (GB/T 19038 中国顾客满意指数: 品牌形象, no complaints).", show_default=False)] = None,
+    export: Annotated[Optional[Path], typer.Option("--from", help="Draft a spec from a survey export instead (e.g. a 问卷星 download): items, question texts, scales and suggested constructs to confirm.", show_default=False)] = None,
+    fmt: FormatOpt = FormatChoice.auto,
+    sheet: SheetOpt = None,
+    encoding: EncodingOpt = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="With --from: write the draft to this file (not overwritten) instead of printing it.", show_default=False)] = None,
+) -> None:
+    """Print a built-in model spec as YAML, or draft one from an export with --from (redirect it to a file and edit it)."""
+    if (name is None) == (export is None):
+        raise SettingsError("give either a template NAME or --from EXPORT, not both" if name else "give a template NAME or --from EXPORT",
+                            hint="csi-survey template acsi, or csi-survey template --from answers.xlsx --out spec.yaml.")
+    if name is not None:
+        if out is not None:
+            raise SettingsError("--out is for --from drafts", hint="redirect the template instead: csi-survey template acsi > spec.yaml.")
+        from .config import template_yaml  # lazy: only this command prints a template (config loads PyYAML)
 
-    sys.stdout.write(template_yaml(name.value))
+        sys.stdout.write(template_yaml(name.value))
+        return
+    from .ingest import read_table  # lazy: the readers load pandas
+    from .spec_draft import draft_spec  # lazy: loads pandas and the scale catalogue
+
+    if out is not None and out.exists():
+        raise SettingsError(f"{out} exists: the draft would overwrite it", hint="choose another --out file, or delete that one first.")
+    draft = draft_spec(read_table(export, sheet=_sheet(sheet), encoding=encoding, format=fmt.value))
+    if out is None:
+        sys.stdout.write(draft)
+        return
+    out.write_text(draft, encoding="utf-8")
+    err.print(f"Wrote the draft spec {out}: confirm the lines marked TODO, then csi-survey run {export} --model {out}", markup=False)
 
 
 def _version(value: bool) -> None:

@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 #: Built-in model templates: ``csi-survey template NAME`` prints one, :func:`csi_survey.schema.template` builds one.
-TEMPLATES = ("acsi", "ecsi")
+TEMPLATES = ("acsi", "ecsi", "ccsi")
 
 
 class SafeYamlLoader(yaml.SafeLoader):
@@ -187,7 +187,7 @@ def yaml_location(source: str, lines: dict[tuple, int], path: Sequence[Any]) -> 
 
 
 def template_yaml(name: str) -> str:
-    """The YAML text of a built-in template (``acsi`` or ``ecsi``); a :class:`SpecError` for another name."""
+    """The YAML text of a built-in template (``acsi``, ``ecsi`` or ``ccsi``); a :class:`SpecError` for another name."""
     key = name.lower()
     if key not in TEMPLATES:
         raise SpecError(

@@ -634,7 +634,8 @@ def load_model(path: str | Path) -> Questionnaire:
 
 
 def template(name: str) -> Questionnaire:
-    """A built-in model: ``acsi`` (Fornell et al. 1996) or ``ecsi`` (adds image; mobi items).
+    """A built-in model: ``acsi`` (Fornell et al. 1996), ``ecsi`` (adds image; mobi items) or ``ccsi``
+    (GB/T 19038-2009 / Tsinghua CCSI: image, no complaints; Chinese labels).
 
     >>> template("ecsi").index
     'SAT'

@@ -26,7 +26,7 @@ once (:class:`BatchConfigError`, with file and line)::
     dask: tcp://scheduler:8786         # optional: run on a Dask cluster (same as --scheduler)
     on_invalid: error                  # error | exclude | flag (as `csi-survey run --on-invalid`)
     missing: mean                      # mean | listwise | model
-    reports: false                     # true: report.xlsx and report.html in every segment folder
+    reports: false                     # true: report.xlsx, report.html and report.docx in every segment folder
     correction: holm                   # wave-change tests across the segments of a wave: holm | bh | none
     paired: false                      # true: changes of respondents matched by id_column across waves
                                        #       tested with the paired bootstrap (csi_survey.panel)

@@ -58,7 +58,7 @@ OVERVIEW_HTML = "overview.html"
 #: ``rollup.csv``: the roll-up levels per wave (with ``rollup:`` in the config).
 ROLLUP_FILE = "rollup.csv"
 #: The reports of a segment folder (written with ``reports: true``).
-REPORT_FILES = ("report.xlsx", "report.html")
+REPORT_FILES = ("report.xlsx", "report.html", "report.docx")
 _NAME_LIMIT = 120  # bytes of a folder name before it is cut and hashed
 
 

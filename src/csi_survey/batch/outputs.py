@@ -127,7 +127,7 @@ def load_record(out: Path, unit: Unit, reports: bool) -> dict | None:
             return None
     if record.get("status") == ESTIMATED and reports and not all((folder / n).is_file() for n in REPORT_FILES):
         try:
-            rerender(folder)
+            rerender(folder, docx=True)  # the reports of `reports: true`: report.xlsx, report.html and report.docx
         except CsiSurveyError:
             return None
     return record

@@ -145,7 +145,7 @@ def run_batch(
         Local worker processes (default: all cores; 1 runs everything in this process). Ignored
         with a Dask scheduler.
     reports:
-        Write report.xlsx and report.html into every segment folder (default: the config's ``reports``).
+        Write report.xlsx, report.html and report.docx into every segment folder (default: the config's ``reports``).
     progress:
         Called with a :class:`BatchProgress` once the work is planned and after every segment.
         An exception raised by it stops the batch (finished segments are kept and are not

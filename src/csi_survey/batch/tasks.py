@@ -193,7 +193,9 @@ class _Folder:
 
 def _render(meta: dict, tables: dict[str, pd.DataFrame], model: Any, reports: bool) -> tuple[dict[str, bytes], dict[str, bytes]]:
     """The files of a segment folder as bytes: exactly what ``csi-survey run`` writes (the run
-    bundle: CSV tables, run.json, model.yaml) and, on request, report.xlsx and report.html."""
+    bundle: CSV tables, run.json, model.yaml) and, on request (``reports: true``), report.xlsx,
+    report.html and report.docx (the Word report: a segment's reports go to its managers, so
+    the Word report comes with the other two)."""
     bundle = bundle_from_tables(meta, tables, model)
     with tempfile.TemporaryDirectory(prefix="csi-survey-batch-", dir=_scratch()) as tmp:
         folder = Path(tmp)
@@ -204,6 +206,9 @@ def _render(meta: dict, tables: dict[str, pd.DataFrame], model: Any, reports: bo
             write_report_workbook(folder / "report.xlsx", bundle)
             out["report.xlsx"] = (folder / "report.xlsx").read_bytes()
             out["report.html"] = render_html(bundle, lang=bundle.meta.get("lang")).encode("utf-8")
+            from ..report.docx import render_docx  # lazy: python-docx and matplotlib load only for reports
+
+            out["report.docx"] = render_docx(bundle, lang=bundle.meta.get("lang"))
     return files, out
 
 

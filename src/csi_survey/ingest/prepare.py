@@ -65,6 +65,7 @@ The result, :class:`SurveyData`, keeps the accounting: ``n_used + n_excluded == 
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import sys
@@ -82,6 +83,7 @@ from ..exceptions import DataValidationError, InputFileError, SettingsError, che
 from ..schema import Questionnaire
 from . import quality as _quality
 from .quality import FLAG_COLUMNS, RULES, SUMMARY_COLUMNS
+from .cn_scales import check_items
 from .readers import RawTable, read_table, source_location
 from .design import survey_design
 from .weights import apply_weights
@@ -168,6 +170,7 @@ class SurveyData:
     weight: np.ndarray | None = None   # n_used survey weights (mean 1), None when unweighted
     flags: pd.DataFrame | None = None  # row, respondent_id, flag, detail, action: data-quality flags raised
     quality_summary: pd.DataFrame | None = None  # per rule: policy and counts
+    platform: Any = None  # a 问卷星/问卷网/腾讯问卷 export: its cn_platforms.PlatformInfo (scales recognised, skips)
 
     @property
     def answers(self) -> pd.DataFrame:
@@ -219,14 +222,18 @@ def read_responses(
     """Read a responses file (:func:`~csi_survey.ingest.readers.read_table`), :func:`prepare` it and
     apply the spec's survey weights (:func:`~csi_survey.ingest.weights.apply_weights`), if it declares any.
 
-    ``format`` (auto-detected by default: csv, xlsx, qualtrics, surveymonkey, spss, googleforms) and
+    ``format`` (auto-detected by default: csv, xlsx, qualtrics, surveymonkey, spss, googleforms, wjx, wenjuan,
+    tencent) and
     ``limits`` (:class:`~csi_survey.ingest.safety.Limits`) are passed to the reader."""
     check_choice("on_invalid", on_invalid, ON_INVALID)
     check_choice("missing", missing, MISSING_METHODS)
     # handed over, not kept here: _prepare frees each item column's text once parsed (less memory, same data)
-    owned = [read_table(path, sheet=sheet, encoding=encoding, format=format, limits=limits)]
+    raw = check_items(read_table(path, sheet=sheet, encoding=encoding, format=format, limits=limits), questionnaire)
+    owned, platform = [raw], raw.platform  # platform exports: every unknown answer label in one error (check_items)
+    del raw
     _release_memory()  # the file's bytes and the parser's buffers
     data = _prepare(owned, questionnaire, on_invalid=on_invalid, missing=missing)
+    data = data if platform is None else dataclasses.replace(data, platform=platform)
     if questionnaire.weights is None:
         return data
     return apply_weights(data)

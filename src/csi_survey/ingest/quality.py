@@ -23,7 +23,8 @@ flags, ``"exclude"`` — respondent left out, listed in the flags *and* in ``exc
     with a missing answer is not straight-lined. One flag per respondent and block.
 ``speeders`` (off unless declared)
     ``column`` read as a duration in seconds: numbers, numeric text, ``"HH:MM:SS"`` / ``"MM:SS"``
-    text (optionally with fractional seconds), Excel time or duration cells. A duration below
+    text (optionally with fractional seconds), Chinese durations (``"136秒"`` as 问卷星's 所用时间,
+    ``"1分23秒"``, ``"1小时2分3秒"``, ``"2分钟"``), Excel time or duration cells. A duration below
     ``min_seconds`` is a speeder. Rows whose duration is empty, a missing code, negative or
     unreadable are not speeders; they are counted as *not checked* in the summary.
 ``missing`` (off unless declared)
@@ -72,6 +73,7 @@ RULES = {
 }
 
 _DURATION = r"^(?:(\d+):)?(\d+):(\d+(?:\.\d*)?)$"
+_DURATION_ZH = r"^(?:(\d+)\s*(?:小时|时))?\s*(?:(\d+)\s*分钟?)?\s*(?:(\d+(?:\.\d*)?)\s*秒钟?)?$"
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,8 @@ def parse_durations(
     """Durations in seconds (NaN where empty, a missing code, negative or unreadable).
 
     Accepts numbers (seconds), numeric text, ``"HH:MM:SS"``/``"MM:SS"`` text (seconds may have a
-    fraction; with hours, minutes must be below 60; seconds always below 60), timedelta values and
+    fraction; with hours, minutes must be below 60; seconds always below 60), Chinese text
+    (``"136秒"``, ``"1分23秒"``, ``"1小时2分3秒"``, ``"2分钟"``: any value per unit), timedelta values and
     time-of-day values (Excel duration cells). ``missing`` maps an array of numbers to a boolean
     "is a missing code" mask; ``missing_text`` lists text codes (compared after stripping).
     """
@@ -206,6 +209,12 @@ def _parse_duration_values(values: np.ndarray, missing_text: Sequence[str]) -> t
         has_h = parts[0].notna().to_numpy()
         ok = (sc < 60) & (~has_h | (m < 60))
         sec[clock] = np.where(ok, h * 3600 + m * 60 + sc, np.nan)
+        zh = clock & np.isnan(sec)
+        if zh.any():
+            parts = stripped[zh].str.extract(_DURATION_ZH)
+            some = parts.notna().any(axis=1).to_numpy()
+            h, m, sc = (pd.to_numeric(parts[k], errors="coerce").fillna(0).to_numpy(dtype=np.float64) for k in range(3))
+            sec[zh] = np.where(some, h * 3600 + m * 60 + sc, np.nan)
     for k in np.flatnonzero(~is_text):  # timedelta / time objects from workbooks
         v = values[k]
         if isinstance(v, (_dt.timedelta, pd.Timedelta)):

@@ -21,6 +21,7 @@ Formats (``format=``; ``"auto"`` detects them from the extension and the first r
   comma or as whole numbers (``7,5``, ``-0,25``, ``8``; at least one comma) becomes float64.
   Thousands separators (``1.234,5``) are not interpreted.
 * ``qualtrics``, ``surveymonkey``, ``googleforms`` — the vendors' export layouts (CSV or XLSX).
+* ``wjx``, ``wenjuan``, ``tencent`` — 问卷星, 问卷网, 腾讯问卷 (CSV or XLSX; :mod:`csi_survey.ingest.cn_platforms`).
 * ``spss`` — ``.sav``/``.zsav`` files, read with pyreadstat.
 
 Speed: text files are parsed by pyarrow's CSV reader (the parser behind pandas'
@@ -57,7 +58,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from ..exceptions import InputFileError, SettingsError, check_choice
-from . import safety, vendors
+from . import cn_platforms, safety, vendors
 from .safety import Limits
 from .vendors import FORMATS
 
@@ -78,6 +79,9 @@ _FORMAT_KINDS = {
     "surveymonkey": ("text", "excel"),
     "googleforms": ("text", "excel"),
     "spss": ("spss",),
+    "wjx": ("text", "excel"),
+    "wenjuan": ("text", "excel"),
+    "tencent": ("text", "excel"),
 }
 
 
@@ -109,7 +113,11 @@ class RawTable:
         (SPSS missing ranges; ``-inf``/``inf`` for LOWEST/HIGHEST).
     format:
         The layout that was read: ``csv``, ``xlsx``, ``qualtrics``, ``surveymonkey``, ``spss``,
-        ``googleforms`` (``table`` for a DataFrame).
+        ``googleforms``, ``wjx``, ``wenjuan``, ``tencent`` (``table`` for a DataFrame).
+    platform:
+        For the Chinese platforms (``wjx``, ``wenjuan``, ``tencent``): a
+        :class:`~csi_survey.ingest.cn_platforms.PlatformInfo` (metadata roles, scales recognised,
+        skipped answers, columns to keep out of reports); None otherwise.
     sheet:
         The sheet name (workbooks) or None.
     encoding:
@@ -125,6 +133,7 @@ class RawTable:
     value_labels: Mapping[str, Mapping[Any, str]] = field(default_factory=dict)
     missing_values: Mapping[str, Sequence[Any]] = field(default_factory=dict)
     format: str = "table"
+    platform: Any = None
 
     @property
     def location(self) -> str:
@@ -173,8 +182,9 @@ def read_table(
         old file that does not record it.
     format:
         ``"auto"`` (default: from the extension and the first rows), ``"csv"``, ``"xlsx"``,
-        ``"qualtrics"``, ``"surveymonkey"``, ``"spss"`` or ``"googleforms"``. An explicit vendor
-        format is checked against the file's header rows.
+        ``"qualtrics"``, ``"surveymonkey"``, ``"spss"``, ``"googleforms"``, ``"wjx"`` (问卷星),
+        ``"wenjuan"`` (问卷网) or ``"tencent"`` (腾讯问卷). An explicit vendor format is checked
+        against the file's header rows.
     limits:
         What the reader agrees to load (:class:`~csi_survey.ingest.safety.Limits`); default
         ``Limits()``.
@@ -250,8 +260,8 @@ def read_table(
 
 def _wrong_format(name: str, fmt: str, kind: str) -> InputFileError:
     fitting = {
-        "text": "csv, qualtrics, surveymonkey or googleforms",
-        "excel": "xlsx, qualtrics, surveymonkey or googleforms",
+        "text": "csv, qualtrics, surveymonkey, googleforms, wjx, wenjuan or tencent",
+        "excel": "xlsx, qualtrics, surveymonkey, googleforms, wjx, wenjuan or tencent",
         "spss": "spss",
     }[kind]
     needs = {
@@ -301,10 +311,16 @@ def _assemble(grid: _Grid, fmt: str, name: str) -> RawTable:
         frame = _decimal_commas(frame)
     if fmt == "googleforms":
         frame, value_labels = _google_labels(frame)
+    missing_values: dict[str, list[Any]] = dict(lay.missing_values)
+    platform = None
+    if fmt in cn_platforms.CN_FORMATS:
+        roles = {by_pos[j]: r for j, r in lay.roles.items() if j in by_pos}
+        headers = {by_pos[j]: _header_name(v) for j, v in enumerate(grid.head[0]) if j in by_pos}
+        frame, value_labels, missing_values, platform = cn_platforms.interpret(fmt, frame, roles, headers, question_text)
     return RawTable(
         frame=frame, row_numbers=row_nos, source=name, sheet=grid.sheet, encoding=grid.encoding,
-        question_text=question_text, value_labels=value_labels, missing_values=dict(lay.missing_values),
-        format=fmt,
+        question_text=question_text, value_labels=value_labels, missing_values=missing_values,
+        format=fmt, platform=platform,
     )
 
 

@@ -37,6 +37,9 @@ says how the first rows of that grid are to be understood. Layouts (``format``):
     user-missing values → ``missing_values``: discrete codes as themselves, ranges as ``(lo, hi)``
     tuples (inclusive; ``LOWEST``/``HIGHEST`` as ``-inf``/``inf``). Row numbers are SPSS case
     numbers (first case = 1).
+``wjx`` / ``wenjuan`` / ``tencent`` (XLSX or CSV)
+    问卷星, 问卷网 and 腾讯问卷 exports: see :mod:`csi_survey.ingest.cn_platforms` (one header row,
+    metadata columns by name, questions renamed ``QN`` / ``QN_k``, Chinese answer scales).
 ``csv`` / ``xlsx``
     One header row, no interpretation.
 """
@@ -55,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputFileError
+from . import cn_platforms
 from .safety import limit_hint
 
 __all__ = [
@@ -70,7 +74,7 @@ __all__ = [
 ]
 
 #: Accepted values of ``read_table(format=...)``.
-FORMATS = ("auto", "csv", "xlsx", "qualtrics", "surveymonkey", "spss", "googleforms")
+FORMATS = ("auto", "csv", "xlsx", "qualtrics", "surveymonkey", "spss", "googleforms", "wjx", "wenjuan", "tencent")
 
 #: Qualtrics' code for a question that was displayed but not answered.
 QUALTRICS_SEEN_UNANSWERED = -99
@@ -105,6 +109,7 @@ class Layout:
     names: list[str]
     question_text: dict[int, str] = field(default_factory=dict)  # column position → text
     missing_values: dict[str, list[Any]] = field(default_factory=dict)
+    roles: dict[int, str] = field(default_factory=dict)  # column position → metadata role (Chinese platforms)
 
 
 def _text(v: object) -> str:
@@ -171,7 +176,7 @@ def detect(head: Sequence[Sequence[object]]) -> str | None:
         return "surveymonkey"
     if _is_googleforms(head):
         return "googleforms"
-    return None
+    return cn_platforms.detect(head)
 
 
 # ====================================================================== layouts
@@ -213,6 +218,9 @@ def layout(fmt: str, head: Sequence[Sequence[object]], where: str, *, explicit: 
             )
         qt = {j: t for j, t in enumerate(row1) if j > 0 and t}
         return Layout("googleforms", 1, row1, qt)
+    if fmt in cn_platforms.CN_FORMATS:
+        names, qt, roles = cn_platforms.header(fmt, head, where)
+        return Layout(fmt, 1, names, qt, roles=roles)
     return Layout(fmt, 1, row1)
 
 
@@ -226,7 +234,7 @@ def _not_layout(where: str, vendor: str, expected: str, head) -> InputFileError:
     return InputFileError(
         f"{where} does not look like a {vendor} export: {expected}. Found {found}",
         hint="leave out the format (format='auto', or no --format) to detect the layout, or choose the format "
-        "the file was exported in (csv, xlsx, qualtrics, surveymonkey, spss, googleforms).",
+        "the file was exported in (csv, xlsx, qualtrics, surveymonkey, spss, googleforms, wjx, wenjuan, tencent).",
     )
 
 

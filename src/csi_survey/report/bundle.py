@@ -124,6 +124,7 @@ TEXT_COLUMNS: dict[str, frozenset[str]] = {
         "quality_flags": ("criterion", "construct", "other", "item", "message", "reference"),
         "impacts": ("target", "driver"),
         "ipma": ("target", "level", "driver", "item", "label", "quadrant"),
+        "quadrant": ("target", "level", "driver", "item", "label", "quadrant"),
         "gaps": ("label", "expected", "experienced"),
         "frequencies": ("item", "construct"),
         "item_summary": ("item", "construct"),

@@ -77,6 +77,7 @@ from .svg import (
     format_p,
     ipma_chart,
     line_chart,
+    quadrant_chart,
     path_diagram,
     stars,
 )
@@ -235,6 +236,7 @@ class _Report(MethodSections):
                 self.section_higher_order(),
                 self.section_impacts(),
                 self.section_ipma(),
+                self.section_quadrant(),
                 self.section_gaps(),
                 self.section_nps(),
                 self.section_segments(),
@@ -457,6 +459,44 @@ class _Report(MethodSections):
             ]
             blocks += [_Block("h3", self.t("ipma_items")), _Block("table", _make_table(other, cols))]
         return _Section("ipma", self.t("sec_ipma"), blocks)
+
+    def section_quadrant(self) -> _Section | None:
+        """The 四分图 (table ``quadrant``): importance × satisfaction, cut at the means the table carries."""
+        df = self.table("quadrant")
+        if df is None or df.empty or not {"target", "importance", "satisfaction", "quadrant"} <= set(df.columns):
+            return None
+        blocks: list[_Block] = []
+        charts = []
+        for target in dict.fromkeys(df["target"].tolist()):
+            rows = df[df["target"] == target]
+            points = [
+                Point(_text(r.get("label")) or self.label(r.get("driver")), finite_number(r["satisfaction"]),
+                      finite_number(r["importance"]), f"q_{_text(r.get('quadrant'))}" if _text(r.get("quadrant")) else "")
+                for r in rows.to_dict("records")
+            ]
+            first = rows.iloc[0]
+            cuts = (finite_number(first.get("satisfaction_cut")), finite_number(first.get("importance_cut")))
+            if None in cuts:
+                continue
+            title = self.t("quadrant_title", target=self.label(target))
+            charts.append(quadrant_chart(points, title=title, t=self.t, chart_id=f"quadrant-{len(charts) + 1}", cuts=cuts))
+        if charts:
+            blocks.append(_Block("figure", charts))
+            blocks.append(_Block("p", self.t("quadrant_note", importance=self.t("quadrant_derived")), "note"))
+        badge = {"improve": "q-fix", "advantage": "q-keep", "maintain": "q-overkill", "opportunity": "q-low"}
+
+        def name(r: Mapping[str, Any]) -> Any:
+            q = _text(r.get("quadrant"))
+            return element("span", self.t(f"q_{q}") if q else "", class_=f"badge {badge.get(q, '')}".strip())
+
+        cols = [
+            _Col(self.t("driver"), lambda r: _text(r.get("item")) or self.label(r.get("driver")), cls=lambda r: "nowrap"),
+            _Col(self.t("importance"), lambda r: format_number(r.get("importance"), 3), num=True),
+            _Col(self.t("satisfaction_0_100"), lambda r: format_number(r.get("satisfaction"), 1), num=True),
+            _Col(self.t("quadrant"), name),
+        ]
+        blocks.append(_Block("table", _make_table(df, cols)))
+        return _Section("quadrant", self.t("sec_quadrant"), blocks)
 
     def section_gaps(self) -> _Section | None:
         df = self.table("gaps")

@@ -139,12 +139,16 @@ def write_run(
     html: bool = True,
     scores_sheet_limit: int = SCORES_SHEET_LIMIT,
     scores_format: str = "csv",
+    docx: bool = False,
 ) -> list[Path]:
     """Write a whole run (:class:`~csi_survey.analysis.Analysis`) into ``out_dir`` atomically.
 
     The run folder holds every table as CSV, ``run.json`` and ``model.yaml`` (the bundle that
     ``csi-survey report DIR`` re-renders from), ``report.xlsx`` with native charts and, unless
     ``html=False``, the self-contained ``report.html``.
+
+    ``docx=True`` adds ``report.docx``, the Word report (:func:`csi_survey.report.docx.write_docx`,
+    in the run's language).
 
     ``scores_format="parquet"`` writes the per-respondent scores as ``scores.parquet`` instead of
     ``scores.csv`` (typed, compressed: for large runs; recorded as ``"scores_format"`` in
@@ -162,18 +166,22 @@ def write_run(
         release_unused_memory()  # the estimation's freed temporaries
     meta = analysis.meta if scores_format == "csv" else {**analysis.meta, "scores_format": scores_format}
     bundle = bundle_from_tables(meta, analysis.tables, analysis.data.questionnaire)
-    return _write_bundle(bundle, out_dir, html=html, scores_sheet_limit=scores_sheet_limit, save=True)
+    return _write_bundle(bundle, out_dir, html=html, scores_sheet_limit=scores_sheet_limit, save=True, docx=docx)
 
 
-def rerender(directory: str | Path, *, lang: str | None = None, html: bool = True) -> list[Path]:
-    """Re-render ``report.xlsx`` and ``report.html`` of a previous run from its tables (no estimation)."""
+def rerender(directory: str | Path, *, lang: str | None = None, html: bool = True, docx: bool | None = None) -> list[Path]:
+    """Re-render ``report.xlsx`` and ``report.html`` of a previous run from its tables (no estimation);
+    ``report.docx`` too with ``docx=True``, or by default (``None``) when the folder has one."""
     bundle = load_bundle(directory)
     if lang is not None:
         bundle = dataclasses.replace(bundle, meta={**bundle.meta, "lang": lang})
-    return _write_bundle(bundle, directory, html=html, scores_sheet_limit=SCORES_SHEET_LIMIT, save=False)
+    if docx is None:
+        docx = (Path(directory) / "report.docx").is_file()
+    return _write_bundle(bundle, directory, html=html, scores_sheet_limit=SCORES_SHEET_LIMIT, save=False, docx=docx)
 
 
-def _write_bundle(bundle: Any, out_dir: str | Path, *, html: bool, scores_sheet_limit: int, save: bool) -> list[Path]:
+def _write_bundle(bundle: Any, out_dir: str | Path, *, html: bool, scores_sheet_limit: int, save: bool,
+                  docx: bool = False) -> list[Path]:
     written: list[Path] = []
     with AtomicOutput(out_dir) as out:
         if save:
@@ -183,4 +191,9 @@ def _write_bundle(bundle: Any, out_dir: str | Path, *, html: bool, scores_sheet_
         if html:
             render_html(bundle, out.path("report.html"), lang=bundle.meta.get("lang"))
             written.append(Path(out_dir) / "report.html")
+        if docx:
+            from .docx import write_docx  # lazy: python-docx and matplotlib load only for a Word report
+
+            write_docx(bundle, out.path("report.docx"), lang=bundle.meta.get("lang"))
+            written.append(Path(out_dir) / "report.docx")
     return written

@@ -37,6 +37,7 @@ __all__ = [
     "Edge",
     "bar_chart",
     "ipma_chart",
+    "quadrant_chart",
     "line_chart",
     "SlopeLine",
     "slope_chart",
@@ -45,7 +46,9 @@ __all__ = [
 
 #: The IPMA quadrants (the ``quadrant`` values of the ``ipma`` table), in the order of the legend.
 QUADRANTS = ("fix first", "keep up", "possible overkill", "low priority")
-_QUADRANT_COLOR = {"fix first": "#c0392b", "keep up": "#1e8449", "possible overkill": "#d68910", "low priority": "#7f8c8d"}
+_QUADRANT_COLOR = {"fix first": "#c0392b", "keep up": "#1e8449", "possible overkill": "#d68910", "low priority": "#7f8c8d",
+                   # 四分图 (quadrant chart): 修补区, 优势区, 维持区, 机会区 (the catalogue keys of their names)
+                   "q_improve": "#c0392b", "q_advantage": "#1e8449", "q_maintain": "#d68910", "q_opportunity": "#7f8c8d"}
 _PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")
 _BAR = "#7f9fc4"
 _BAR_ACCENT = "#2e5c8a"
@@ -543,8 +546,16 @@ class Point:
     quadrant: str = ""
 
 
-def ipma_chart(points: Sequence[Point], *, title: str, t: Callable[..., str], chart_id: str) -> Markup:
-    """Importance (y) against performance (x) with the drivers' median lines and the quadrant names."""
+def ipma_chart(points: Sequence[Point], *, title: str, t: Callable[..., str], chart_id: str,
+               cuts: tuple[float, float] | None = None,
+               corners: tuple[str, str, str, str] = ("fix first", "keep up", "low priority", "possible overkill"),
+               x_axis: str = "ax_performance", cls: str = "ipma-chart") -> Markup:
+    """Importance (y) against performance (x) with the drivers' median lines and the quadrant names.
+
+    ``cuts`` (x, y) places the two lines (default: the medians of the points); ``corners`` are the
+    quadrant names (catalogue keys, colours of ``_QUADRANT_COLOR``) top left, top right, bottom
+    left, bottom right; ``x_axis`` the catalogue key of the x-axis title.
+    """
     width, height = 540.0, 420.0
     left, right, top, bottom = 64.0, 24.0, 40.0, 54.0
     pts = [p for p in points if p.x is not None and p.y is not None]
@@ -565,16 +576,16 @@ def ipma_chart(points: Sequence[Point], *, title: str, t: Callable[..., str], ch
     for v in y_ticks:
         body.append(element("line", x1=left, x2=left + pw, y1=sy(v), y2=sy(v), stroke="#eef1f4"))
         body.append(element("text", _tick_label(v, y_ticks), x=left - 6, y=sy(v) + 4, text_anchor="end", font_size=11.0, fill="#555f6b"))
-    body.append(element("text", t("ax_performance"), x=left + pw / 2, y=height - 14, text_anchor="middle", font_size=12.0, fill="#1b2631"))
+    body.append(element("text", t(x_axis), x=left + pw / 2, y=height - 14, text_anchor="middle", font_size=12.0, fill="#1b2631"))
     body.append(element("text", t("ax_importance"), x=16.0, y=top + ph / 2, text_anchor="middle", font_size=12.0, fill="#1b2631",
                     transform=f"rotate(-90 16 {_svg_num(top + ph / 2)})"))
     if pts:
-        mx, my = float(np.median(xs)), float(np.median(ys))
+        mx, my = (float(np.median(xs)), float(np.median(ys))) if cuts is None else (float(cuts[0]), float(cuts[1]))
         body.append(element("line", x1=sx(mx), x2=sx(mx), y1=top, y2=top + ph, stroke="#7f8c8d", stroke_dasharray="5 4", class_="median"))
         body.append(element("line", x1=left, x2=left + pw, y1=sy(my), y2=sy(my), stroke="#7f8c8d", stroke_dasharray="5 4", class_="median"))
     # quadrant names in the corners: importance high/low × performance low/high
-    corners = (("fix first", left + 8, top + 16, "start"), ("keep up", left + pw - 8, top + 16, "end"),
-               ("low priority", left + 8, top + ph - 8, "start"), ("possible overkill", left + pw - 8, top + ph - 8, "end"))
+    corners = ((corners[0], left + 8, top + 16, "start"), (corners[1], left + pw - 8, top + 16, "end"),
+               (corners[2], left + 8, top + ph - 8, "start"), (corners[3], left + pw - 8, top + ph - 8, "end"))
     for q, x, y, anchor in corners:
         body.append(element("text", t(q), x=x, y=y, text_anchor=anchor, font_size=12.0, font_weight="600",
                         fill=_QUADRANT_COLOR[q], fill_opacity="0.8", class_="quadrant-name"))
@@ -585,7 +596,7 @@ def ipma_chart(points: Sequence[Point], *, title: str, t: Callable[..., str], ch
         color = _QUADRANT_COLOR.get(p.quadrant, "#4e79a7")
         tip = f"{p.label}: {t('performance')} {format_number(p.x, 1)}, {t('importance')} {format_number(p.y, 3)}"
         if p.quadrant:
-            tip += f" ({t(p.quadrant) if p.quadrant in QUADRANTS else p.quadrant})"
+            tip += f" ({t(p.quadrant) if p.quadrant in _QUADRANT_COLOR else p.quadrant})"
         body.append(element("circle", element("title", tip), cx=px, cy=py, r=6.5, fill=color, fill_opacity="0.85", stroke="#fff",
                         stroke_width=1.5, class_="point"))
         text = _truncate(p.label, 170, 12)
@@ -601,7 +612,18 @@ def ipma_chart(points: Sequence[Point], *, title: str, t: Callable[..., str], ch
                 break
         placed.append((x_left, ly - 11, tw, 14))
         body.append(element("text", text, x=lx, y=ly, text_anchor=anchor, font_size=12.0, fill="#1b2631", class_="point-label"))
-    return _svg(width, height, body, title=title, cls="chart ipma-chart", id=chart_id)
+    return _svg(width, height, body, title=title, cls=f"chart {cls}", id=chart_id)
+
+
+def quadrant_chart(points: Sequence[Point], *, title: str, t: Callable[..., str], chart_id: str,
+                   cuts: tuple[float, float]) -> Markup:
+    """The 四分图: importance (y) against satisfaction (x), the two mean lines ``cuts`` (x, y) and the
+    four quadrants 修补区 (top left), 优势区 (top right), 机会区 (bottom left), 维持区 (bottom right).
+
+    A point's ``quadrant`` is a catalogue key (``"q_improve"`` …: its colour and name)."""
+    return ipma_chart(points, title=title, t=t, chart_id=chart_id, cuts=cuts,
+                      corners=("q_improve", "q_advantage", "q_opportunity", "q_maintain"),
+                      x_axis="ax_satisfaction", cls="quadrant-chart")
 
 
 def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:

@@ -7,7 +7,7 @@ the run does not have (no bootstrap, no segments, no waves …) simply give no s
 Sheet order
 -----------
 Summary, Charts, Index, Higher order, Paths, Effects, Indirect effects, Mediation, Interaction
-effects, Simple slopes, Slope plot, Weights, R2, Impacts, IPMA, Gaps, Item summary, Frequencies,
+effects, Simple slopes, Slope plot, Weights, R2, Impacts, IPMA, Quadrant, Gaps, Item summary, Frequencies,
 NPS, CSAT, Segment index, Segment paths, Segment impacts, Segment omnibus, Segment differences,
 MICOM, Wave index, Wave changes, Segment wave changes, Overall index, Overall weights, Quality,
 HTMT, Model fit, Overall fit, Fit test, Prediction, Predictive power, Quality flags, Parameters,
@@ -36,6 +36,9 @@ in a block and its chart follows.
   x = performance, y = importance, each point labelled with its driver's label (custom data labels
   referencing the label cells), and dashed lines at the median performance and importance (the
   quadrant borders).
+* **四分图** (importance × satisfaction), one per target (table ``quadrant``): the same scatter with
+  x = satisfaction and dashed lines at the means the table carries (``satisfaction_cut``,
+  ``importance_cut``); its table on the sheet "Quadrant".
 * **Index by segment**, one per segment column (table ``segment_index``): columns for the total and
   each segment; the series is the index construct (with error bars when intervals exist) or, in a
   run without an index construct, one series per construct (clustered).
@@ -165,6 +168,7 @@ TABLE_SHEETS: tuple[_TableSheet, ...] = (
         _t("note_ipma"),
         {"performance": "0.0"},
     ),
+    _TableSheet("quadrant", "Quadrant", _t("note_quadrant"), {"satisfaction": "0.0", "satisfaction_cut": "0.0"}),  # 四分图
     _TableSheet("gaps", "Gaps", _t("note_gaps")),
     _TableSheet("item_summary", "Item summary", _t("note_item_summary")),
     _TableSheet("frequencies", "Frequencies", _t("note_frequencies")),
@@ -572,6 +576,65 @@ def _ipma_blocks(bundle: RunBundle) -> list[_Block]:
     return blocks
 
 
+# (b2) the 四分图: importance × satisfaction, cut at the means ---------------------------------------
+
+
+def _quadrant_blocks(bundle: RunBundle) -> list[_Block]:
+    """One scatter per target of table ``quadrant``, with the two mean lines the table carries."""
+    table = bundle.tables.get("quadrant")
+    if not _has(table, "target", "driver", "importance", "satisfaction", "importance_cut", "satisfaction_cut"):
+        return []
+    blocks = []
+    for target in pd.unique(table["target"]):
+        rows = table[table["target"] == target]
+        satisfaction, importance = _floats(rows["satisfaction"]), _floats(rows["importance"])
+        s_ok, i_ok = [v for v in satisfaction if v is not None], [v for v in importance if v is not None]
+        cut_s, cut_i = _floats(rows["satisfaction_cut"])[0], _floats(rows["importance_cut"])[0]
+        if len(rows) < 2 or len(s_ok) < 2 or len(i_ok) < 2 or cut_s is None or cut_i is None:
+            continue
+        items = _texts(rows["item"]) if "item" in rows.columns else [""] * len(rows)
+        labels = _texts(rows["label"]) if "label" in rows.columns else _texts(rows["driver"])
+        labels = [item or lab or _label_of(bundle, d) for item, lab, d in zip(items, labels, _texts(rows["driver"]))]
+        names = [_t(f"q_{q}") if q else "" for q in (_texts(rows["quadrant"]) if "quadrant" in rows.columns else [""] * len(rows))]
+        pad = [None] * (len(rows) - 2)
+        header = ["driver", "label", "satisfaction", "importance", "quadrant",
+                  "mean satisfaction: x", "mean satisfaction: y", "mean importance: x", "mean importance: y"]
+        columns: list[list[Any]] = [_texts(rows["driver"]), labels, satisfaction, importance, names,
+                                    [cut_s, cut_s, *pad], [min(i_ok), max(i_ok), *pad], [min(s_ok), max(s_ok), *pad],
+                                    [cut_i, cut_i, *pad]]
+        formats: list[str | None] = [None, None, "0.0", "0.000", None, "0.0", "0.000", "0.0", "0.000"]
+        target_label = _label_of(bundle, target)
+
+        def make(workbook, placed, block, target_label=target_label):
+            chart = workbook.add_chart({"type": "scatter"})
+            _set_title(chart, _t("quadrant_chart", target=target_label))
+            custom = [{"formula": block.cell(placed, placed.first_row + k, 1), "data": block.data(1, k, 1)}
+                      for k in range(block.n_rows)]
+            chart.add_series({
+                "name": _t("series_drivers"),
+                "categories": block.ref(placed, 2), "categories_data": block.data(2),
+                "values": block.ref(placed, 3), "values_data": block.data(3),
+                "marker": {"type": "circle", "size": 8, "fill": {"color": _BAR}, "border": {"color": _BAR}},
+                "data_labels": {"value": True, "position": "right", "custom": custom},
+            })
+            for x_col, y_col, name in ((5, 6, _t("mean_satisfaction")), (7, 8, _t("mean_importance"))):
+                chart.add_series({
+                    "name": name,
+                    "categories": block.ref(placed, x_col, 0, 2), "categories_data": block.data(x_col, 0, 2),
+                    "values": block.ref(placed, y_col, 0, 2), "values_data": block.data(y_col, 0, 2),
+                    "line": {"color": _MEDIAN, "dash_type": "dash", "width": 1}, "marker": {"type": "none"},
+                })
+            chart.set_x_axis({"name": _t("ax_satisfaction"), "num_format": "0", "major_gridlines": {"visible": False}})
+            chart.set_y_axis({"name": _t("ax_importance"), "num_format": "0.00",
+                              "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+            chart.set_legend({"none": True})
+            chart.set_size({"width": _CHART_WIDTH, "height": _CHART_HEIGHT + 60})
+            return chart
+
+        blocks.append(_Block(_t("quadrant_chart", target=target_label), header, columns, formats, make, _CHART_HEIGHT + 60))
+    return blocks
+
+
 # (c) index by segment ------------------------------------------------------------------------------
 
 
@@ -772,6 +835,7 @@ def _chart_blocks(bundle: RunBundle) -> list[_Block]:
     if index is not None:
         blocks.append(index)
     blocks += _ipma_blocks(bundle)
+    blocks += _quadrant_blocks(bundle)
     blocks += _segment_blocks(bundle)
     wave = _wave_block(bundle)
     if wave is not None:
