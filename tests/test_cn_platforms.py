@@ -432,3 +432,43 @@ def test_example_text_and_numeric_downloads_give_identical_indices():
     np.testing.assert_allclose(fit_p.index["index"].to_numpy(), a["index"].to_numpy(), rtol=0, atol=1e-12)
     scales = text.platform.scales.set_index("column")["scale"]
     assert scales[[i for i in q.item_ids]].str.match(r"^(sat5|agree5) ").all()
+
+
+# ---------------------------------------------------------------------- Excel 97–2003 (.xls)
+#: 问卷星's Excel download is a legacy .xls workbook (CDFV2, code page 936) — [RG-R], [RG-O], [RG-800] above.
+#: The fixture is the example's text download saved as .xls (BIFF8, written with xlwt from the .xlsx, submission
+#: times as text as in [RG-R]).
+XLS = Path(__file__).resolve().parent / "fixtures" / "cn" / "wjx_satisfaction_text.xls"
+
+
+def test_a_legacy_xls_download_reads_as_its_xlsx_twin():
+    xls, xlsx = read_table(XLS), read_table(EXAMPLES / "wjx_satisfaction_text.xlsx")
+    assert xls.format == xlsx.format == "wjx" and xls.sheet == xlsx.sheet
+    assert list(xls.frame.columns) == list(xlsx.frame.columns) and len(xls.frame) == len(xlsx.frame) == 300
+    model = csi.load_model(EXAMPLES / "wjx_satisfaction.yaml")
+    fits = [csi.PLS(model).fit(csi.read_responses(p, model)) for p in (XLS, EXAMPLES / "wjx_satisfaction_text.xlsx")]
+    index = [f.index.set_index("construct")["index"] for f in fits]
+    assert len(index[0]) == 5
+    assert np.allclose(index[0], index[1], rtol=0, atol=1e-12)
+    assert (fits[0].scores.to_numpy() == fits[1].scores.to_numpy()).all()
+
+
+def test_an_xls_that_is_not_an_excel_97_workbook_is_refused_with_the_fix(tmp_path):
+    html = tmp_path / "download.xls"
+    html.write_text("<html><table><tr><td>序号</td></tr></table></html>", encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"download.xls has the extension .xls but is not an Excel 97–2003") as exc:
+        read_table(html)
+    assert "save it as .xlsx or CSV" in exc.value.hint
+    renamed = tmp_path / "renamed.xls"
+    renamed.write_bytes((EXAMPLES / "wjx_satisfaction_text.xlsx").read_bytes())
+    with pytest.raises(InputFileError, match=r"is an .xlsx workbook \(a zip file\)"):
+        read_table(renamed)
+
+
+def test_an_xls_sheet_beyond_the_cell_limit_is_refused_before_it_is_loaded():
+    from csi_survey.ingest.safety import Limits
+
+    with pytest.raises(InputFileError, match=r"spans 9,030 cells, more than the limit of 1,000 cells \(max_cells\)"):
+        read_table(XLS, limits=Limits(max_cells=1000))
+    with pytest.raises(InputFileError, match="not found"):
+        read_table(XLS, sheet="Responses")

@@ -187,11 +187,12 @@ def test_directory(tmp_path):
 
 
 def test_unsupported_extension(tmp_path):
-    path = tmp_path / "old.xls"
-    path.write_bytes(b"\xd0\xcf\x11\xe0")
+    path = tmp_path / "old.ods"
+    path.write_bytes(b"PK\x03\x04")
     with pytest.raises(InputFileError) as exc:
         read_table(path)
-    assert ".xlsx, .xlsm, .csv, .txt" in str(exc.value)
+    assert ".xlsx, .xlsm, .xls, .csv, .txt" in str(exc.value)
+    assert "Save .xlsb and .ods workbooks as .xlsx first" in str(exc.value)
 
 
 def test_corrupt_xlsx(tmp_path):

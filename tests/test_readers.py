@@ -248,7 +248,7 @@ def test_xlsx_sheet_by_position_and_chart_sheet(tmp_path):
 # ====================================================================== formats
 def test_format_names_and_unknown_format(tmp_path):
     assert FORMATS == ("auto", "csv", "xlsx", "qualtrics", "surveymonkey", "spss", "googleforms", "wjx", "wenjuan", "tencent")
-    assert SUPPORTED_EXTENSIONS[:4] == (".xlsx", ".xlsm", ".csv", ".txt")
+    assert SUPPORTED_EXTENSIONS[:5] == (".xlsx", ".xlsm", ".xls", ".csv", ".txt")
     path = tmp_path / "r.csv"
     path.write_text("a\n1\n", encoding="utf-8")
     with pytest.raises(SettingsError) as exc:

@@ -118,7 +118,7 @@ class TemplateChoice(str, Enum):
     ccsi = "ccsi"
 
 
-ResponsesArg = Annotated[Path, typer.Argument(help="The survey export: .xlsx/.xlsm, .csv/.txt/.tsv (UTF-8, BOM, UTF-16, GBK/GB18030) or SPSS .sav; Qualtrics, SurveyMonkey, Google Forms, 问卷星 (wjx), 问卷网 and 腾讯问卷 layouts are detected.", show_default=False)]
+ResponsesArg = Annotated[Path, typer.Argument(help="The survey export: .xlsx/.xlsm, .xls (Excel 97–2003), .csv/.txt/.tsv (UTF-8, BOM, UTF-16, GBK/GB18030) or SPSS .sav; Qualtrics, SurveyMonkey, Google Forms, 问卷星 (wjx), 问卷网 and 腾讯问卷 layouts are detected.", show_default=False)]
 ModelOpt = Annotated[Path, typer.Option("--model", "-m", help="The questionnaire spec (YAML). `csi-survey template acsi` prints one.", show_default=False)]
 SheetOpt = Annotated[Optional[str], typer.Option("--sheet", help="Sheet of an .xlsx file, by name or 1-based number (default: the first).")]
 EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="Encoding of a CSV file (default: detected among UTF-8, UTF-8 with BOM, UTF-16, GBK/GB18030).")]

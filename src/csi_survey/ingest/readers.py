@@ -10,7 +10,8 @@ Formats (``format=``; ``"auto"`` detects them from the extension and the first r
 
 * ``xlsx`` — ``.xlsx``/``.xlsm`` workbooks, read with python-calamine after the safety checks of
   :mod:`csi_survey.ingest.safety` (zip bomb, XML entities, sheet extent, formula cells without a
-  stored value). Formulas are read as the values Excel stored, never evaluated. Booleans become
+  stored value); Excel 97–2003 ``.xls`` workbooks (问卷星's Excel downloads) after a check of the
+  file signature and of the sheet's extent (``max_cells``; at most 65,536 × 256 cells). Formulas are read as the values Excel stored, never evaluated. Booleans become
   ``"TRUE"``/``"FALSE"``, date cells datetimes; numeric columns without empty cells whose values
   are all whole numbers are ``int64`` (as openpyxl read them).
 * ``csv`` — ``.csv``/``.txt``/``.tsv`` text, decoded as UTF-8 (with or without BOM), UTF-16
@@ -65,8 +66,10 @@ from .vendors import FORMATS
 __all__ = ["RawTable", "read_table", "SUPPORTED_EXTENSIONS", "FORMATS", "Limits", "column_letter"]
 
 #: File name extensions :func:`read_table` understands.
-SUPPORTED_EXTENSIONS = (".xlsx", ".xlsm", ".csv", ".txt", ".tsv", ".sav", ".zsav")
-_EXCEL = (".xlsx", ".xlsm")
+SUPPORTED_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".tsv", ".sav", ".zsav")
+_EXCEL = (".xlsx", ".xlsm", ".xls")
+#: The first bytes of an OLE2 compound file: an Excel 97–2003 workbook (.xls, as 问卷星 downloads its Excel files).
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _TEXT = (".csv", ".txt", ".tsv")
 _SPSS = (".sav", ".zsav")
 _SEPARATORS = (",", ";", "\t")
@@ -173,7 +176,7 @@ def read_table(
     Parameters
     ----------
     path:
-        The file (``.xlsx``, ``.xlsm``, ``.csv``, ``.txt``, ``.tsv``, ``.sav``, ``.zsav``).
+        The file (``.xlsx``, ``.xlsm``, ``.xls``, ``.csv``, ``.txt``, ``.tsv``, ``.sav``, ``.zsav``).
     sheet:
         Workbooks only: a sheet name or 0-based position; default the first worksheet. For other
         files only ``None`` or ``0`` are accepted.
@@ -225,7 +228,7 @@ def read_table(
     ext = p.suffix.lower()
     if ext not in SUPPORTED_EXTENSIONS:
         kind = f"extension {p.suffix!r}" if p.suffix else "no extension"
-        extra = " Save old .xls workbooks as .xlsx in Excel first." if ext in (".xls", ".xlsb", ".ods") else ""
+        extra = " Save .xlsb and .ods workbooks as .xlsx first." if ext in (".xlsb", ".ods") else ""
         raise InputFileError(
             f"{name} has {kind}, which csi-survey cannot read; supported: {', '.join(SUPPORTED_EXTENSIONS)}",
             hint="export the responses as an Excel workbook (.xlsx), as CSV (.csv) or as SPSS (.sav)." + extra,
@@ -327,9 +330,12 @@ def _assemble(grid: _Grid, fmt: str, name: str) -> RawTable:
 # ====================================================================== Excel
 def _excel_grid(p: Path, name: str, sheet: str | int | None, limits: Limits) -> _Grid:
     try:
-        with safety.open_xlsx(p, name, limits) as pkg:
-            entry = _pick_sheet(pkg.sheets, name, sheet)
-            pkg.verify(entry)
+        if p.suffix.lower() == ".xls":
+            entry = _legacy_sheet(p, name, sheet, limits)
+        else:
+            with safety.open_xlsx(p, name, limits) as pkg:
+                entry = _pick_sheet(pkg.sheets, name, sheet)
+                pkg.verify(entry)
     except OSError as exc:
         raise _os_error(name, exc) from None
     rows = _calamine_rows(p, name, entry.name)
@@ -401,6 +407,37 @@ def _pick_sheet(sheets: list[safety.SheetEntry], name: str, sheet: str | int | N
             hint="pass the sheet that holds the responses.",
         )
     return chosen
+
+
+def _legacy_sheet(p: Path, name: str, sheet: str | int | None, limits: Limits) -> safety.SheetEntry:
+    """The sheet to read of an Excel 97–2003 workbook (.xls: an OLE2 compound file, read by calamine;
+    a sheet holds at most 65,536 × 256 cells), checked against ``limits.max_cells`` before it is loaded."""
+    from python_calamine import CalamineWorkbook  # lazy: only workbooks need the reader
+
+    with open(p, "rb") as f:
+        magic = f.read(len(_OLE2_MAGIC))
+    if magic != _OLE2_MAGIC:
+        what, fix = (("an .xlsx workbook (a zip file)", "rename it to .xlsx") if magic.startswith(b"PK\x03\x04") else
+                     ("not an Excel 97–2003 workbook (perhaps a web page or text saved as .xls)",
+                      "open it in Excel and save it as .xlsx or CSV, or download the responses again as CSV"))
+        raise InputFileError(f"{name} has the extension .xls but is {what}", hint=f"{fix} and read it again.")
+    try:
+        wb = CalamineWorkbook.from_path(str(p))
+        kinds = {m.name: ("worksheet" if "WorkSheet" in str(m.typ) else "chartsheet") for m in wb.sheets_metadata}
+        entry = _pick_sheet([safety.SheetEntry(n, kinds.get(n, "worksheet"), None) for n in wb.sheet_names], name, sheet)
+        sized = wb.get_sheet_by_name(entry.name)
+        cells = int(sized.height) * int(sized.width)  # the range calamine loads
+    except InputFileError:
+        raise
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except BaseException as exc:  # CalamineError, and pyo3's PanicException (a BaseException)
+        raise InputFileError(f"{name} cannot be read as an Excel 97–2003 workbook ({type(exc).__name__}: {exc})",
+                             hint="open the file in Excel, save it again as .xlsx and retry.") from None
+    if cells > limits.max_cells:
+        raise InputFileError(f"Sheet {entry.name!r} of {name} spans {cells:,} cells, more than the limit of "
+                             f"{limits.max_cells:,} cells (max_cells)", hint=safety.limit_hint("max_cells"))
+    return entry
 
 
 def _calamine_rows(p: Path, name: str, sheet_name: str) -> list[list]:
