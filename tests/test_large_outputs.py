@@ -287,7 +287,7 @@ def test_read_responses_frees_the_item_text_and_gives_the_same_data(tmp_path, mo
     (tmp_path / "m.yaml").write_text(MODEL_YAML % {"id": "id_column: respondent_id" if with_id else ""}, encoding="utf-8")
     model = csi.load_model(tmp_path / "m.yaml")
     released = []
-    monkeypatch.setattr(prepare_module, "_release_memory", lambda: released.append(1))
+    monkeypatch.setattr(prepare_module, "release_unused_memory", lambda: released.append(1))
     kept = prepare(read_table(path), model, on_invalid=on_invalid, missing=missing)  # the table stays whole
     assert len(released) == with_id  # the ids' hash table of the duplicates rule
     released.clear()

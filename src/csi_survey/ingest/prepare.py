@@ -67,8 +67,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import functools
-import sys
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -86,6 +84,7 @@ from .quality import FLAG_COLUMNS, RULES, SUMMARY_COLUMNS
 from .cn_scales import check_items
 from .readers import RawTable, read_table, source_location
 from .design import survey_design
+from .memory import release_unused_memory
 from .weights import apply_weights
 
 __all__ = [
@@ -231,7 +230,7 @@ def read_responses(
     raw = check_items(read_table(path, sheet=sheet, encoding=encoding, format=format, limits=limits), questionnaire)
     owned, platform = [raw], raw.platform  # platform exports: every unknown answer label in one error (check_items)
     del raw
-    _release_memory()  # the file's bytes and the parser's buffers
+    release_unused_memory()  # the file's bytes and the parser's buffers
     data = _prepare(owned, questionnaire, on_invalid=on_invalid, missing=missing)
     data = data if platform is None else dataclasses.replace(data, platform=platform)
     if questionnaire.weights is None:
@@ -348,7 +347,7 @@ def _prepare(raw: RawTable | pd.DataFrame | list[RawTable], questionnaire: Quest
         del s, cell
         if freed.get(col) == j:
             del frame[col]
-            _release_memory()
+            release_unused_memory()
 
     # ---- 3. all-empty rows (every cell of the row, not only the items)
     empty_row = blank_items.copy()
@@ -560,37 +559,8 @@ def _prepare(raw: RawTable | pd.DataFrame | list[RawTable], questionnaire: Quest
     if q.design is not None:
         survey_design(data)  # the design columns of the used respondents: every problem in one error
     if owned:
-        _release_memory()  # the temporaries of the checks, before the estimation needs memory
+        release_unused_memory()  # the temporaries of the checks, before the estimation needs memory
     return data
-
-
-def _release_memory() -> None:
-    """Give freed memory back to the system: Arrow's pool keeps freed buffers for reuse, and glibc its
-    freed heap blocks until asked (``malloc_trim``, as Dask's workers do; Linux only)."""
-    try:
-        import pyarrow as pa
-    except ImportError:  # pragma: no cover - pyarrow is a dependency
-        pass
-    else:
-        pa.default_memory_pool().release_unused()
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
-@functools.cache
-def _malloc_trim():
-    """glibc's ``malloc_trim``, or None (other systems, musl and other C libraries have none)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-
-        trim = ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):
-        return None
-    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
-    return trim
 
 
 def _construct_name(q: Questionnaire, cid: str) -> str:
@@ -1099,7 +1069,7 @@ class _Ids:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        pool = pa.system_memory_pool()  # given back by _release_memory (Arrow's own pool keeps memory)
+        pool = pa.system_memory_pool()  # given back by release_unused_memory (Arrow's own pool keeps memory)
         ids = pa.array(self._stripped.array)  # no copy
         order = pc.sort_indices(ids, memory_pool=pool)  # missing ids last
         ranked = pc.take(ids, order, memory_pool=pool)
@@ -1113,7 +1083,7 @@ class _Ids:
         del order
         empty = pc.fill_null(pc.equal(ids, ""), True).to_numpy(zero_copy_only=False)  # "" or missing
         keys[empty] = -1
-        _release_memory()
+        release_unused_memory()
         return keys
 
     def strings(self, pos: np.ndarray) -> np.ndarray:
