@@ -472,3 +472,29 @@ def test_an_xls_sheet_beyond_the_cell_limit_is_refused_before_it_is_loaded():
         read_table(XLS, limits=Limits(max_cells=1000))
     with pytest.raises(InputFileError, match="not found"):
         read_table(XLS, sheet="Responses")
+
+
+# ---------------------------------------------------------------------- what the run reports
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_run_reports_the_recognised_scales_the_skips_and_the_private_columns(tmp_path, lang):
+    """The console says which answer scales were recognised, how many skipped answers became missing
+    and which columns stay out of the reports — in the language of the run."""
+    from typer.testing import CliRunner
+
+    from csi_survey.cli import app
+
+    result = CliRunner().invoke(app, ["run", str(EXAMPLES / "wjx_satisfaction_text.xlsx"), "--model",
+                                      str(EXAMPLES / "wjx_satisfaction.yaml"), "--out", str(tmp_path / "out"),
+                                      "--bootstrap", "0", "--permutations", "0", "--lang", lang])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())  # rich wraps long lines
+    if lang == "en":
+        assert "问卷星 (wjx.cn) export, text download (按选项文本): answer scales recognised by themselves:" in text
+        assert "sat5 (1 = 非常不满意 … 5 = 非常满意): 10 column(s)" in text
+        assert "108 skipped answers ((跳过), −3) in 3 column(s) count as missing answers." in text
+        assert "Kept out of the reports: 来自IP." in text
+    else:
+        assert "问卷星 (wjx.cn)导出文件（按选项文本下载）：已自动识别答案量表：" in text
+        assert "3 列中共有 108 个跳过的答案（(跳过)、−3），计为缺失值。" in text
+        assert "不写入报告的列：来自IP。" in text
+    assert "来自IP" not in (tmp_path / "out" / "scores.csv").read_text(encoding="utf-8-sig")

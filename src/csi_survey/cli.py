@@ -294,6 +294,9 @@ def _data_summary(data, lang: str = "en") -> None:
         _t(lang, "read", n_read=f"{data.n_read:,}", where=where, n_used=f"{data.n_used:,}", n_excluded=f"{data.n_excluded:,}"),
         markup=False,
     )
+    platform = getattr(data, "platform", None)
+    if platform is not None:  # 问卷星, 问卷网, 腾讯问卷: which scales were recognised, the skips, what stays private
+        _platform_summary(platform, lang)
     replaced = int(data.missing["n_replaced"].sum())
     if replaced:
         out.print(_t(lang, "replaced_mean" if data.missing_method == "mean" else "replaced_model", n=f"{replaced:,}"), markup=False)
@@ -313,6 +316,25 @@ def _data_summary(data, lang: str = "en") -> None:
         for reason, count in kinds.value_counts().head(8).items():
             shown = _t(lang, _REASONS[reason]) if reason in _REASONS else reason
             out.print(_t(lang, "excluded", count=f"{count:>5,}", reason=shown), markup=False)
+
+
+def _platform_summary(platform, lang: str) -> None:
+    """What the reader understood of a survey-platform export (``SurveyData.platform``)."""
+    from .ingest.cn_platforms import PLATFORM_NAMES  # lazy: the ingest package loads pandas
+
+    name, download = PLATFORM_NAMES.get(platform.platform, platform.platform), _t(lang, f"download_{platform.download}")
+    scales = platform.scales
+    if len(scales):
+        counts = scales.groupby("scale", sort=False)["column"].count()
+        listed = ", ".join(_t(lang, "platform_scale", scale=scale, n=n) for scale, n in counts.items())
+        out.print(_t(lang, "platform", platform=name, download=download, scales=listed), markup=False)
+    else:
+        out.print(_t(lang, "platform_no_scale", platform=name, download=download), markup=False)
+    skipped = platform.columns[platform.columns["n_skipped"] > 0]
+    if len(skipped):
+        out.print(_t(lang, "platform_skipped", n=f"{int(skipped['n_skipped'].sum()):,}", k=len(skipped)), markup=False)
+    if platform.sensitive:
+        out.print(_t(lang, "platform_sensitive", columns=", ".join(platform.sensitive)), markup=False)
 
 
 class LangChoice(str, Enum):
