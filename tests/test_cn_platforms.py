@@ -498,3 +498,24 @@ def test_run_reports_the_recognised_scales_the_skips_and_the_private_columns(tmp
         assert "3 列中共有 108 个跳过的答案（(跳过)、−3），计为缺失值。" in text
         assert "不写入报告的列：来自IP。" in text
     assert "来自IP" not in (tmp_path / "out" / "scores.csv").read_text(encoding="utf-8-sig")
+
+
+def test_run_with_both_downloads_pairs_them_and_gives_the_text_downloads_indices(tmp_path):
+    """`run NUMERIC --text-download TEXT`: the codes come from pairing the two downloads; the index
+    table equals that of the text download alone (same seed, no bootstrap)."""
+    from typer.testing import CliRunner
+
+    from csi_survey.cli import app
+
+    model = str(EXAMPLES / "wjx_satisfaction.yaml")
+    paired = CliRunner().invoke(app, ["run", str(EXAMPLES / "wjx_satisfaction_numeric.xlsx"), "--text-download",
+                                      str(EXAMPLES / "wjx_satisfaction_text.xlsx"), "--model", model, "--out",
+                                      str(tmp_path / "paired"), "--bootstrap", "0", "--lang", "en"])
+    assert paired.exit_code == 0, paired.output
+    assert "text and numeric downloads paired" in " ".join(paired.stdout.split())
+    text = CliRunner().invoke(app, ["run", str(EXAMPLES / "wjx_satisfaction_text.xlsx"), "--model", model, "--out",
+                                    str(tmp_path / "text"), "--bootstrap", "0", "--lang", "en"])
+    assert text.exit_code == 0, text.output
+    a, b = (pd.read_csv(tmp_path / d / "index.csv") for d in ("paired", "text"))
+    assert len(a) == 5
+    pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=0, atol=1e-12)

@@ -361,6 +361,7 @@ def run(
     missing: MissingOpt = MissingChoice.mean,
     encoding: EncodingOpt = None,
     fmt: FormatOpt = FormatChoice.auto,
+    text_download: Annotated[Optional[Path], typer.Option("--text-download", help="With a 问卷星 numeric download (按选项序号) as RESPONSES: the text download (按选项文本) of the same responses; the codes come from pairing the two.", show_default=False)] = None,
     max_file_mb: MaxFileOpt = None,
     max_uncompressed_mb: MaxUncompressedOpt = None,
     max_compression_ratio: MaxRatioOpt = None,
@@ -405,7 +406,7 @@ def run(
     spec = load_model(model)
     say = _set_lang(report_language(spec, lang.value if lang else None))
     data = read_responses(responses, spec, sheet=_sheet(sheet), encoding=encoding, on_invalid=on_invalid.value,
-                          missing=missing.value, format=fmt.value,
+                          missing=missing.value, format=fmt.value, text_download=text_download,
                           limits=_limits(max_file_mb, max_uncompressed_mb, max_compression_ratio, max_cells))
     _data_summary(data, say)
     with _progress() as update:

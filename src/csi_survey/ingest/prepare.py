@@ -81,7 +81,7 @@ from ..exceptions import DataValidationError, InputFileError, SettingsError, che
 from ..schema import Questionnaire
 from . import quality as _quality
 from .quality import FLAG_COLUMNS, RULES, SUMMARY_COLUMNS
-from .cn_scales import check_items
+from .cn_scales import check_items, pair_downloads
 from .readers import RawTable, read_table, source_location
 from .design import survey_design
 from .memory import release_unused_memory
@@ -217,9 +217,14 @@ def read_responses(
     missing: str = "mean",
     format: str = "auto",
     limits: Any = None,
+    text_download: str | Path | None = None,
 ) -> SurveyData:
     """Read a responses file (:func:`~csi_survey.ingest.readers.read_table`), :func:`prepare` it and
     apply the spec's survey weights (:func:`~csi_survey.ingest.weights.apply_weights`), if it declares any.
+
+    ``text_download``: with a 问卷星 numeric download (按选项序号) as ``path``, the text download
+    (按选项文本) of the same responses; the answers' codes then come from pairing the two, cell by
+    cell (:func:`~csi_survey.ingest.cn_scales.pair_downloads`: contradictions are refused).
 
     ``format`` (auto-detected by default: csv, xlsx, qualtrics, surveymonkey, spss, googleforms, wjx, wenjuan,
     tencent) and
@@ -227,7 +232,10 @@ def read_responses(
     check_choice("on_invalid", on_invalid, ON_INVALID)
     check_choice("missing", missing, MISSING_METHODS)
     # handed over, not kept here: _prepare frees each item column's text once parsed (less memory, same data)
-    raw = check_items(read_table(path, sheet=sheet, encoding=encoding, format=format, limits=limits), questionnaire)
+    raw = read_table(path, sheet=sheet, encoding=encoding, format=format, limits=limits)
+    if text_download is not None:
+        raw = pair_downloads(read_table(text_download, sheet=sheet, encoding=encoding, format=format, limits=limits), raw)
+    raw = check_items(raw, questionnaire)
     owned, platform = [raw], raw.platform  # platform exports: every unknown answer label in one error (check_items)
     del raw
     release_unused_memory()  # the file's bytes and the parser's buffers
