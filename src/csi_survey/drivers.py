@@ -42,6 +42,7 @@ from .results import ModelResults
 
 __all__ = [
     "impacts",
+    "classify_quadrants",
     "total_effects_100",
     "IMPACT_STEP",
     "ipma",
@@ -215,15 +216,24 @@ def _z(level: float) -> float:
 
 
 # ====================================================================== IPMA
-def _quadrant(importance: np.ndarray, performance: np.ndarray, importance_median: float, performance_median: float) -> np.ndarray:
-    """Quadrant names (:data:`QUADRANTS`) of points against the two medians; "" where a value is NaN."""
+def classify_quadrants(importance: Any, performance: Any, importance_cut: float, performance_cut: float,
+                       names: tuple[str, str, str, str]) -> np.ndarray:
+    """The quadrant of each point against two cuts (a value equal to its cut counts as high), named by
+    ``names`` = (high importance & high performance, high & low, low & high, low & low); "" where a
+    value or a cut is not finite. Used by the IPMA (cut at the medians) and the 四分图 (at the means)."""
     imp = np.asarray(importance, dtype=np.float64)
     perf = np.asarray(performance, dtype=np.float64)
-    high_i = imp >= importance_median
-    high_p = perf >= performance_median
-    out = np.where(high_i, np.where(high_p, "keep up", "fix first"), np.where(high_p, "possible overkill", "low priority"))
-    ok = np.isfinite(imp) & np.isfinite(perf) & np.isfinite(importance_median) & np.isfinite(performance_median)
+    high_i = imp >= importance_cut
+    high_p = perf >= performance_cut
+    out = np.where(high_i, np.where(high_p, names[0], names[1]), np.where(high_p, names[2], names[3]))
+    ok = np.isfinite(imp) & np.isfinite(perf) & np.isfinite(importance_cut) & np.isfinite(performance_cut)
     return np.where(ok, out, "").astype(object)
+
+
+def _quadrant(importance: np.ndarray, performance: np.ndarray, importance_median: float, performance_median: float) -> np.ndarray:
+    """IPMA quadrant names (:data:`QUADRANTS`) of points against the two medians; "" where a value is NaN."""
+    return classify_quadrants(importance, performance, importance_median, performance_median,
+                              ("keep up", "fix first", "possible overkill", "low priority"))
 
 
 def _item_performance(fit: ModelResults, data: Any) -> pd.Series:

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .drivers import ipma
+from .drivers import classify_quadrants, ipma
 from .exceptions import SettingsError, check_choice
 from .i18n import check_language, text
 from .index import weighted_mean
@@ -58,13 +58,8 @@ _COLUMNS = ["target", "level", "driver", "item", "label", "importance", "satisfa
 
 def classify(importance: Any, satisfaction: Any, importance_cut: float, satisfaction_cut: float) -> np.ndarray:
     """Quadrant names (:data:`QUADRANT_NAMES`) of points against the two cuts; "" where a value is NaN."""
-    imp = np.asarray(importance, dtype=np.float64)
-    sat = np.asarray(satisfaction, dtype=np.float64)
-    high_i = imp >= importance_cut
-    high_s = sat >= satisfaction_cut
-    out = np.where(high_i, np.where(high_s, "advantage", "improve"), np.where(high_s, "maintain", "opportunity"))
-    ok = np.isfinite(imp) & np.isfinite(sat) & np.isfinite(importance_cut) & np.isfinite(satisfaction_cut)
-    return np.where(ok, out, "").astype(object)
+    return classify_quadrants(importance, satisfaction, importance_cut, satisfaction_cut,
+                              ("advantage", "improve", "maintain", "opportunity"))
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,7 @@ from .multiplicity import CORRECTIONS, adjust_p_values
 
 __all__ = [
     "subset",
+    "take_rows",
     "segment_analysis",
     "segment_differences",
     "comparable_segments",
@@ -178,8 +179,14 @@ def subset(data: SurveyData, mask: Any) -> SurveyData:
         raise SettingsError(
             f"data must be a SurveyData (from csi_survey.read_responses); got {type(data).__name__}"
         )
-    keep = _mask(mask, data.n_used)
-    pos = np.flatnonzero(keep)
+    return take_rows(data, np.flatnonzero(_mask(mask, data.n_used)))
+
+
+def take_rows(data: SurveyData, pos: Any) -> SurveyData:
+    """``data`` restricted to the used respondents at positions ``pos`` (in that order): items, ids,
+    rows, other columns, imputation flags and weights taken together; the rest (spec, exclusions,
+    missing-value counts) kept."""
+    pos = np.asarray(pos, dtype=np.intp)
     return dataclasses.replace(
         data,
         items=data.items.iloc[pos].reset_index(drop=True),

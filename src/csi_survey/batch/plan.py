@@ -35,6 +35,7 @@ from ..ingest.columns import TOTAL_SEGMENT, cell_labels, segment_values
 from ..ingest.prepare import prepare
 from ..ingest.readers import RawTable, read_table
 from ..ingest.weights import apply_weights
+from ..segments import take_rows
 from ..version import __version__
 from .config import BatchConfig
 from .tasks import Job, Settings, Task, one_line
@@ -276,21 +277,6 @@ def label_positions(labels: np.ndarray) -> dict[str, np.ndarray]:
     """Label → the (sorted) positions where it occurs, in one pass (labels in order of appearance)."""
     order, bounds = _group(labels)
     return {label: order[a:b] for label, (a, b) in bounds.items()}
-
-
-def take_rows(data: Any, pos: np.ndarray) -> Any:
-    """``data`` restricted to the used respondents at positions ``pos`` (in that order): the
-    per-respondent parts taken as :func:`csi_survey.segments.subset` does, the rest kept."""
-    pos = np.asarray(pos, dtype=np.intp)
-    return dataclasses.replace(
-        data,
-        items=data.items.iloc[pos].reset_index(drop=True),
-        respondent_id=data.respondent_id.iloc[pos].reset_index(drop=True),
-        row=np.asarray(data.row)[pos],
-        other=data.other.iloc[pos].reset_index(drop=True),
-        imputed=None if data.imputed is None else np.asarray(data.imputed)[pos],
-        weight=None if data.weight is None else np.asarray(data.weight)[pos],
-    )
 
 
 def _ranges(codes: np.ndarray, labels: list[str]) -> tuple[np.ndarray, dict[str, tuple[int, int]]]:
