@@ -17,9 +17,13 @@ Catalogues (``{name}`` fields are filled in by :func:`text`):
   when it follows the report language;
 - :data:`MEDIATION_TEXTS`: the plain-language sentences of a mediation analysis and the names of the
   types of mediation (:mod:`csi_survey.mediation`, shown by the HTML report);
-- :data:`CLI_TEXTS`: the console output of the command line (:mod:`csi_survey.cli`).
+- :data:`CLI_TEXTS`: the console output of the command line (:mod:`csi_survey.cli`);
+- :data:`PHRASES`: the library's own sentences (error messages and hints, warnings, exclusion
+  reasons, run notes, engine descriptions), English template → Chinese template, applied by
+  :func:`translate` where a text is shown to a Chinese reader.
 
-The texts live in three modules of this package (:mod:`.html`, :mod:`.tables`, :mod:`.console`);
+The texts live in four modules of this package (:mod:`.html`, :mod:`.tables`, :mod:`.console`,
+:mod:`.phrases`);
 this module is the one way in.
 
 Language: :func:`report_language` (a run: the setting, else Chinese when the model's name or a
@@ -34,6 +38,7 @@ from typing import Any
 
 from .console import CLI_TEXTS
 from .html import TEXTS
+from .phrases import PHRASES, translate, translate_lines
 from .tables import MEDIATION_TEXTS, OVERVIEW_TEXTS, WORKBOOK_TEXTS
 
 __all__ = [
@@ -50,6 +55,9 @@ __all__ = [
     "has_chinese",
     "detect_lang",
     "report_language",
+    "PHRASES",
+    "translate",
+    "translate_lines",
 ]
 
 #: The languages of the reports.
