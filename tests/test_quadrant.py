@@ -22,7 +22,7 @@ from csi_survey.quadrant import QUADRANT_NAMES, QuadrantResult, classify, quadra
 from csi_survey.report.run_report import write_run
 
 COLUMNS = ["target", "level", "driver", "item", "label", "importance", "satisfaction", "quadrant",
-           "importance_cut", "satisfaction_cut"]
+           "importance_cut", "satisfaction_cut", "importance_source"]
 
 
 @pytest.fixture(scope="module")
@@ -138,3 +138,54 @@ def test_chinese_html_labels(data, tmp_path):
     html = render_html(bundle, lang="zh")
     for name in ("重要性–满意度四分图", "修补区", "优势区", "机会区", "维持区"):
         assert name in html
+
+
+def test_the_spec_chooses_stated_importance_for_the_run(model, data, tmp_path):
+    """``quadrant: {importance: stated, stated: …}`` in the spec: the run's 四分图 uses the stated
+    importances (numbers or the mean of a column of the export), and the reports say so."""
+    spec = model.model_copy(update={"quadrant": csi.schema.QuadrantSpec(
+        importance="stated", stated={"PQ": "nps_recommend", "PV": 5.0, "EXP": 4.0})})
+    stated = csi.read_responses("examples/acsi_retail.xlsx", spec, on_invalid="exclude")
+    analysis = analyze(stated, AnalysisSettings(resamples=0, seed=1))
+    table = analysis.tables["quadrant"]
+    assert set(table["importance_source"]) == {"stated"}
+    got = dict(zip(table["driver"], table["importance"]))
+    expected = pd.to_numeric(stated.other["nps_recommend"], errors="coerce").mean()
+    assert got["PQ"] == pytest.approx(expected, abs=1e-9) and got["PV"] == 5.0 and got["EXP"] == 4.0
+    write_run(analysis, tmp_path / "run")
+    html = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
+    assert "stated by the respondents" in html and "derived: total effect" not in html
+    derived = analyze(data, AnalysisSettings(resamples=0, seed=1)).tables["quadrant"]
+    assert set(derived["importance_source"]) == {"derived"}
+
+
+@pytest.mark.parametrize("block, words", [
+    ({"importance": "stated"}, "needs `stated:`"),
+    ({"importance": "derived", "stated": {"PQ": 3}}, "importance: stated"),
+    ({"importance": "guessed"}, "quadrant.importance"),
+])
+def test_a_bad_quadrant_block_is_a_spec_error(block, words):
+    from csi_survey.exceptions import SpecError
+
+    raw = {"constructs": {"PQ": {"items": ["a", "b"]}, "SAT": {"items": ["c", "d"]}}, "paths": [["PQ", "SAT"]],
+           "index": "SAT", "quadrant": block}
+    with pytest.raises(SpecError) as caught:
+        csi.Questionnaire.from_dict(raw)
+    assert words in str(caught.value)
+
+
+def test_a_missing_stated_importance_column_is_named_before_estimation(model):
+    from csi_survey.exceptions import InputFileError
+
+    spec = model.model_copy(update={"quadrant": csi.schema.QuadrantSpec(importance="stated", stated={"PQ": "imp_quality"})})
+    with pytest.raises(InputFileError, match=r"'imp_quality' \(quadrant.stated, the stated importance of PQ\) not found"):
+        csi.read_responses("examples/acsi_retail.xlsx", spec, on_invalid="exclude")
+
+
+def test_stated_importance_of_an_unknown_construct_is_a_spec_error():
+    from csi_survey.exceptions import SpecError
+
+    raw = {"constructs": {"PQ": {"items": ["a", "b"]}, "SAT": {"items": ["c", "d"]}}, "paths": [["PQ", "SAT"]],
+           "index": "SAT", "quadrant": {"importance": "stated", "stated": {"QP": "imp_q"}}}
+    with pytest.raises(SpecError, match="'QP' is not a construct of the model"):
+        csi.Questionnaire.from_dict(raw)

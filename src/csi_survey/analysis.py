@@ -191,8 +191,10 @@ def _analyze(data: Any, settings: AnalysisSettings | None, progress: Progress | 
                 notes.append(f"The bootstrap test of exact model fit was not run: {error.message}")
     tables["impacts"] = impacts(fit)
     tables["ipma"] = ipma(fit, data)
-    if model.index:  # 四分图: derived importance × satisfaction of the index drivers, cut at the means
-        tables["quadrant"] = quadrant(fit, data).table
+    if model.index:  # 四分图: importance (derived, or stated in the spec) × satisfaction of the index drivers
+        spec = model.quadrant
+        tables["quadrant"] = quadrant(fit, data, importance=spec.importance, level=spec.level,
+                                      stated=dict(spec.stated) or None).table
     if settings.overall_weights:
         from .overall import overall_index  # lazy: the reader of the weights file loads only with --overall-weights
 

@@ -53,7 +53,7 @@ __all__ = ["QUADRANT_NAMES", "QuadrantResult", "quadrant", "classify"]
 #: The quadrants, in the order advantage (优势区), improve (修补区), opportunity (机会区), maintain (维持区).
 QUADRANT_NAMES = ("advantage", "improve", "opportunity", "maintain")
 _COLUMNS = ["target", "level", "driver", "item", "label", "importance", "satisfaction", "quadrant",
-            "importance_cut", "satisfaction_cut"]
+            "importance_cut", "satisfaction_cut", "importance_source"]
 
 
 def classify(importance: Any, satisfaction: Any, importance_cut: float, satisfaction_cut: float) -> np.ndarray:
@@ -67,9 +67,10 @@ class QuadrantResult:
     """A 四分图: ``table`` with one row per driver.
 
     Columns ``target, level, driver, item, label, importance, satisfaction, quadrant,
-    importance_cut, satisfaction_cut`` (the cuts are the means, repeated on every row so that a
-    report draws the lines without computing anything). ``importance`` says where the importance
-    comes from (``"derived"`` or ``"stated"``).
+    importance_cut, satisfaction_cut, importance_source`` (the cuts are the means, repeated on every
+    row so that a report draws the lines without computing anything; ``importance_source`` is
+    ``"derived"`` or ``"stated"``, so that a report says which importance its y axis shows).
+    ``importance`` says the same.
     """
 
     table: pd.DataFrame
@@ -166,6 +167,7 @@ def quadrant(
         "quadrant": classify(values, sat, cut_i, cut_s),
         "importance_cut": cut_i,
         "satisfaction_cut": cut_s,
+        "importance_source": importance,
     }, columns=_COLUMNS)
     return QuadrantResult(table=table, importance=importance, level=level, target=target)
 

@@ -312,6 +312,27 @@ class DesignSpec(_Base):
     strata: str | None = None
 
 
+class QuadrantSpec(_Base):
+    """How the 四分图 (importance × satisfaction quadrants, :mod:`csi_survey.quadrant`) of a run is
+    drawn: ``importance`` "derived" (default: the driver's total effect on the index) or "stated"
+    (what respondents said: ``stated`` maps each driver — a construct, or an item with
+    ``level: item`` — to a number or to the column of the export holding its rated importance,
+    whose mean is used)."""
+
+    importance: Literal["derived", "stated"] = "derived"
+    level: Literal["construct", "item"] = "construct"
+    stated: dict[str, float | str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _stated_given(self) -> QuadrantSpec:
+        if self.importance == "stated" and not self.stated:
+            raise ValueError("importance: stated needs `stated:` — each driver with its importance "
+                             "(a number or the column of the rated importance)")
+        if self.importance == "derived" and self.stated:
+            raise ValueError("`stated:` importances are given with importance: derived — set importance: stated")
+        return self
+
+
 class GapSpec(_Base):
     """An expectation–perception item pair: gap = experienced − expected (same scale)."""
 
@@ -386,6 +407,7 @@ class Questionnaire(_Base):
     weights: WeightSpec | None = None
     design: DesignSpec | None = None
     measurement: Literal["composite", "reflective"] = "composite"
+    quadrant: QuadrantSpec = Field(default_factory=QuadrantSpec)
 
     _codes = field_validator("missing_codes", mode="before")(
         classmethod(lambda cls, v: [] if v is None else _as_code_list(v))
@@ -939,6 +961,12 @@ def _semantic_problems(q: Questionnaire) -> list[tuple[tuple, str]]:
                                                   f"{owner[value][0]!r}; name a column that identifies the "
                                                   f"{'cluster (e.g. store_id)' if key == 'cluster' else 'stratum (e.g. region)'}"))
 
+    known = set(cids) if q.quadrant.level == "construct" else set(owner)
+    for driver in q.quadrant.stated:
+        if driver not in known:
+            kind = "construct" if q.quadrant.level == "construct" else "item"
+            problems.append((("quadrant", "stated", driver), f"{driver!r} is not a {kind} of the model; quadrant.stated "
+                                                             f"names the {kind}s whose importance was rated"))
     return problems
 
 

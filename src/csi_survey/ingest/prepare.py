@@ -310,6 +310,7 @@ def _prepare(raw: RawTable | pd.DataFrame | list[RawTable], questionnaire: Quest
 
     # ---- 1. columns
     extra = [(speed_rule.column, "speeders.column, the interview duration")] if speed_rule is not None else []
+    extra += [(c, f"quadrant.stated, the stated importance of {d}") for d, c in q.quadrant.stated.items() if isinstance(c, str)]
     found = _match_columns(frame, q, where, extra)
     item_ids = q.item_ids
     item_cols = {i: found[i] for i in item_ids}
