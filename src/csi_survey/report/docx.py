@@ -73,7 +73,7 @@ _TABLE_WIDTH_CM = 16.6
 def render_docx(bundle: Any, *, lang: str | None = None, date: _dt.date | str | None = None) -> bytes:
     """The ``report.docx`` of a run bundle as bytes (``lang`` ``"en"``/``"zh"``, by default from
     the bundle: :func:`csi_survey.i18n.detect_lang`; ``date`` printed under the title, by default
-    ``meta["date"]`` or today)."""
+    ``meta["date"]``, else the day the run was estimated (``meta["created"]``), else today)."""
     lang = detect_lang(bundle) if lang is None else check_language(lang)
     try:
         import docx  # noqa: F401  (python-docx)
@@ -188,7 +188,8 @@ class _DocxReport:
         self.index = index_construct(bundle)
         boot = self.meta.get("bootstrap") or {}
         self.level = fmt_level(boot.get("level")) or fmt_level((self.meta.get("headline") or {}).get("level")) or "95%"
-        self.date = date if date is not None else self.meta.get("date") or _dt.date.today()
+        created = str(self.meta.get("created") or "")[:10]  # the run's date (run.json), else today
+        self.date = date if date is not None else self.meta.get("date") or created or _dt.date.today()
         self.doc: Any = None
         self.font_missing = False
 
@@ -507,7 +508,8 @@ class _DocxReport:
                             quadrant_names=names)
         self.heading(self.t("docx_sec_quadrant"))
         self.image(chart)
-        self.note(self.t("docx_quadrant_note"))
+        source = as_text(records[0].get("importance_source")) or "derived"
+        self.note(self.t("docx_quadrant_note", importance=self.t("quadrant_stated" if source == "stated" else "quadrant_derived")))
         cols = [
             Col(self.t("driver"), lambda r: as_text(r.get("label")) or self.label(r.get("driver"))),
             Col(self.t("importance"), self.num("importance", 3), True),

@@ -482,7 +482,9 @@ class _Report(MethodSections):
             charts.append(quadrant_chart(points, title=title, t=self.t, chart_id=f"quadrant-{len(charts) + 1}", cuts=cuts))
         if charts:
             blocks.append(_Block("figure", charts))
-            blocks.append(_Block("p", self.t("quadrant_note", importance=self.t("quadrant_derived")), "note"))
+            source = _text(df["importance_source"].iloc[0]) if "importance_source" in df.columns else "derived"
+            importance = self.t("quadrant_stated" if source == "stated" else "quadrant_derived")
+            blocks.append(_Block("p", self.t("quadrant_note", importance=importance), "note"))
         badge = {"improve": "q-fix", "advantage": "q-keep", "maintain": "q-overkill", "opportunity": "q-low"}
 
         def name(r: Mapping[str, Any]) -> Any:
