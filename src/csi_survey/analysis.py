@@ -16,7 +16,6 @@ writes them with the workbook and the HTML report.
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
 import hashlib
 import warnings
 from collections.abc import Callable
@@ -451,7 +450,6 @@ def run_meta(fit: Any, data: Any, settings: AnalysisSettings) -> dict[str, Any]:
         }
     return {
         "version": __version__,
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),  # when the run was estimated
         "model_name": model.name,
         "index_construct": model.index,
         "labels": {c: model.label(c) for c in model.construct_ids},
