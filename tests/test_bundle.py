@@ -643,9 +643,9 @@ def test_chinese_labels_in_sheets_and_charts(model, tmp_path):
     write_report_workbook(tmp_path / "report.xlsx", loaded)
     charts = _charts(tmp_path / "report.xlsx")
     assert charts[0]["series"][0]["cat_cache"] == list(zh.values())
-    assert charts[1]["title"] == "Importance–performance map: 顾客满意度"
+    assert charts[1]["title"] == "重要性–表现图：顾客满意度"  # the bundle's language is Chinese: so is the workbook
     assert charts[1]["series"][0]["label_cache"] == ["顾客期望", "感知质量", "感知价值"]
-    assert openpyxl.load_workbook(tmp_path / "report.xlsx")["Index"]["B4"].value == "顾客满意度"
+    assert openpyxl.load_workbook(tmp_path / "report.xlsx")["指数"]["B4"].value == "顾客满意度"
 
 
 def test_dangerous_labels_never_become_chart_formulas(model, tmp_path):

@@ -259,11 +259,12 @@ def test_validate_in_english_and_in_chinese():
 
 
 def test_errors_carry_the_prefixes_of_the_language(tmp_path):
-    """The message itself is the library's (English); its "Error:" and "How to fix:" labels follow the language."""
+    """The message, its "Error:" and "How to fix:" labels follow the language (the library's sentence in
+    Chinese from the catalogue, csi_survey.i18n.phrases)."""
     zh = invoke("run", ZH_CSV, "--model", ZH_SPEC, "--out", str(tmp_path / "zh"))  # the planted 很满意 is an invalid answer
     assert zh.exit_code == 1 and "Traceback" not in zh.output
-    assert zh.stderr.startswith("错误：Invalid answers in acsi_retail_zh.csv"), zh.stderr
-    assert "\n解决方法：correct these cells" in zh.stderr and "How to fix" not in zh.stderr
+    assert zh.stderr.startswith("错误：acsi_retail_zh.csv 中有无效答案"), zh.stderr
+    assert "\n解决方法：请在文件中改正这些单元格" in zh.stderr and "How to fix" not in zh.stderr
     assert not (tmp_path / "zh").exists()
 
     en = invoke("run", ZH_CSV, "--model", ZH_SPEC, "--out", str(tmp_path / "en"), "--lang", "en")
@@ -271,7 +272,7 @@ def test_errors_carry_the_prefixes_of_the_language(tmp_path):
     assert en.stderr.startswith("Error: Invalid answers in acsi_retail_zh.csv") and "\nHow to fix: correct these cells" in en.stderr
 
     spec = invoke("run", ZH_CSV, "--model", str(tmp_path / "none.yaml"), "--out", str(tmp_path / "x"), "--lang", "zh")
-    assert spec.exit_code == 1 and spec.stderr.startswith("错误：The model file cannot be read"), spec.stderr
+    assert spec.exit_code == 1 and spec.stderr.startswith("错误：无法读取模型文件"), spec.stderr
 
 
 def test_warning_prefix_follows_the_language(capsys):

@@ -360,7 +360,9 @@ def test_the_report_is_one_self_contained_file_with_every_section(bundles, lang,
     assert f"{head['index']:.1f}" in text
     assert f"± {head['margin_of_error']:.1f}" in text
     assert f"{head['ci_lower']:.1f} – {head['ci_upper']:.1f}" in text
-    assert bundle.meta["engine"] in text and f"{bundle.meta['n_used']:,}" in text
+    from csi_survey.i18n import translate
+
+    assert translate(lang, bundle.meta["engine"]) in text and f"{bundle.meta['n_used']:,}" in text
     # every construct label on the page, fixed texts in the report's language
     for label in bundle.meta["labels"].values():
         assert label in text

@@ -12,7 +12,6 @@ scipy. Each command imports the library modules it needs in its own body.
 from __future__ import annotations
 
 import os
-import re
 import sys
 import warnings
 from enum import Enum
@@ -24,7 +23,9 @@ from rich.console import Console
 from rich.table import Table
 
 from .exceptions import CsiSurveyError, SettingsError, check_seed
-from .i18n import report_language, text as _text
+from .cli_output import (BatchBar, Progress, auto_lang, interval as _interval, num as _num, print_batch, print_compare, print_frame,
+                         print_predict, print_summary, print_written, run_folder_lang, status_text as _status)
+from .i18n import localize_error, report_language, text as _text, translate
 from .version import __version__
 
 app = typer.Typer(
@@ -133,11 +134,14 @@ FormatOpt = Annotated[FormatChoice, typer.Option("--format", help="Layout of the
 
 def _fail(exc: BaseException | str, code: int = EXIT_ERROR) -> None:
     lang = _console_lang
-    message = str(exc)
-    hint = getattr(exc, "hint", None)
-    english = "\n" + _t("en", "how_to_fix") + str(hint)
-    if lang != "en" and hint and message.endswith(english):  # the library's hint line, its label in the console language
-        message = message[: -len(english)] + "\n" + _t(lang, "how_to_fix") + str(hint)
+    if isinstance(exc, CsiSurveyError):  # message, problem table and "How to fix" line in the console language
+        message = localize_error(lang, exc)
+    else:
+        message = str(exc)
+        hint = getattr(exc, "hint", None)
+        english = "\n" + _t("en", "how_to_fix") + str(hint)
+        if lang != "en" and hint and message.endswith(english):  # a hint line, its label in the console language
+            message = message[: -len(english)] + "\n" + _t(lang, "how_to_fix") + str(hint)
     label = _prefix(lang, "error")
     err.print(f"[bold red]{label.rstrip()}[/bold red]{label[len(label.rstrip()):]}", end="", markup=True)
     err.print(message, markup=False, soft_wrap=True)
@@ -172,7 +176,7 @@ def _show_warnings(caught: list[warnings.WarningMessage]) -> None:
             seen.add(text)
             label = _prefix(_console_lang, "warning")
             err.print(f"[yellow]{label.rstrip()}[/yellow]{label[len(label.rstrip()):]}", end="", markup=True)
-            err.print(text, markup=False, soft_wrap=True)
+            err.print(translate(_console_lang, text), markup=False, soft_wrap=True)  # the library's English, catalogued
 
 
 def _guarded(fn):
@@ -273,14 +277,6 @@ def _print_results(fit, scheme: str | None, lang: str = "en") -> None:
         out.print(line, markup=False)
 
 
-def _num(value: float, digits: int) -> str:
-    return "–" if value != value else f"{value:.{digits}f}"
-
-
-def _interval(lo: float, hi: float, digits: int) -> str:
-    return "–" if lo != lo else f"[{lo:.{digits}f}, {hi:.{digits}f}]"
-
-
 #: The kinds of exclusion reason the data summary counts, and their catalogue keys.
 _REASONS = {"invalid value": "reason_invalid_value", "no valid answer for construct": "reason_no_valid_answer",
             "empty row": "reason_empty_row", "missing answer": "reason_missing_answer"}
@@ -340,6 +336,9 @@ def _platform_summary(platform, lang: str) -> None:
 class LangChoice(str, Enum):
     en = "en"
     zh = "zh"
+
+
+LangOpt = Annotated[Optional[LangChoice], typer.Option("--lang", help="Language of the console output (default: Chinese when the model's labels, or the names in the input, are Chinese).")]
 
 
 class CorrectionChoice(str, Enum):
@@ -409,7 +408,7 @@ def run(
                           missing=missing.value, format=fmt.value, text_download=text_download,
                           limits=_limits(max_file_mb, max_uncompressed_mb, max_compression_ratio, max_cells))
     _data_summary(data, say)
-    with _progress() as update:
+    with Progress(err, say) as update:
         result = analyze(data, settings, progress=update)
     written = write_run(result, out_dir, scores_format=scores_format, docx=docx)
     fit = result.fit
@@ -437,33 +436,9 @@ def report(
     """Re-render report.xlsx and report.html (and report.docx, when the folder has one) from a previous run's tables, without re-estimating."""
     from .report.run_report import rerender  # lazy: XlsxWriter and Jinja2 load only for commands that write files
 
+    say = _set_lang(lang.value if lang else run_folder_lang(run_dir))  # as the reports: the run's language
     written = rerender(run_dir, lang=lang.value if lang else None)
-    out.print(f"Re-rendered {', '.join(p.name for p in written)} in {run_dir}.", markup=False)
-
-
-_STAGES = {"bootstrap": "Bootstrap", "segments": "Segments", "permutations": "Permutation tests", "waves": "Waves",
-           "segment waves": "Waves per segment", "paired waves": "Paired wave changes", "omnibus": "Omnibus tests", "micom": "MICOM"}
-
-
-class _progress:
-    """A rich progress bar on stderr for the long stages (nothing when stderr is not a terminal)."""
-
-    def __enter__(self):
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn  # only while estimating
-
-        self.bar = Progress(TextColumn("{task.description:<18}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                            console=err, transient=True, disable=not err.is_terminal)
-        self.bar.__enter__()
-        self.tasks: dict[str, int] = {}
-        return self.update
-
-    def update(self, stage: str, done: int, total: int) -> None:
-        if stage not in self.tasks:
-            self.tasks[stage] = self.bar.add_task(_STAGES.get(stage, stage), total=total)
-        self.bar.update(self.tasks[stage], completed=done, total=total)
-
-    def __exit__(self, *exc) -> None:
-        self.bar.__exit__(*exc)
+    out.print(_t(say, "rerendered", files=_t(say, "list_sep").join(p.name for p in written), dir=run_dir), markup=False)
 
 
 def _folds(value: str | None) -> int | str | None:
@@ -514,21 +489,6 @@ def _print_methods(result, lang: str = "en") -> None:
         verdicts = sep.join(_t(lang, "prediction_verdict", construct=r["construct"], power=_word(lang, "power", r["predictive_power"]))
                             for r in verdict.to_dict("records"))
         out.print(_t(lang, "prediction", verdicts=verdicts), markup=False)
-
-
-def _status(lang: str, status) -> str:
-    """A segment's status (``estimated``, ``insufficient sample (n = 35 < 50)``, ``failed: …``) in ``lang``."""
-    text = str(status)
-    if lang == "en":
-        return text
-    if text == "estimated":
-        return _t(lang, "status_estimated")
-    short = re.fullmatch(r"insufficient sample \(n = ([\d,]+) < ([\d,]+)\)", text)
-    if short:
-        return _t(lang, "status_insufficient", n=short[1], min_n=short[2])
-    if text.startswith("failed: "):
-        return _t(lang, "status_failed", reason=text[len("failed: "):])
-    return text
 
 
 def _print_drivers(result, lang: str = "en") -> None:
@@ -641,6 +601,7 @@ def compare(
     max_uncompressed_mb: MaxUncompressedOpt = None,
     max_compression_ratio: MaxRatioOpt = None,
     max_cells: MaxCellsOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Fit the spec with both engines (PLS and CB-SEM) and write paths and indices side by side."""
     from .compare import compare_fits  # lazy: the estimation stack (numpy, pandas, scipy) loads only for commands that estimate
@@ -649,25 +610,17 @@ def compare(
     from .ingest import read_responses  # lazy: the readers load pandas
     from .report.run_report import write_comparison  # lazy: XlsxWriter and Jinja2 load only for commands that write files
     from .schema import load_model  # lazy: the spec model loads numpy and pydantic
+    _set_lang(lang.value if lang else "en")
     spec = load_model(model)
+    say = _set_lang(report_language(spec, lang.value if lang else None))
     data = read_responses(responses, spec, sheet=_sheet(sheet), encoding=encoding, on_invalid=on_invalid.value,
                           missing=missing.value, format=fmt.value,
                           limits=_limits(max_file_mb, max_uncompressed_mb, max_compression_ratio, max_cells))
-    _data_summary(data)
+    _data_summary(data, say)
     comparison = compare_fits(PLS(spec, scheme=scheme.value).fit(data), CBSEM(spec).fit(data))
     written = write_comparison(comparison, out_dir, title=f"{spec.name}: PLS vs CB-SEM")
-    a, b = comparison.names
-    for title, table, keys, digits in (
-        ("Path coefficients (standardized)", comparison.paths, ["source", "target"], 3),
-        ("Construct indices (0–100)", comparison.index, ["construct", "label"], 1),
-    ):
-        t = Table(title=title, title_justify="left")
-        for col in [*keys, a, b, "difference"]:
-            t.add_column(col, justify="left" if col in keys else "right")
-        for r in table.to_dict("records"):
-            t.add_row(*[str(r[k]) for k in keys], _num(r[a], digits), _num(r[b], digits), _num(r["difference"], digits))
-        out.print(t)
-    out.print(f"Wrote {len(written)} files to {out_dir}: " + ", ".join(p.name for p in written), markup=False)
+    print_compare(out, comparison, say)
+    print_written(out, written, out_dir, say)
 
 
 class PredictTechnique(str, Enum):
@@ -692,6 +645,7 @@ def predict(
     missing: MissingOpt = MissingChoice.mean,
     encoding: EncodingOpt = None,
     fmt: FormatOpt = FormatChoice.auto,
+    lang: LangOpt = None,
 ) -> None:
     """Out-of-sample prediction (PLSpredict) of the endogenous items against the linear-model benchmark, and CVPAT to compare two models."""
     import pandas as pd
@@ -706,11 +660,13 @@ def predict(
         raise SettingsError("--compare and --benchmark are alternatives", hint="compare the model with a second spec or with a benchmark, not both.")
     if benchmark is not None and benchmark not in ("lm", "ia"):
         raise SettingsError(f"--benchmark must be lm or ia; got {benchmark!r}", hint="pass --benchmark lm or --benchmark ia.")
+    _set_lang(lang.value if lang else "en")
     k = _folds(folds)
     spec = load_model(model)
+    say = _set_lang(report_language(spec, lang.value if lang else None))
     read = dict(sheet=_sheet(sheet), encoding=encoding, on_invalid=on_invalid.value, missing=missing.value, format=fmt.value)
     data = read_responses(responses, spec, **read)
-    _data_summary(data)
+    _data_summary(data, say)
     seed = check_seed(seed)
     result = plspredict(PLS(spec), data, folds=None if k == "loo" else k, repetitions=repetitions,
                         technique=technique.value, seed=seed)
@@ -730,108 +686,9 @@ def predict(
             other = PLS(spec_b)
         comparison = cvpat(PLS(spec), other, both, folds=None if k == "loo" else k, repetitions=repetitions,
                            technique=technique.value, seed=seed)
-    written = write_prediction(result, comparison, out_dir, title=f"{spec.name}: out-of-sample prediction")
-    design = "leave-one-out" if k == "loo" else f"{k}-fold × {repetitions}"
-    table = Table(title=f"PLSpredict ({design}, {technique.value} antecedents, seed {seed})", title_justify="left")
-    for col in ("construct", "item", "pls_rmse", "lm_rmse", "q2_predict"):
-        table.add_column(col, justify="left" if col in ("construct", "item") else "right")
-    for r in result.items.to_dict("records"):
-        table.add_row(str(r["construct"]), str(r["item"]), _num(r["pls_rmse"], 3), _num(r["lm_rmse"], 3), _num(r["q2_predict"], 3))
-    out.print(table)
-    for r in result.verdict.to_dict("records"):
-        out.print(f"{r['construct']}: {r['verdict']}", markup=False)
-    if comparison is not None:
-        out.print("CVPAT: " + comparison.conclusion(), markup=False)
-    out.print(f"Wrote {len(written)} files to {out_dir}: " + ", ".join(p.name for p in written), markup=False)
-
-
-class _batch_progress:
-    """The batch's bar over wave × segment tasks with done / failed / skipped counts (stderr, terminals only)."""
-
-    def __enter__(self):
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn  # only while estimating
-
-        self.bar = Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("{task.fields[counts]}"), TimeRemainingColumn(),
-                            console=err, transient=True, disable=not err.is_terminal)
-        self.bar.__enter__()
-        self.task = None
-        return self.update
-
-    def update(self, p) -> None:
-        counts = f"{p.estimated:,} done, {p.failed:,} failed, {p.skipped:,} skipped" + (f" ({p.reused:,} from an earlier run)" if p.reused else "")
-        if self.task is None:
-            self.task = self.bar.add_task("Segments", total=p.total, counts=counts)
-        self.bar.update(self.task, completed=p.done, total=p.total, counts=counts)
-
-    def __exit__(self, *exc) -> None:
-        self.bar.__exit__(*exc)
-
-
-def _print_changes(result) -> None:
-    """The significant changes of the last wave (after the multiplicity correction), largest first."""
-    history = result.history
-    tested = history[history["change_p_adjusted"].notna()]
-    if tested.empty:
-        return
-    settings = result.manifest["config"]["settings"]
-    correction = {"holm": "Holm", "bh": "Benjamini–Hochberg", "none": "no"}[settings.get("correction", "holm")]
-    level = settings.get("bootstrap", {}).get("level", 0.95)
-    last = tested[tested["wave"] == tested["wave"].iloc[-1]]
-    significant = last[last["change_significant"]]
-    out.print(f"Changes since the previous wave in {last['wave'].iloc[0]}: {len(significant):,} of {len(last):,} significant at "
-              f"{level:.0%} ({correction} correction across the segments of the wave; index_history.csv has all).", markup=False)
-    if len(significant):
-        table = Table(title_justify="left")
-        for col in ("segment", "construct", "change", "interval", "p (adjusted)"):
-            table.add_column(col, justify="left" if col in ("segment", "construct") else "right")
-        shown = significant.reindex(significant["change"].abs().sort_values(ascending=False).index).head(10)
-        for r in shown.to_dict("records"):
-            arrow = "▲" if r["change"] > 0 else "▼"
-            table.add_row(str(r["segment"]), str(r["construct"]), f"{r['change']:+.1f} {arrow}",
-                          f"[{r['change_ci_lower']:+.1f}, {r['change_ci_upper']:+.1f}]", f"{r['change_p_adjusted']:.3f}")
-        out.print(table)
-        if len(significant) > 10:
-            out.print(f"… and {len(significant) - 10:,} more.", markup=False)
-
-
-def _print_batch(result) -> None:
-    out.print(
-        f"Batch: {result.total:,} segments (wave × segment) in {len(result.manifest['waves'])} wave(s): "
-        f"{result.estimated:,} estimated, {result.failed:,} failed, {result.skipped:,} skipped (insufficient sample); "
-        f"{result.computed:,} computed now, {result.reused:,} reused from an earlier run ({result.backend}, {result.seconds:,.1f} s).",
-        markup=False,
-    )
-    for wave, error in result.wave_errors.items():
-        out.print(f"Wave {wave} could not be read: {error}", markup=False)
-    failures = result.failures
-    if len(failures):
-        table = Table(title="Failed segments", title_justify="left")
-        for col in ("wave", "segment", "n", "status"):
-            table.add_column(col, justify="right" if col == "n" else "left")
-        for r in failures.head(20).to_dict("records"):
-            table.add_row(str(r["wave"]), str(r["segment"]), f"{int(r['n']):,}", str(r["status"]))
-        out.print(table)
-        if len(failures) > 20:
-            out.print(f"… and {len(failures) - 20:,} more (see segments.csv).", markup=False)
-    _print_changes(result)
-    if result.store_url is not None:
-        if result.store_error:
-            out.print(f"History store {result.store_url}: NOT written ({result.store_error}); waves written: "
-                      f"{', '.join(result.store_waves) or 'none'}.", markup=False)
-        else:
-            out.print(f"History store {result.store_url}: wrote wave(s) {', '.join(result.store_waves) or 'none'}.", markup=False)
-    if result.rollup is not None and len(result.rollup):
-        r = result.rollup
-        last = r[r["wave"] == r["wave"].iloc[-1]]
-        tops = last[last["parent"].fillna("").astype(str) == ""]
-        construct = result.index_construct
-        for row in tops[tops["construct"] == construct].to_dict("records"):
-            out.print(f"Roll-up {row['node']} ({row['construct']}) in {row['wave']}: {_num(row['index'], 1)} "
-                      f"{_interval(row['ci_lower'], row['ci_upper'], 1)} ({int(row['members_estimated'])} of {int(row['members'])} "
-                      f"members estimated; rollup.csv has every level).", markup=False)
-    names = [p.name for p in result.written]
-    out.print(f"Wrote {', '.join(names[:-1])} and {names[-1]} to {result.out}.", markup=False)
+    written = write_prediction(result, comparison, out_dir, title=f"{spec.name}: out-of-sample prediction", lang=say)
+    print_predict(out, result, comparison, (k, repetitions, technique.value, seed), say)
+    print_written(out, written, out_dir, say)
 
 
 @app.command()
@@ -846,18 +703,21 @@ def batch(
 
     Resumable: run it again after an interruption and only the unfinished segments are computed. Exit code 0 when every segment was estimated or skipped for its sample size; 1 when a segment or a wave failed, the history store could not be written or the config is invalid.
     """
-    from .batch import run_batch  # lazy: SQLAlchemy loads only for the batch command
+    from .batch import load_config, run_batch  # lazy: SQLAlchemy loads only for the batch command
+    from .schema import load_model  # lazy: the spec model loads numpy and pydantic
 
+    loaded = load_config(config)
+    say = _set_lang(report_language(load_model(loaded.model_path), loaded.lang))  # the config's lang:, else the labels
     result = None
     try:
-        with _batch_progress() as update:
-            result = run_batch(config, scheduler=scheduler, workers=workers, reports=reports, progress=update)
+        with BatchBar(err, say) as update:
+            result = run_batch(loaded, scheduler=scheduler, workers=workers, reports=reports, progress=update)
     except KeyboardInterrupt:
         pass
     if result is None:
-        err.print("Interrupted. The finished segments are saved: run the same command again to resume.", markup=False)
+        err.print(_t(say, "batch_interrupted"), markup=False)
         raise typer.Exit(130)
-    _print_batch(result)
+    print_batch(out, result, say)
     if not result.ok:
         raise typer.Exit(EXIT_ERROR)
 
@@ -892,31 +752,6 @@ def validate(
     out.print(_t(say, "responses_valid"), markup=False)
 
 
-def _print_frame(title: str, frame, digits: int = 3, max_rows: int = 40) -> None:
-    """A DataFrame as a rich table (numbers rounded for reading; the CSV keeps full precision)."""
-    import pandas as pd
-
-    table = Table(title=title, title_justify="left")
-    for col in frame.columns:
-        numeric = pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col])
-        table.add_column(str(col), justify="right" if numeric else "left")
-    for row in frame.head(max_rows).itertuples(index=False):
-        cells = []
-        for value in row:
-            if isinstance(value, float):
-                cells.append("–" if value != value else f"{value:.{digits}f}")
-            else:
-                cells.append(str(value))
-        table.add_row(*cells)
-    out.print(table)
-    if len(frame) > max_rows:
-        out.print(f"… {len(frame) - max_rows} more rows in the CSV file.", markup=False)
-
-
-def _written(paths, out_dir) -> None:
-    out.print(f"Wrote {len(paths)} files to {out_dir}: " + ", ".join(Path(p).name for p in paths), markup=False)
-
-
 OutDirOpt = Annotated[Path, typer.Option("--out", "-o", help="Folder for the CSV tables (created if missing).", show_default=False)]
 
 
@@ -925,20 +760,24 @@ OutDirOpt = Annotated[Path, typer.Option("--out", "-o", help="Folder for the CSV
 def scorecard(
     config: Annotated[Path, typer.Argument(help="The scorecard config (YAML): indicators, mystery-shopper checklist, complaint deductions, roster.", show_default=False)],
     out_dir: OutDirOpt,
+    lang: LangOpt = None,
 ) -> None:
     """Composite evaluation scorecard: staff, store and manager scores and the ranking per period."""
     from .report import write_scorecard  # lazy: XlsxWriter and Jinja2 load only for commands that write files
     from .methods import load_scorecard_config, scorecard as run_scorecard  # lazy: the method modules load only for their own commands
 
+    _set_lang(lang.value if lang else "en")
     result = run_scorecard(load_scorecard_config(config))
     ranking = result.ranking
+    say = _set_lang(auto_lang(lang, ranking, result.managers))
     for period in result.periods:
         rows = ranking[ranking["period"] == period] if "period" in ranking.columns else ranking
         if "level" in rows.columns:  # the store ranking here; staff and managers are in ranking.csv
             rows = rows[rows["level"] == "store"]
-        _print_frame(f"Store ranking {period}", rows.drop(columns=[c for c in ("period", "level") if c in rows.columns]), digits=2)
-    _print_frame("Managers", result.managers, digits=2)
-    _written(write_scorecard(result, out_dir), out_dir)
+        print_frame(out, _t(say, "store_ranking", period=period), rows.drop(columns=[c for c in ("period", "level") if c in rows.columns]),
+                    say, digits=2)
+    print_frame(out, _t(say, "managers"), result.managers, say, digits=2)
+    print_written(out, write_scorecard(result, out_dir), out_dir, say)
 
 
 @app.command()
@@ -948,18 +787,22 @@ def ahp(
     out_dir: OutDirOpt,
     sheet: SheetOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Use the weights even when a consistency ratio exceeds 0.10.")] = False,
+    lang: LangOpt = None,
 ) -> None:
     """AHP weights from pairwise comparisons, with λmax, CI and the consistency ratio (CR ≤ 0.10)."""
     from .report import write_ahp  # lazy: XlsxWriter and Jinja2 load only for commands that write files
     from .methods import ahp as run_ahp  # lazy: the method modules load only for their own commands
 
+    _set_lang(lang.value if lang else "en")
     result = run_ahp(file, sheet=_sheet(sheet), allow_inconsistent=force)
-    _print_frame("Weights", result.weights, digits=3)
-    _print_frame("Consistency", result.consistency, digits=3)
+    say = _set_lang(auto_lang(lang, result.weights))
+    print_frame(out, _t(say, "weights"), result.weights, say, digits=3)
+    print_frame(out, _t(say, "consistency"), result.consistency, say, digits=3, headers={"n": "col_matrix_order"})
     for note in result.notes:
-        err.print("[yellow]Warning:[/yellow] ", end="", markup=True)
-        err.print(note, markup=False, soft_wrap=True)
-    _written(write_ahp(result, out_dir), out_dir)
+        label = _prefix(say, "warning")
+        err.print(f"[yellow]{label.rstrip()}[/yellow]{label[len(label.rstrip()):]}", end="", markup=True)
+        err.print(translate(say, note), markup=False, soft_wrap=True)
+    print_written(out, write_ahp(result, out_dir), out_dir, say)
 
 
 @app.command()
@@ -970,16 +813,19 @@ def kano(
     out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for kano_features.csv, kano_shares.csv and kano_pairs.csv.")] = None,
     sheet: SheetOpt = None,
     encoding: EncodingOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """KANO classification: evaluation table per feature, category shares, Better/Worse (Berger et al. 1993)."""
     from .ingest import read_table  # lazy: the readers load pandas
     from .report import write_kano  # lazy: XlsxWriter and Jinja2 load only for commands that write files
     from .methods import kano as run_kano, load_kano_spec  # lazy: the method modules load only for their own commands
 
+    _set_lang(lang.value if lang else "en")
     result = run_kano(read_table(responses, sheet=_sheet(sheet), encoding=encoding), load_kano_spec(spec))
-    out.print(str(result.summary()), markup=False)
+    say = _set_lang(auto_lang(lang, result.features))
+    print_summary(out, result, say)
     if out_dir is not None:
-        _written(write_kano(result, out_dir), out_dir)
+        print_written(out, write_kano(result, out_dir), out_dir, say)
 
 
 @app.command()
@@ -1001,12 +847,14 @@ def plan(
     achieved: Annotated[Optional[Path], typer.Option("--achieved", help="Responses after fieldwork: achieved vs planned per stratum.")] = None,
     tolerance: Annotated[int, typer.Option("--tolerance", min=0, help="Interviews short or over that still count as met.")] = 0,
     out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for sample_size.csv, allocation.csv and fieldwork.csv.")] = None,
+    lang: LangOpt = None,
 ) -> None:
     """Sampling plan: sample size for a margin of error (index, NPS), allocation across strata, fieldwork check."""
     from .ingest import read_table  # lazy: the readers load pandas
     from .methods import fieldwork_status, pilot_values, sampling_plan, stratum_sizes  # lazy: the method modules load only for their own commands
     from .report import write_plan  # lazy: XlsxWriter and Jinja2 load only for commands that write files
 
+    _set_lang(lang.value if lang else "en")
     pilot_scores = nps_pilot = None
     if pilot is not None:
         table = read_table(pilot)
@@ -1029,15 +877,16 @@ def plan(
                 raise SettingsError(f"--quota must be LABEL=SHARE (e.g. chainA=0.95); got {entry!r}")
     result = sampling_plan(margin, sd=sd, pilot=pilot_scores, nps_margin=nps_margin, nps_pilot=nps_pilot, level=level,
                            population=population, strata=strata, quotas=quotas, minimum=minimum, n=n)
-    out.print(str(result.summary()), markup=False)
+    say = _set_lang(auto_lang(lang, result.allocation, *(quota or ())))
+    print_summary(out, result, say)
     status = None
     if achieved is not None:
         if not stratum_column:
             raise SettingsError("--achieved needs --stratum-column (the column that names each respondent's stratum)")
         status = fieldwork_status(read_table(achieved), result.allocation, stratum_column, tolerance=tolerance)
-        _print_frame("Fieldwork: achieved vs planned", status, digits=2)
+        print_frame(out, _t(say, "fieldwork"), status, say, digits=2, words={"status": "fieldwork"})
     if out_dir is not None:
-        _written(write_plan(result, out_dir, fieldwork=status), out_dir)
+        print_written(out, write_plan(result, out_dir, fieldwork=status), out_dir, say)
 
 
 @app.command()
@@ -1054,20 +903,23 @@ def retention(
     after: Annotated[str, typer.Option("--after", help="The care file's satisfaction-after column.")] = "after",
     level: Annotated[float, typer.Option("--level", min=0.5, max=0.999, help="Confidence level of the care effect's interval.")] = 0.95,
     out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for retention.csv and the care-effect tables.")] = None,
+    lang: LangOpt = None,
 ) -> None:
     """Retention, churn and k-period loyalty per period; the care programme's effect on satisfaction."""
     from .ingest import read_table  # lazy: the readers load pandas
     from .methods import care_effect, retention_rates  # lazy: the method modules load only for their own commands
     from .report import write_retention  # lazy: XlsxWriter and Jinja2 load only for commands that write files
 
+    _set_lang(lang.value if lang else "en")
     rates = retention_rates(read_table(activity, sheet=_sheet(sheet)), customer=customer, period=period, k=k)
-    _print_frame("Retention and loyalty", rates, digits=3)
+    say = _set_lang(auto_lang(lang, rates, customer, period, *((reached, before, after) if care is not None else ())))
+    print_frame(out, _t(say, "retention_title"), rates, say, digits=3)
     effect = None
     if care is not None:
         effect = care_effect(read_table(care), reached=reached, before=before, after=after, level=level)
-        out.print(str(effect.summary()), markup=False)
+        print_summary(out, effect, say)
     if out_dir is not None:
-        _written(write_retention(out_dir, rates=rates, care=effect), out_dir)
+        print_written(out, write_retention(out_dir, rates=rates, care=effect), out_dir, say)
 
 
 @app.command()
@@ -1079,8 +931,10 @@ def template(
     sheet: SheetOpt = None,
     encoding: EncodingOpt = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="With --from: write the draft to this file (not overwritten) instead of printing it.", show_default=False)] = None,
+    lang: LangOpt = None,
 ) -> None:
     """Print a built-in model spec as YAML, or draft one from an export with --from (redirect it to a file and edit it)."""
+    _set_lang(lang.value if lang else "en")
     if (name is None) == (export is None):
         raise SettingsError("give either a template NAME or --from EXPORT, not both" if name else "give a template NAME or --from EXPORT",
                             hint="csi-survey template acsi, or csi-survey template --from answers.xlsx --out spec.yaml.")
@@ -1096,12 +950,14 @@ def template(
 
     if out is not None and out.exists():
         raise SettingsError(f"{out} exists: the draft would overwrite it", hint="choose another --out file, or delete that one first.")
-    draft = draft_spec(read_table(export, sheet=_sheet(sheet), encoding=encoding, format=fmt.value))
+    raw = read_table(export, sheet=_sheet(sheet), encoding=encoding, format=fmt.value)
+    say = _set_lang(auto_lang(lang, " ".join(map(str, raw.frame.columns)), " ".join(map(str, (raw.question_text or {}).values()))))
+    draft = draft_spec(raw)
     if out is None:
         sys.stdout.write(draft)
         return
     out.write_text(draft, encoding="utf-8")
-    err.print(f"Wrote the draft spec {out}: confirm the lines marked TODO, then csi-survey run {export} --model {out}", markup=False)
+    err.print(_t(say, "draft_written", out=out, export=export), markup=False)
 
 
 def _version(value: bool) -> None:

@@ -35,6 +35,7 @@ __all__ = [
     "TooFewSegmentsError",
     "StoreError",
     "check_choice",
+    "render_table",
     "CsiSurveyWarning",
     "IndexWarning",
     "AdmissibilityWarning",
@@ -46,7 +47,11 @@ __all__ = [
 MAX_ROWS_IN_MESSAGE = 50
 
 
-def _render_table(table: pd.DataFrame, max_rows: int = MAX_ROWS_IN_MESSAGE) -> str:
+def render_table(table: pd.DataFrame, max_rows: int = MAX_ROWS_IN_MESSAGE) -> str:
+    """The first ``max_rows`` rows of ``table`` as the aligned text table of an error message (two
+    spaces of indent, columns padded to their display width: a CJK character takes two columns),
+    with a line saying how many rows are left out. :func:`csi_survey.i18n.localize_error` uses it
+    for the Chinese rendering of a problem table."""
     shown = table.head(max_rows).astype(str)
     cols = list(shown.columns)
     widths = [max([display_width(c)] + [display_width(v) for v in shown[c]]) for c in cols]  # CJK: 2 columns
@@ -56,6 +61,9 @@ def _render_table(table: pd.DataFrame, max_rows: int = MAX_ROWS_IN_MESSAGE) -> s
     if len(table) > max_rows:
         lines.append(f"  … and {len(table) - max_rows} more (see the full table on the error object)")
     return "\n".join(lines)
+
+
+_render_table = render_table  # the former private name
 
 
 class CsiSurveyError(Exception):
@@ -100,7 +108,7 @@ class _TableError(CsiSurveyError):
     def _body(self) -> str:
         n = len(self._table)
         head = f"{self.message} ({n} problem{'s' if n != 1 else ''}):"
-        return head + "\n" + _render_table(self._table)
+        return head + "\n" + render_table(self._table)
 
 
 class SpecError(_TableError):

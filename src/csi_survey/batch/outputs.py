@@ -260,7 +260,7 @@ def write_combined(out: Path, spec: Any, config: BatchConfig, history: pd.DataFr
         write_csv(segments, staged.path(SEGMENTS_FILE))
         if rollup is not None:
             write_csv(rollup, staged.path(ROLLUP_FILE))
-        write_overview_workbook(staged.path(OVERVIEW_XLSX), spec, history, segments, waves_in, facts, rollup)
+        write_overview_workbook(staged.path(OVERVIEW_XLSX), spec, history, segments, waves_in, facts, rollup, lang=lang)
         html = overview_html(spec, history, segments, waves_in, facts, lang, config.bootstrap.level, config.correction, rollup)
         staged.path(OVERVIEW_HTML).write_text(html, encoding="utf-8")
         staged.path(MANIFEST_FILE).write_bytes(_json_bytes(manifest))

@@ -11,16 +11,16 @@ Catalogues (``{name}`` fields are filled in by :func:`text`):
 
 - :data:`TEXTS`: the HTML report of a run (:mod:`csi_survey.report.html`);
 - :data:`OVERVIEW_TEXTS`: the overview of a batch (:mod:`csi_survey.report.overview`);
-- :data:`WORKBOOK_TEXTS`: the fixed texts of a run's ``report.xlsx`` (sheet notes, chart titles,
-  Summary field names; :mod:`csi_survey.report.xlsx_charts`). The workbook is written in English
-  whatever the report language (it uses the ``"en"`` entries); the Chinese entries are there for
-  when it follows the report language;
+- :data:`WORKBOOK_TEXTS`: the fixed texts of a run's ``report.xlsx`` and of the batch's
+  ``overview.xlsx`` (sheet names, notes, chart titles, Summary field names, column headers;
+  :mod:`csi_survey.report.xlsx_charts`), in the language the run recorded (``meta["lang"]``);
 - :data:`MEDIATION_TEXTS`: the plain-language sentences of a mediation analysis and the names of the
   types of mediation (:mod:`csi_survey.mediation`, shown by the HTML report);
 - :data:`CLI_TEXTS`: the console output of the command line (:mod:`csi_survey.cli`);
 - :data:`PHRASES`: the library's own sentences (error messages and hints, warnings, exclusion
   reasons, run notes, engine descriptions), English template → Chinese template, applied by
-  :func:`translate` where a text is shown to a Chinese reader.
+  :func:`translate` where a text is shown to a Chinese reader; :func:`localize_error` renders a whole
+  error (message, problem table, "How to fix" line) in a language.
 
 The texts live in four modules of this package (:mod:`.html`, :mod:`.tables`, :mod:`.console`,
 :mod:`.phrases`);
@@ -38,7 +38,7 @@ from typing import Any
 
 from .console import CLI_TEXTS
 from .html import TEXTS
-from .phrases import PHRASES, translate, translate_lines
+from .phrases import PHRASES, localize_error, translate, translate_lines
 from .tables import MEDIATION_TEXTS, OVERVIEW_TEXTS, WORKBOOK_TEXTS
 
 __all__ = [
@@ -58,6 +58,7 @@ __all__ = [
     "PHRASES",
     "translate",
     "translate_lines",
+    "localize_error",
 ]
 
 #: The languages of the reports.

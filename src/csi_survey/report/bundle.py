@@ -67,6 +67,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import CsiSurveyError, ReportError
+from ..i18n import translate
 from ..schema import Questionnaire, load_model
 from .atomic import AtomicOutput
 from .csv import write_csv, write_parquet
@@ -304,9 +305,16 @@ def write_bundle_files(bundle: RunBundle, out: AtomicOutput) -> list[str]:
     """Write the files of ``bundle`` through ``out`` (anything with ``path(name)``, such as an entered
     :class:`~csi_survey.report.atomic.AtomicOutput`): ``<name>.csv`` per table, ``run.json`` and
     ``model.yaml`` (``scores.parquet`` instead of ``scores.csv`` when ``meta["scores_format"]`` is
-    ``"parquet"``). Returns the file names written."""
+    ``"parquet"``). Returns the file names written.
+
+    A Chinese run (``meta["lang"] == "zh"``) writes the ``reason`` cells of ``excluded.csv`` in
+    Chinese (:func:`csi_survey.i18n.translate`); ``run.json`` and the tables in memory keep the
+    library's English."""
     names: list[str] = []
+    lang = bundle.meta.get("lang")
     for name, table in bundle.tables.items():
+        if name == "excluded" and lang in ("zh",) and "reason" in table.columns:  # a Chinese run's reasons in Chinese
+            table = table.assign(reason=[translate(lang, r) if isinstance(r, str) else r for r in table["reason"]])
         file_name = _file_name(bundle.meta, name)
         if file_name.endswith(".parquet"):
             write_parquet(table, out.path(file_name))

@@ -51,7 +51,7 @@ from typing import Any
 import pandas as pd
 
 from ..exceptions import ReportError
-from ..i18n import TEXTS, check_language, detect_lang, text
+from ..i18n import TEXTS, check_language, detect_lang, text, translate
 from ..ingest.columns import TOTAL_SEGMENT
 from .docx_charts import DiagramEdge, ScatterPoint, path_diagram_png, scatter_png
 from .html_parts import as_text, fmt_level, is_true
@@ -73,7 +73,7 @@ _TABLE_WIDTH_CM = 16.6
 def render_docx(bundle: Any, *, lang: str | None = None, date: _dt.date | str | None = None) -> bytes:
     """The ``report.docx`` of a run bundle as bytes (``lang`` ``"en"``/``"zh"``, by default from
     the bundle: :func:`csi_survey.i18n.detect_lang`; ``date`` printed under the title, by default
-    ``meta["date"]``, else the day the run was estimated (``meta["created"]``), else today)."""
+    ``meta["date"]``, else today: run.json holds no run time, so that a repeated run writes the same bytes)."""
     lang = detect_lang(bundle) if lang is None else check_language(lang)
     try:
         import docx  # noqa: F401  (python-docx)
@@ -188,8 +188,7 @@ class _DocxReport:
         self.index = index_construct(bundle)
         boot = self.meta.get("bootstrap") or {}
         self.level = fmt_level(boot.get("level")) or fmt_level((self.meta.get("headline") or {}).get("level")) or "95%"
-        created = str(self.meta.get("created") or "")[:10]  # the run's date (run.json), else today
-        self.date = date if date is not None else self.meta.get("date") or created or _dt.date.today()
+        self.date = date if date is not None else self.meta.get("date") or _dt.date.today()
         self.doc: Any = None
         self.font_missing = False
 
@@ -584,7 +583,7 @@ class _DocxReport:
         self.heading(self.t("docx_sec_methods"))
         m = self.meta
         n = finite_number(m.get("n_used"))
-        parts = [self.t("docx_methods", engine=as_text(m.get("engine")) or "PLS", n=f"{int(n):,}" if n is not None else "?")]
+        parts = [self.t("docx_methods", engine=translate(self.lang, as_text(m.get("engine"))) or "PLS", n=f"{int(n):,}" if n is not None else "?")]
         boot = m.get("bootstrap")
         if boot:
             parts.append(self.t("docx_methods_boot", used=as_text(boot.get("used")), method=self.known("method_", boot.get("method")),

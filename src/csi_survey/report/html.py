@@ -54,7 +54,7 @@ from typing import Any
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from ..i18n import LANGUAGES, TEXTS, check_language, detect_lang, text
+from ..i18n import LANGUAGES, TEXTS, check_language, detect_lang, text, translate
 from ..ingest.columns import TOTAL_SEGMENT
 from .html_parts import Block as _Block
 from .html_parts import Col as _Col
@@ -289,7 +289,7 @@ class _Report(MethodSections):
             if finite_number(m.get(key)) is not None:
                 out.append((self.t(label), f"{int(finite_number(m.get(key))):,}"))
         if m.get("engine"):
-            out.append((self.t("engine"), _text(m["engine"])))
+            out.append((self.t("engine"), translate(self.lang, _text(m["engine"]))))  # the engine description, catalogued
         boot = m.get("bootstrap")
         if boot:
             out.append(
@@ -342,7 +342,7 @@ class _Report(MethodSections):
         if reflective:
             blocks.append(_Block("p", self.t("plsc_note", constructs=", ".join(self.label(c) for c in reflective)), "note"))
             if self.meta.get("admissible") is False:
-                blocks.append(_Block("p", self.t("plsc_inadmissible", reason=" ".join(map(str, self.meta.get("notes") or []))), "warning"))
+                blocks.append(_Block("p", self.t("plsc_inadmissible", reason=" ".join(translate(self.lang, str(n)) for n in self.meta.get("notes") or [])), "warning"))
         return _Section("model", self.t("sec_model"), blocks)
 
     def section_index(self) -> _Section | None:
@@ -851,7 +851,7 @@ class _Report(MethodSections):
         cols = [
             *([_Col(self.t("row"), lambda r: format_number(r.get("row"), 0), num=True)] if "row" in df.columns else []),
             *([_Col(self.t("respondent"), lambda r: _text(r.get("respondent_id")))] if "respondent_id" in df.columns else []),
-            *([_Col(self.t("reason"), lambda r: _text(r.get("reason")))] if "reason" in df.columns else []),
+            *([_Col(self.t("reason"), lambda r: translate(self.lang, _text(r.get("reason"))))] if "reason" in df.columns else []),
         ]
         more = len(df) - limit
         blocks.append(_Block("table", _make_table(df, cols, limit=limit, note=self.t("excluded_more", n=f"{more:,}") if more > 0 else "")))

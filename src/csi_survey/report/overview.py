@@ -23,12 +23,13 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from ..i18n import texts
+from ..i18n import report_language, texts
 from ..ingest.columns import TOTAL_SEGMENT, finite_number
 from ..segments import ESTIMATED
 from ..version import __version__
 from .svg import Bar, Series, bar_chart, element, format_number, format_p, line_chart
 from .xlsx import Sheet, write_workbook
+from .xlsx_charts import localised_sheet
 
 __all__ = [
     "RANKING_COLUMNS",
@@ -46,10 +47,10 @@ RANKING_COLUMNS = ["wave", "segment_column", "rank", "segment", "index", "ci_low
 #: Segments drawn in one trend chart (the first ones in the segment order; the table lists all).
 TREND_CHART_LIMIT = 10
 
-#: The language of the fixed texts of ``overview.xlsx`` (sheet notes, title). The workbook is
-#: written in English whatever the overview's language (its Summary facts excepted): following the
-#: language would change the workbooks, so it is left for a later issue.
-WORKBOOK_LANG = "en"
+#: The sheets of ``overview.xlsx``: sheet key (``xlsx_sheet_<key>`` of the overview texts), the CSV
+#: file that holds the same table with its English column names (``None``: only in the workbook).
+_OVERVIEW_FILES = {"summary": None, "ranking": None, "trend": None, "history": "index_history.csv",
+                   "rollup": "rollup.csv", "problems": "segments.csv"}
 
 
 # ====================================================================== tables
@@ -110,31 +111,41 @@ def overview_facts(model: Any, waves: list[str], segments: pd.DataFrame, counts:
 
 # ====================================================================== overview.xlsx
 def overview_sheets(model: Any, history: pd.DataFrame, segments: pd.DataFrame, waves: list[str], summary: pd.DataFrame,
-                    rollup: pd.DataFrame | None = None) -> list[Sheet]:
-    """The sheets of ``overview.xlsx``: Summary, Ranking, Trend, Index history, (Roll-up,) Not estimated."""
-    t = texts(WORKBOOK_LANG, "overview")
+                    rollup: pd.DataFrame | None = None, lang: str = "en") -> list[Sheet]:
+    """The sheets of ``overview.xlsx``: Summary, Ranking, Trend, Index history, (Roll-up,) Not estimated.
+
+    In ``lang``: in Chinese the sheet names, notes, column headers (the CSV files keep the English
+    names; the notes say so) and the library's values (statuses, tests, yes/no) are Chinese, as in
+    a run's ``report.xlsx`` (:func:`csi_survey.report.xlsx_charts.localised_sheet`)."""
+    t = texts(lang, "overview")
     construct = model.index or model.construct_ids[-1]
     order = list(dict.fromkeys(segments["segment"]))
     ranking = ranking_table(history, segments, construct, waves)
     trend = trend_table(history, construct, waves, order)
     problems = segments[segments["status"] != ESTIMATED][["wave", "segment", "n", "status"]]
     label = model.label(construct)
-    return [
-        Sheet("Summary", summary),
-        Sheet("Ranking", ranking[RANKING_COLUMNS], note=t["xlsx_ranking_note"].format(label=label, construct=construct)),
-        Sheet("Trend", trend, note=t["xlsx_trend_note"].format(label=label, construct=construct)),
-        Sheet("Index history", history, note=t["xlsx_history_note"]),
-        *([Sheet("Roll-up", rollup, note=t["xlsx_rollup_note"])] if rollup is not None else []),
-        Sheet("Not estimated", problems, note=t["xlsx_problems_note"]),
+    sheets = [
+        ("summary", Sheet(t["xlsx_sheet_summary"], summary)),
+        ("ranking", Sheet(t["xlsx_sheet_ranking"], ranking[RANKING_COLUMNS],
+                          note=t["xlsx_ranking_note"].format(label=label, construct=construct))),
+        ("trend", Sheet(t["xlsx_sheet_trend"], trend, note=t["xlsx_trend_note"].format(label=label, construct=construct))),
+        ("history", Sheet(t["xlsx_sheet_history"], history, note=t["xlsx_history_note"])),
+        *([("rollup", Sheet(t["xlsx_sheet_rollup"], rollup, note=t["xlsx_rollup_note"]))] if rollup is not None else []),
+        ("problems", Sheet(t["xlsx_sheet_problems"], problems, note=t["xlsx_problems_note"])),
     ]
+    return [localised_sheet(sheet, _OVERVIEW_FILES[key], lang) for key, sheet in sheets]
 
 
 def write_overview_workbook(path: str | os.PathLike, model: Any, history: pd.DataFrame, segments: pd.DataFrame,
-                            waves: list[str], facts: list[tuple[str, str]], rollup: pd.DataFrame | None = None) -> None:
-    """Write ``overview.xlsx`` at ``path`` (:func:`overview_sheets`, the facts as its Summary)."""
+                            waves: list[str], facts: list[tuple[str, str]], rollup: pd.DataFrame | None = None,
+                            lang: str | None = None) -> None:
+    """Write ``overview.xlsx`` at ``path`` (:func:`overview_sheets`, the facts as its Summary) in
+    ``lang``; by default the batch's report language (:func:`csi_survey.i18n.report_language`:
+    Chinese when the model's name or a construct label is Chinese)."""
+    lang = report_language(model, lang)
     summary = pd.DataFrame(facts, columns=["field", "value"]).astype({"value": str})
-    title = texts(WORKBOOK_LANG, "overview")["xlsx_title"].format(name=model.name)
-    write_workbook(path, overview_sheets(model, history, segments, waves, summary, rollup), title=title)
+    title = texts(lang, "overview")["xlsx_title"].format(name=model.name)
+    write_workbook(path, overview_sheets(model, history, segments, waves, summary, rollup, lang), title=title)
 
 
 # ====================================================================== overview.html

@@ -11,7 +11,7 @@ from typing import Any
 
 
 from ..exceptions import check_choice
-from ..i18n import texts
+from ..i18n import check_language, text, texts
 from ..run_tables import run_tables
 from .atomic import AtomicOutput
 from .bundle import SCORES_FORMATS, bundle_from_tables, load_bundle, save_bundle
@@ -19,12 +19,13 @@ from ..ingest.memory import release_unused_memory
 from .csv import RELEASE_ROWS, write_csv
 from .html import render_html
 from .xlsx import Sheet, write_workbook
-from .xlsx_charts import write_report_workbook
+from .xlsx_charts import localised_sheet, write_report_workbook
 
 __all__ = ["write_report", "write_run", "rerender", "write_comparison", "write_prediction", "SCORES_SHEET_LIMIT",
            "SCORES_FORMATS"]
 
-#: The fixed texts of the plain workbook: English, like the charted report.xlsx (see :mod:`csi_survey.i18n`).
+#: The fixed texts of the plain workbook of :func:`write_report` (English; the charted report.xlsx of a run
+#: and prediction.xlsx follow the report language, see :mod:`csi_survey.i18n`).
 WORKBOOK = texts("en", "workbook")
 
 #: Per-respondent scores go into report.xlsx only up to this many rows (scores.csv or scores.parquet
@@ -114,17 +115,24 @@ def write_comparison(comparison: Any, out_dir: str | Path, *, title: str | None 
     return [Path(out_dir) / name for name in [*tables, "compare.xlsx"]]
 
 
-def write_prediction(prediction: Any, comparison: Any | None, out_dir: str | Path, *, title: str | None = None) -> list[Path]:
+def write_prediction(prediction: Any, comparison: Any | None, out_dir: str | Path, *, title: str | None = None,
+                     lang: str = "en") -> list[Path]:
     """Write PLSpredict (``prediction.csv``, ``prediction_summary.csv``) and, when given, CVPAT
-    (``cvpat.csv``) with ``prediction.xlsx`` atomically into ``out_dir``."""
+    (``cvpat.csv``) with ``prediction.xlsx`` atomically into ``out_dir``; the workbook in ``lang``
+    (``"en"`` or ``"zh"``: sheet names, notes, column headers; the CSVs keep the English names)."""
+    lang = check_language(lang)
+
+    def sheet(key: str, table: Any, note: str, file: str) -> Sheet:
+        return localised_sheet(Sheet(text(lang, key, "workbook"), table, note=text(lang, note, "workbook")), file, lang)
+
     tables = {"prediction.csv": prediction.items, "prediction_summary.csv": prediction.verdict}
     sheets = [
-        Sheet("Prediction", prediction.items, note=WORKBOOK["note_prediction"]),
-        Sheet("Predictive power", prediction.verdict, note=WORKBOOK["note_prediction_summary"]),
+        sheet("sheet_prediction", prediction.items, "note_prediction", "prediction.csv"),
+        sheet("sheet_prediction_summary", prediction.verdict, "note_prediction_summary", "prediction_summary.csv"),
     ]
     if comparison is not None:
         tables["cvpat.csv"] = comparison.table
-        sheets.append(Sheet("CVPAT", comparison.table, note=WORKBOOK["note_cvpat"]))
+        sheets.append(sheet("sheet_cvpat", comparison.table, "note_cvpat", "cvpat.csv"))
     with AtomicOutput(out_dir) as out:
         for name, table in tables.items():
             write_csv(table, out.path(name))

@@ -82,6 +82,10 @@ WORKBOOK_OPTIONS: dict[str, Any] = {
     "strings_to_urls": False,
 }
 
+#: Integers beyond 2**53 lose digits as Excel numbers (IEEE doubles): they are written as text, so
+#: that a cell shows the whole integer (e.g. a 64-bit bootstrap seed that must reproduce the run).
+MAX_EXACT_INT = 2**53
+
 #: Rows converted to Python values at a time (bounds memory for big tables).
 _CHUNK_ROWS = 5_000
 
@@ -118,12 +122,17 @@ class Sheet:
         ``index``, ``ci_lower``, ``ci_upper`` and ``*_index`` → ``0.0``; ``n``, ``row``, ``n_*``
         and integer columns → ``0``; other float columns → ``0.000``; anything else → General.
         Names that are not columns of the table are ignored.
+    headers:
+        Column name → the header text shown instead of the name (e.g. a Chinese header for
+        ``ci_lower``); number formats still follow the column *names*. Unlisted columns show
+        their names.
     """
 
     name: str
     table: pd.DataFrame | None
     note: str | None = None
     number_formats: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[Any, str] = field(default_factory=dict)
 
 
 # -- text helpers ------------------------------------------------------------------------------
@@ -339,9 +348,7 @@ def _any_writer(worksheet: Worksheet) -> _Writer:
             write_boolean(row, col, bool(value))
         elif isinstance(value, (int, np.integer)):
             number = int(value)
-            try:
-                float(number)
-            except OverflowError:  # beyond any float: Excel cannot hold it as a number
+            if abs(number) > MAX_EXACT_INT:  # a double would drop digits: keep the exact integer as text
                 write_text(row, col, str(number))
             else:
                 write_number(row, col, number)
@@ -372,6 +379,8 @@ def _prepare_column(series: pd.Series, header: str, number_format: str | None) -
     elif isinstance(dtype, np.dtype) and dtype.kind in "iuf":
         kind = "float" if dtype.kind == "f" else "int"
         values = series.to_numpy()
+        if kind == "int" and len(values) and (values.max() > MAX_EXACT_INT or values.min() < -MAX_EXACT_INT):
+            return _prepare_column(series.astype(object), header, number_format)  # exact integers as text
         data_width = 0
         numbers = values.astype("float64") if kind == "float" else values
         finite = numbers[np.isfinite(numbers)] if kind == "float" else numbers
@@ -466,7 +475,7 @@ def write_sheet(
     headers: list[str] = []
     columns: list[_Column] = []
     for position, (raw, label) in enumerate(zip(raw_names, names)):
-        header = display_text(label)
+        header = display_text(_shown_header(sheet.headers, raw, label))
         ws.write_string(header_row, position, header, formats.header)
         series = safe.iloc[:, position]
         number_format = _number_format(raw, label, series.dtype, sheet.number_formats)
@@ -481,6 +490,17 @@ def write_sheet(
     return ws, TableRange(
         ws.get_name(), header_row, header_row + 1, header_row + n_rows, n_cols - 1, tuple(headers)
     )
+
+
+def _shown_header(headers: Mapping[Any, str], raw: Any, label: str) -> str:
+    """The header text of a column: ``headers[raw]`` (or ``headers[label]``) when given, else its name."""
+    for key in (raw, label):
+        try:
+            if key in headers:
+                return str(headers[key])
+        except TypeError:  # an unhashable label
+            continue
+    return label
 
 
 def _write_rows(ws: Worksheet, columns: list[_Column], first_row: int, n_rows: int) -> None:
