@@ -255,7 +255,7 @@ def test_htmt_rejects_bad_input():
 def test_htmt_tables_of_a_fit(ecsi_fit):
     a = assess(ecsi_fit)
     cids = ecsi_fit.model.construct_ids
-    assert list(a.htmt.columns) == ["construct_1", "construct_2", "htmt", "flag"]
+    assert list(a.htmt.columns) == ["construct_1", "construct_2", "htmt", "flag", "convention"]
     assert len(a.htmt) == len(cids) * (len(cids) - 1) // 2
     R = ecsi_fit.item_correlations.to_numpy()
     pos = {i: k for k, i in enumerate(ecsi_fit.model.item_ids)}

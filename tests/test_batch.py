@@ -108,7 +108,8 @@ def _files(folder: Path) -> dict[str, bytes]:
     """Every file below ``folder`` (relative path → bytes), without the ones that legitimately differ between runs."""
     skip = {"manifest.json", "overview.html", "overview.xlsx", "history.db", ".lock"}
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name not in skip and ".cache" not in p.parts}
+            if p.is_file() and p.name not in skip and ".cache" not in p.parts
+            and p.relative_to(folder).as_posix() != ".csi-survey-manifest.json"}  # lists manifest.json's hash (run times)
 
 
 def _seg(result, wave: str, segment: str) -> pd.Series:

@@ -47,7 +47,7 @@ def test_run_on_the_bundled_example_writes_every_table(tmp_path):
     assert "Read 507 rows from acsi_retail.xlsx, sheet 'Responses': 502 used, 5 excluded." in result.output
     assert "Bootstrap: 1,000 of 1,000 resamples used (seed 1, percentile)." in result.output
     assert re.search(r"Satisfaction index \(Customer satisfaction\): \d+\.\d ± \d\.\d \(95% interval", result.output)
-    assert {p.name for p in out.iterdir()} == OUTPUTS | BOOTSTRAP_OUTPUTS
+    assert {p.name for p in out.iterdir()} == OUTPUTS | BOOTSTRAP_OUTPUTS | {".csi-survey-manifest.json"}
 
     index = pd.read_csv(out / "index.csv", encoding="utf-8-sig")
     assert list(index.columns) == ["construct", "label", "index", "n", "std_err", "ci_lower", "ci_upper", "margin_of_error"]
@@ -88,7 +88,7 @@ def test_run_on_the_bundled_example_writes_every_table(tmp_path):
 def test_bootstrap_off_and_reproducible_by_seed(tmp_path):
     result = invoke("run", XLSX, "--model", SPEC, "--out", str(tmp_path / "a"), "--on-invalid", "exclude", "--bootstrap", "0")
     assert result.exit_code == 0, result.output
-    assert {p.name for p in (tmp_path / "a").iterdir()} == OUTPUTS
+    assert {p.name for p in (tmp_path / "a").iterdir()} == OUTPUTS | {".csi-survey-manifest.json"}
     assert list(pd.read_csv(tmp_path / "a" / "paths.csv", encoding="utf-8-sig").columns) == ["source", "target", "estimate"]
     for name in ("b", "c"):
         invoke("run", XLSX, "--model", SPEC, "--out", str(tmp_path / name), "--on-invalid", "exclude", "--bootstrap", "200", "--seed", "5")
@@ -348,3 +348,38 @@ def test_quality_rules_and_model_imputation(tmp_path):
     assert set(flags.loc[flags["flag"] == "invalid_value", "row"]) == {37, 305, 450}  # flagged and kept
     missing = pd.read_csv(tmp_path / "o" / "missing.csv", encoding="utf-8-sig")
     assert (missing["method"] == "model").all() and missing["n_replaced"].sum() > 200
+
+
+def test_running_out_of_memory_is_one_message_and_writes_nothing(tmp_path, monkeypatch):
+    """A MemoryError (the work is larger than the machine) is not reported as a bug: one message with
+    what to reduce, exit 1, and the output folder is not created."""
+    import csi_survey.analysis as analysis
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError("Unable to allocate 61.0 MiB for an array with shape (1600, 5000)")
+
+    monkeypatch.setattr(analysis, "analyze", exhausted)
+    out = tmp_path / "out"
+    result = invoke("run", XLSX, "--model", SPEC, "--out", str(out), "--on-invalid", "exclude", "--bootstrap", "0")
+    assert_clean_failure(result, "ran out of memory", "--permutations", "nothing was written")
+    assert "internal error" not in result.output and not out.exists()
+
+
+def test_deprecation_notices_of_other_packages_do_not_reach_users(tmp_path, monkeypatch):
+    """A DeprecationWarning/FutureWarning raised inside a dependency is for its programmers: the console
+    does not show it; csi-survey's own warnings still show."""
+    import warnings
+
+    import csi_survey.analysis as analysis
+
+    real = analysis.analyze
+
+    def noisy(*args, **kwargs):
+        warnings.warn_explicit("the default will change", FutureWarning, "/site-packages/pandas/core/frame.py", 1)
+        warnings.warn_explicit("fork() may deadlock", DeprecationWarning, "/usr/lib/python3.12/multiprocessing/popen_fork.py", 1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(analysis, "analyze", noisy)
+    result = invoke("run", XLSX, "--model", SPEC, "--out", str(tmp_path / "o"), "--on-invalid", "exclude", "--bootstrap", "0")
+    assert result.exit_code == 0, result.output
+    assert "the default will change" not in result.output and "fork()" not in result.output

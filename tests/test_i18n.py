@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 
 import pytest
@@ -59,3 +60,20 @@ def test_the_mediation_catalogue_holds_the_sentences_of_the_mediation_module():
     assert MEDIATION_TEXTS == mediation.TEXTS
     assert {f"label_{t}" for t in mediation.TYPES} <= set(MEDIATION_TEXTS["en"])
     assert text("zh", "label_indirect-only", "mediation") == "仅间接中介"
+
+
+def test_a_p_value_given_as_a_bound_never_reads_p_equals_less_than():
+    """Every catalogue text with "p = {p}" filled with "< 0.001" reads "p < 0.001" (issue 17)."""
+    from csi_survey.i18n import CATALOGUES, text
+
+    checked = 0
+    for name, table in CATALOGUES.items():
+        for lang in ("en", "zh"):
+            for key, template in table[lang].items():
+                if "p = {p}" not in template:
+                    continue
+                names = set(re.findall(r"\{(\w+)\}", template))
+                got = text(lang, key, name, **{n: ("< 0.001" if n == "p" else "X") for n in names})
+                assert "p = <" not in got and "p < 0.001" in got, (name, lang, key, got)
+                checked += 1
+    assert checked >= 20

@@ -281,7 +281,7 @@ def test_settings_are_checked(tmp_path):
     df = pd.DataFrame({"respondent_id": [1], "pq_overall": [7], "pq_custom": [7], "sat_overall": [7], "sat_ideal": [7]})
     with pytest.raises(SettingsError, match="'error', 'exclude', 'flag'"):
         prepare(df, q, on_invalid="ignore")
-    with pytest.raises(SettingsError, match="'mean', 'listwise', 'model'"):
+    with pytest.raises(SettingsError, match="'mean', 'mean-strict', 'listwise', 'model'"):
         prepare(df, q, missing="knn")
     with pytest.raises(SettingsError):
         read_responses(tmp_path / "not-read.csv", q, on_invalid="drop")

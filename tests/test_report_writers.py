@@ -393,13 +393,14 @@ def test_atomic_output_moves_all_files_and_removes_staging(tmp_path):
         write_csv(labels_frame(), csv_path)
         write_workbook(xlsx_path, [Sheet("Index", results_frame())])
         assert not (out_dir / "index.csv").exists()  # nothing visible before success
-    assert sorted(p.name for p in out_dir.iterdir()) == ["index.csv", "report.xlsx"]
+    assert sorted(p.name for p in out_dir.iterdir()) == [".csi-survey-manifest.json", "index.csv", "report.xlsx"]
     assert pd.read_csv(out_dir / "index.csv", encoding="utf-8-sig")["label"].iloc[0] == "'=1+1"
     assert openpyxl.load_workbook(out_dir / "report.xlsx").sheetnames == ["Index"]
 
 
 def test_atomic_output_replaces_existing_files(tmp_path):
-    (tmp_path / "index.csv").write_text("old")
+    with AtomicOutput(tmp_path) as out:  # an earlier run's file (a file csi-survey did not write is refused)
+        out.path("index.csv").write_text("old")
     with AtomicOutput(tmp_path) as out:
         out.path("index.csv").write_text("new")
     assert (tmp_path / "index.csv").read_text() == "new"
@@ -408,7 +409,8 @@ def test_atomic_output_replaces_existing_files(tmp_path):
 
 def test_atomic_output_exception_leaves_directory_unchanged(tmp_path):
     old_csv = tmp_path / "index.csv"
-    old_csv.write_bytes(b"\xef\xbb\xbfold,report\n1,2\n")
+    with AtomicOutput(tmp_path) as out:  # an earlier run's report
+        out.path("index.csv").write_bytes(b"\xef\xbb\xbfold,report\n1,2\n")
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
 
     with pytest.raises(RuntimeError, match="engine failed"):
@@ -488,7 +490,7 @@ def test_atomic_output_skips_names_never_written(tmp_path):
     with AtomicOutput(tmp_path) as out:
         out.path("unused.csv")
         out.path("used.csv").write_text("x")
-    assert [p.name for p in tmp_path.iterdir()] == ["used.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".csi-survey-manifest.json", "used.csv"]
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs POSIX permissions, not root")

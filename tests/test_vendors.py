@@ -74,8 +74,9 @@ def test_qualtrics_csv(tmp_path):
     assert raw.frame["ResponseId"].tolist() == ["R_1aBc", "R_2dEf", "R_3gHi"]
     assert raw.frame["Q3_TEXT"].tolist()[0] == "Great,\nthanks"
     assert raw.frame["Q2_2"].tolist() == ["-99", "6", "4"]
-    # -99 is missing for prepare (not "out of range 0–10"): the third respondent has no answer for SAT
-    data = prepare(raw, QUESTIONNAIRE)
+    # -99 is missing for prepare (not "out of range 0–10"): the third respondent has no answer for SAT,
+    # excluded under the strict rule (the default, as seminr, replaces a single item's missing answer by its mean)
+    data = prepare(raw, QUESTIONNAIRE, missing="mean-strict")
     assert data.excluded[["row", "respondent_id"]].values.tolist() == [[6, "R_3gHi"]]
     assert "no valid answer for construct SAT" in data.excluded["reason"][0]
     assert data.missing.set_index("item")["n_missing"].to_dict() == {"Q1": 0, "Q2_1": 1, "Q2_2": 1}

@@ -22,10 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .version import __version__
-from .exceptions import AdmissibilityWarning, EstimationError, SettingsError, TooFewSegmentsError, check_choice
+from .exceptions import AdmissibilityWarning, CsiSurveyError, EstimationError, SettingsError, TooFewSegmentsError, check_choice
 from .i18n import report_language
 from .assess import assess
 from .drivers import csat, frequencies, gaps, impacts, ipma, item_summary, nps
@@ -44,7 +45,7 @@ from .multiplicity import CORRECTIONS
 # imports them; issue 15): engine.bootstrap, engine.cbsem, segments, omnibus, invariance, panel,
 # higher_order, interactions, predict, changes, overall and model_fit.overall_fit_test.
 
-__all__ = ["AnalysisSettings", "Analysis", "analyze"]
+__all__ = ["AnalysisSettings", "Analysis", "analyze", "work_plan"]
 
 Progress = Callable[[str, int, int], None]
 
@@ -65,6 +66,8 @@ class AnalysisSettings:
     wave: str | None = None         #: wave column
     min_n: int = 50                 #: segments/waves below this size are not estimated
     permutations: int = 1000        #: permutation test of segment differences (0: none)
+    htmt: str = "signed"            #: HTMT convention: "signed" (cSEM; default) or "absolute" (seminr), tables and bootstrap alike
+    pairwise: str = "auto"          #: pairwise tests and MICOM between segments: "auto" (at most 10 segments), "all" or "none"
     lang: str | None = None         #: report language "en" | "zh" (default: from the labels)
     correction: str = "holm"        #: multiplicity correction across segments: "holm" | "bh" | "none"
     overall_weights: tuple[tuple[str, float], ...] = ()  #: weights of an overall index of the run, as pairs of construct id or label and weight
@@ -77,6 +80,8 @@ class AnalysisSettings:
         check_choice("engine", self.engine, ["pls", "cbsem"])
         check_choice("correction", self.correction, list(CORRECTIONS))
         check_choice("ci", self.ci, ["percentile", "bca"])
+        check_choice("pairwise", self.pairwise, ["auto", "all", "none"])
+        check_choice("htmt", self.htmt, ["signed", "absolute"])
         if self.lang is not None:
             check_choice("lang", self.lang, ["en", "zh"])
         if self.min_n < 3:
@@ -107,6 +112,27 @@ class Analysis:
     tables: dict[str, pd.DataFrame]
     meta: dict[str, Any]
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def work_plan(data: Any, settings: AnalysisSettings) -> list[str]:
+    """What a run of ``analyze(data, settings)`` will skip or spend on its segment comparisons, said
+    before it starts (the CLI prints it above the progress bars; the same sentences end up in the
+    run's notes): per segment column, the plan of :func:`csi_survey.segments.pairwise_plan` for the
+    segments of at least ``min_n`` respondents (the segments that can be estimated: at most these)."""
+    from .ingest.columns import segment_labels  # lazy: only with --segment
+    from .segments import pairwise_plan  # lazy: the permutation tests load only with --segment
+
+    plans = []
+    for column in settings.segments:
+        try:
+            labels, _ = segment_labels(data, column)
+        except CsiSurveyError:  # an unknown column: analyze() says so, with the close names
+            continue
+        _, counts = np.unique(labels.astype(str), return_counts=True)
+        note = pairwise_plan(column, int((counts >= settings.min_n).sum()), settings.permutations, settings.pairwise).note
+        if note:
+            plans.append(note)
+    return plans
 
 
 def analyze(data: Any, settings: AnalysisSettings | None = None, progress: Progress | None = None) -> Analysis:
@@ -156,7 +182,7 @@ def _analyze(data: Any, settings: AnalysisSettings | None, progress: Progress | 
             )
         from .engine.cbsem import CBSEM  # lazy: scipy.optimize loads only for --engine cbsem
 
-        fit = CBSEM(model).fit(data)
+        fit = CBSEM(model, max_iter=settings.max_iter).fit(data)
         quality = None
         notes.append("The bootstrap applies to PLS; CB-SEM reports maximum-likelihood standard errors (parameters.csv).")
     elif model.has_extensions:  # higher-order constructs or interactions: their own engines and bootstraps
@@ -173,8 +199,8 @@ def _analyze(data: Any, settings: AnalysisSettings | None, progress: Progress | 
             from .engine.bootstrap import bootstrap  # lazy: scipy.stats and the worker pool load only when resampling
 
             fit = bootstrap(fit, data, resamples=settings.resamples, seed=settings.seed, level=settings.level,
-                            method=settings.ci, n_jobs=settings.n_jobs, progress=stage("bootstrap"))
-        quality = assess(fit)
+                            method=settings.ci, n_jobs=settings.n_jobs, progress=stage("bootstrap"), htmt=settings.htmt)
+        quality = assess(fit, htmt=settings.htmt)
 
     tables = {name.removesuffix(".csv"): table for name, table in run_tables(fit, data, quality).tables.items()}
     tables.update(tables_early)
@@ -269,7 +295,7 @@ def _extended_analysis(data: Any, settings: AnalysisSettings, notes: list[str], 
         if res.bootstrap is not None:
             extra |= {"bootstrap": res.bootstrap.estimates, "bootstrap_failures": res.bootstrap.failures}
         own = {"index": res.index, "paths": res.paths, "effects": res.effects, "weights": res.weights, "r2": res.r2}
-        quality = assess(res.stage2 if res.stage2 is not None else res.final)
+        quality = assess(res.stage2 if res.stage2 is not None else res.final, htmt=settings.htmt)
     else:
         from .interactions import ModeratedPLS, bootstrap_moderation  # lazy: its engine loads only for a spec with interactions
 
@@ -278,7 +304,7 @@ def _extended_analysis(data: Any, settings: AnalysisSettings, notes: list[str], 
             fit = bootstrap_moderation(fit, data, resamples=resamples, seed=settings.seed, level=settings.level)
         extra = {"interaction_effects": fit.interaction_effects, "simple_slopes": fit.slopes, "slope_plot": fit.slope_plot}
         own = {}
-        quality = assess(fit)
+        quality = assess(fit, htmt=settings.htmt)
     tables = {name.removesuffix(".csv"): table for name, table in run_tables(fit, data, quality).tables.items()}
     tables.update(own)
     tables.update(extra)
@@ -387,24 +413,33 @@ def _segment_wave_changes(engine: Any, data: Any, settings: AnalysisSettings, to
 
 def _segment_comparisons(engine: Any, data: Any, settings: AnalysisSettings, notes: list[str],
                          stage: Callable[[str], Any]) -> dict[str, pd.DataFrame]:
-    """Per segment column: the omnibus test, the pairwise tests (adjusted across the pairs with
-    ``settings.correction``) and MICOM. A column with fewer than two estimable segments is not
-    compared (a note says why); a construct without compositional invariance gets a note."""
+    """Per segment column: the omnibus test, then — where :func:`csi_survey.segments.pairwise_plan`
+    says so (``settings.pairwise``: by default at most 10 segments) — the pairwise tests (adjusted
+    across the pairs with ``settings.correction``) and MICOM. The segments are estimated once for
+    all three. A column with fewer than two estimable segments is not compared (a note says why);
+    pairwise tests not made, or costly ones, get a note with their cost; so does a construct
+    without compositional invariance."""
     from .invariance import MICOM_COLUMNS, micom  # lazy: the permutation tests load only with --segment
     from .omnibus import SEGMENT_OMNIBUS_COLUMNS, segment_omnibus  # lazy: the permutation tests load only with --segment
-    from .segments import SEGMENT_DIFFERENCES_COLUMNS, segment_differences  # lazy: scipy.stats loads only with --segment or --wave
+    from .segments import SEGMENT_DIFFERENCES_COLUMNS, comparable_segments, pairwise_plan, segment_differences  # lazy: with --segment
 
     omnibus, pairwise, invariance = [], [], []
     common = {"permutations": settings.permutations, "seed": settings.seed, "min_n": settings.min_n, "level": settings.level}
     for column in settings.segments:
         try:
-            omnibus.append(segment_omnibus(engine, data, column, progress=stage("omnibus"), **common))
+            groups = comparable_segments(engine, data, column, min_n=settings.min_n, progress=stage("segment fits"))
         except TooFewSegmentsError as error:
             notes.append(f"Segments of {column!r} not compared: {error.message}.")
             continue
+        omnibus.append(segment_omnibus(engine, data, column, progress=stage("omnibus"), segments=groups, **common))
+        plan = pairwise_plan(column, sum(g.fit is not None for g in groups), settings.permutations, settings.pairwise)
+        if plan.note:
+            notes.append(plan.note)
+        if not plan.run:
+            continue
         pairwise.append(segment_differences(engine, data, column, correction=settings.correction,
-                                            progress=stage("permutations"), **common))
-        result = micom(engine, data, column, correction=settings.correction, progress=stage("micom"), **common)
+                                            progress=stage("permutations"), segments=groups, **common))
+        result = micom(engine, data, column, correction=settings.correction, progress=stage("micom"), segments=groups, **common)
         invariance.append(result.table)
         notes.extend(result.notes)
 
@@ -480,6 +515,7 @@ def run_meta(fit: Any, data: Any, settings: AnalysisSettings) -> dict[str, Any]:
             "engine": settings.engine, "scheme": settings.scheme, "max_iter": settings.max_iter,
             "resamples": settings.resamples, "seed": settings.seed, "level": settings.level, "ci": settings.ci,
             "min_n": settings.min_n, "permutations": settings.permutations, "correction": settings.correction,
+            "pairwise": settings.pairwise,
             "fit_test": settings.fit_test, "predict": settings.predict, "predict_repetitions": settings.predict_repetitions,
         },
     }

@@ -29,7 +29,7 @@ criterion              flag when                   reference
 ``rho_c_redundant``    ρ_C > 0.95                  Hair et al. (2019): "redundant items"
 ``ave``                AVE < 0.50                  Fornell & Larcker (1981)
 ``fornell_larcker``    √AVE_j < abs(φ_jk)          Fornell & Larcker (1981)
-``htmt``               HTMT > 0.90                 Henseler, Ringle & Sarstedt (2015) (0.85 is the
+``htmt``               abs(HTMT) > 0.90            Henseler, Ringle & Sarstedt (2015) (0.85 is the
                                                    conservative alternative for distinct concepts)
 ``cross_loading``      abs(λ_ik) > abs(λ_ij)       Chin (1998); Hair et al. (2019) (k ≠ j)
 ``item_vif``           VIF > 5                     Hair et al. (2019)
@@ -75,7 +75,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .exceptions import SettingsError
+from .exceptions import SettingsError, check_choice
 from .results import PLSResults, Summary
 
 __all__ = [
@@ -83,6 +83,10 @@ __all__ = [
     "assess",
     "htmt_matrix",
     "check_blocks",
+    "vif_from_correlations",
+    "f2_table",
+    "HTMT_CONVENTIONS",
+    "HTMT_LABELS",
     "ALPHA_MIN",
     "RHO_C_MIN",
     "RHO_C_MAX",
@@ -109,6 +113,14 @@ HTMT_MAX = 0.90
 HTMT_MAX_CONSERVATIVE = 0.85
 #: Item and inner VIF above this are flagged (Hair et al. 2019).
 VIF_MAX = 5.0
+#: HTMT conventions of :func:`assess` (``htmt=``): signed correlations (Henseler et al. 2015; cSEM
+#: 0.6.1) or absolute correlations (seminr).
+HTMT_CONVENTIONS = ("signed", "absolute")
+#: One line per convention, for summaries and notes.
+HTMT_LABELS = {
+    "signed": "signed correlations (Henseler et al. 2015, cSEM); negative when the constructs correlate negatively",
+    "absolute": "absolute correlations (seminr); never negative",
+}
 #: Cohen's (1988) f² benchmarks: small, medium, large.
 F2_SMALL, F2_MEDIUM, F2_LARGE = 0.02, 0.15, 0.35
 
@@ -123,6 +135,14 @@ _REF = {
     "item_vif": "Hair et al. (2019), Eur. Bus. Rev. 31(1)",
     "inner_vif": "Hair et al. (2019), Eur. Bus. Rev. 31(1)",
 }
+
+#: VIFs: a correlation matrix with a larger condition number goes through the per-variable
+#: pseudo-inverse regressions of :func:`vif_from_correlations` (exact collinearity).
+_VIF_COND_MAX = 1e12
+#: Eigenvalues below this × the largest are the undetermined part of a regression (pseudo-inverse).
+_VIF_RCOND = 1e-10
+#: A regression residual variance below this (relative) is an exact dependence: VIF +inf.
+_VIF_RESID_MIN = 1e-10
 
 FLAG_COLUMNS = ["criterion", "construct", "other", "item", "value", "threshold", "message", "reference"]
 
@@ -167,11 +187,14 @@ def htmt_matrix(R: np.ndarray, blocks: Sequence[Sequence[int] | np.ndarray], *, 
     blocks:
         ``blocks[j]`` — the row indices in ``R`` of construct j's items (J blocks, non-empty).
     absolute:
-        ``False`` (default): plain correlations, as in the original paper. ``True``: absolute
-        correlations (as semTools' ``htmt(absolute = TRUE)``). This only matters when some
-        items correlate negatively, e.g. a reverse-worded item that was not recoded. (cSEM
-        differs in that case: it always averages the *absolute* heterotrait correlations,
-        re-applies a common sign, and with ``.absolute = TRUE`` returns abs(HTMT).)
+        ``False`` (default): signed correlations, as in the original paper and as cSEM 0.6.1's
+        ``calculateHTMT()`` (checked on ECSI/mobi to 1e-12, ``reference/fit_htmt_ecsi_mobi_r.csv``).
+        ``True``: absolute correlations, as seminr's ``HTMT()`` (and semTools'
+        ``htmt(absolute = TRUE)``), checked the same way. The two differ only when some items
+        correlate negatively: on ECSI/mobi only Quality–Loyalty (cor(PERQ2, CUSL2) = −0.128):
+        0.7235 signed, 0.7593 absolute. A signed HTMT is negative when the two constructs
+        correlate negatively (e.g. an ACSI complaints item coded 1 = complained, or a
+        reverse-worded item not recoded); an absolute HTMT is never negative.
 
     Returns
     -------
@@ -190,9 +213,8 @@ def htmt_matrix(R: np.ndarray, blocks: Sequence[Sequence[int] | np.ndarray], *, 
     The computation is one matrix product ``Aᵀ R A`` (A: the p × J 0/1 block-membership matrix), so a
     stack of 1000 bootstrap matrices costs one batched GEMM; there is no loop over the batch.
 
-    R equivalent: ``semTools::htmt(absolute = FALSE, htmt2 = FALSE)``; ``cSEM::calculateHTMT()``
-    (lower triangle) agrees whenever the correlations between the two blocks all have the same
-    sign.
+    R equivalent: ``cSEM::calculateHTMT()`` 0.6.1 (lower triangle; signed);
+    ``seminr::HTMT()`` (``absolute=True``); ``semTools::htmt(absolute = FALSE | TRUE, htmt2 = FALSE)``.
     """
     R, idx = check_blocks(R, blocks)
     p = R.shape[-1]
@@ -231,15 +253,37 @@ def _blocks(fit: PLSResults) -> tuple[list[str], list[list[str]], list[np.ndarra
     return cids, item_lists, blocks, modes
 
 
-def _inv_diag(S: np.ndarray) -> np.ndarray:
-    """Diagonal of S⁻¹ (the VIFs of a correlation matrix); +inf when S is singular."""
-    if S.shape[0] == 1:
+def vif_from_correlations(S: Any) -> np.ndarray:
+    """Variance inflation factors of the variables of a correlation matrix ``S`` (k × k).
+
+    ``VIF_j = 1 / (1 − R²_j)``, with ``R²_j`` the R² of variable j regressed on the other k − 1
+    (Hair et al. 2019). For a regular S this is ``diag(S⁻¹)`` (used as is when S is well
+    conditioned). When S is singular (an exact linear dependence among some variables) each VIF
+    comes from **its own** regression: ``R²_j = s_jᵀ S₋ⱼ⁺ s_j`` with ``S₋ⱼ⁺`` the pseudo-inverse of the
+    other variables' correlations restricted to their well-determined part (eigenvalues above
+    ``1e-10`` × the largest), i.e. the projection onto the space the regressors span. A variable
+    that is part of the exact dependence gets ``R² = 1`` and VIF +inf; every other variable keeps
+    its finite VIF (the duplicated direction adds nothing to its regression): an item uncorrelated
+    with an exactly duplicated pair has VIF 1, not inf, as an ``lm`` of it on the others shows. The k regressions
+    are one batched pseudo-inverse (k × (k−1) × (k−1)), no loop over variables.
+    """
+    S = np.asarray(S, dtype=np.float64)
+    k = S.shape[0]
+    if k == 1:
         return np.ones(1)
-    try:
-        inv = np.linalg.inv(S)
-    except np.linalg.LinAlgError:
-        return np.full(S.shape[0], np.inf)
-    return np.diag(inv).copy()
+    if np.all(np.isfinite(S)) and np.linalg.cond(S) < _VIF_COND_MAX:
+        return np.diag(np.linalg.inv(S)).copy()
+    if not np.all(np.isfinite(S)):
+        return np.full(k, np.nan)
+    others = np.array([[i for i in range(k) if i != j] for j in range(k)], dtype=np.intp)   # k × (k−1)
+    rows = np.arange(k)
+    S_rest = S[others[:, :, None], others[:, None, :]]                                    # k × (k−1) × (k−1)
+    s_j = S[rows[:, None], others]                                                        # k × (k−1)
+    pinv = np.linalg.pinv(S_rest, rcond=_VIF_RCOND, hermitian=True)
+    r2 = np.einsum("ja,jab,jb->j", s_j, pinv, s_j)
+    resid = np.diagonal(S).copy() - r2
+    with np.errstate(divide="ignore"):
+        return np.where(resid > _VIF_RESID_MIN * np.diagonal(S), np.diagonal(S) / resid, np.inf)
 
 
 def _standardized_weights(S: np.ndarray, loadings: np.ndarray) -> np.ndarray:
@@ -254,6 +298,49 @@ def _standardized_weights(S: np.ndarray, loadings: np.ndarray) -> np.ndarray:
         return np.linalg.solve(S, loadings)
     except np.linalg.LinAlgError:
         return np.linalg.lstsq(S, loadings, rcond=None)[0]
+
+
+#: Columns of the f² tables (:func:`f2_table`, :func:`csi_survey.effect_size.f_squared`).
+F2_COLUMNS = ["source", "target", "f2", "effect", "convention"]
+
+
+def f2_table(model: Any, phi: np.ndarray, r2: Mapping[str, float] | pd.Series,
+             r2_excluded: Mapping[tuple[str, str], float] | None = None, convention: str | None = None) -> pd.DataFrame:
+    """Cohen's (1988) f² of every path: ``f² = (R²_incl − R²_excl) / (1 − R²_incl)``.
+
+    ``R²_incl``: ``r2[target]`` (the fit's R²). ``R²_excl``: ``r2_excluded[(source, target)]`` when
+    given (e.g. from re-estimating the model without the path,
+    :func:`csi_survey.effect_size.f_squared`), else the R² of the target regressed on its other
+    predecessors with the *fitted* construct correlations ``phi`` (construct order
+    ``model.construct_ids``): the weights stay those of the full model, as cSEM's
+    ``calculatef2`` ("fixed_weights"); 0 when the path is the target's only predecessor.
+    ``effect``: "large" ≥ 0.35, "medium" ≥ 0.15, "small" ≥ 0.02, else "none"; with
+    ``convention`` given, a ``convention`` column holding it (:func:`csi_survey.effect_size.f_squared`).
+    """
+    cids = list(model.construct_ids)
+    pos = {c: k for k, c in enumerate(cids)}
+    phi = np.asarray(phi, dtype=np.float64)
+    rows = []
+    for path in model.paths:
+        source, target = path.source, path.target
+        t = pos[target]
+        r2_incl = float(r2[target])
+        if r2_excluded is not None:
+            r2_excl = float(r2_excluded[(source, target)])
+        else:
+            rest = [pos[s] for s in model.predecessors(target) if s != source]
+            r2_excl = 0.0
+            if rest:
+                phi_rr = phi[np.ix_(rest, rest)]
+                try:
+                    beta = np.linalg.solve(phi_rr, phi[rest, t])
+                except np.linalg.LinAlgError:
+                    beta = np.linalg.lstsq(phi_rr, phi[rest, t], rcond=None)[0]
+                r2_excl = float(beta @ phi[rest, t])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f2 = float(np.float64(r2_incl - r2_excl) / np.float64(1.0 - r2_incl))
+        rows.append({"source": source, "target": target, "f2": f2, "effect": _effect_label(f2), "convention": convention})
+    return pd.DataFrame(rows, columns=F2_COLUMNS if convention is not None else F2_COLUMNS[:4])
 
 
 def _effect_label(f2: float) -> str:
@@ -404,9 +491,14 @@ class Assessment:
         (plspm reports 0). Mode-B blocks: the values are computed but are not quality criteria
         (plspm reports 0 for alpha and DG ρ there).
     htmt
-        ``construct_1, construct_2, htmt, flag`` — one row per unordered pair (in construct
-        order); ``flag`` when HTMT > 0.90 and both constructs are mode A. See
-        :func:`htmt_matrix` for the formula and conventions.
+        ``construct_1, construct_2, htmt, flag, convention`` — one row per unordered pair (in
+        construct order); ``flag`` when ``|HTMT| > 0.90`` and both constructs are mode A;
+        ``convention``: ``"signed"`` (default; Henseler et al. 2015 and cSEM: may be negative when
+        the constructs correlate negatively) or ``"absolute"`` (seminr; never negative), the
+        ``htmt=`` argument of :func:`assess`. See :func:`htmt_matrix` for the formula. Signed is
+        the default because it is the published definition, it keeps the sign visible (a
+        negative value points to a construct measured the other way round, which absolute
+        values would hide), and the bootstrap intervals and HTMT2 of the run tables use it.
     htmt_matrix
         J × J display form: lower triangle HTMT, NaN on and above the diagonal.
     fornell_larcker
@@ -420,18 +512,21 @@ class Assessment:
     item_vif
         ``construct, item, mode, vif, flag`` — ``vif = diag(S⁻¹)`` within each block, i.e.
         ``1/(1 − R²)`` of the item regressed on the other items of its block (1 for a single
-        item, +inf for an exactly collinear block). ``flag`` when VIF > 5 (Hair et al. 2019),
+        item). In a block with an exact linear dependence each VIF comes from its own
+        regression (:func:`vif_from_correlations`): +inf only for the items in the dependence. ``flag`` when VIF > 5 (Hair et al. 2019),
         for every mode; it matters for mode-B (formative) weights, whereas in a mode-A block a
         high VIF only says the items are near-duplicates.
     inner_vif
         ``target, source, vif, flag`` — for each endogenous construct, ``diag(Φ_PP⁻¹)`` over its
         predecessors P (construct correlations); flag when > 5.
     f2
-        ``source, target, f2, effect`` — Cohen's (1988) ``f² = (R²_incl − R²_excl)/(1 − R²_incl)``
-        with ``R²_excl`` the R² of the target regressed on its other predecessors, computed from
-        the fitted construct correlations (no re-estimation of the weights; cSEM
-        ``calculatef2``). R seminr's ``fSquared`` instead re-runs the whole PLS algorithm
-        without the path, which changes the weights and so gives slightly different values.
+        ``source, target, f2, effect`` — Cohen's (1988)
+        ``f² = (R²_incl − R²_excl)/(1 − R²_incl)`` with ``R²_excl`` the R² of the target regressed
+        on its other predecessors, computed from the fitted construct correlations (no
+        re-estimation of the weights; cSEM ``calculatef2``; ``convention`` "fixed_weights").
+        seminr's ``fSquared`` instead re-runs the whole PLS algorithm without the path, which
+        changes the weights: on mobi the two differ by up to 4.8e-3 (ECSI) and 1.6e-2 (ACSI).
+        That convention is :func:`csi_survey.effect_size.f_squared` (``"reestimate"``).
         ``effect``: "large" ≥ 0.35, "medium" ≥ 0.15, "small" ≥ 0.02, else "none".
     fit
         ``measure, value``: ``srmr_saturated``, ``srmr_estimated``, ``gof``.
@@ -484,7 +579,7 @@ class Assessment:
         info["Flags"] = len(self.flags) if len(self.flags) else "none"
         tables = {
             "Reliability and convergent validity": self.reliability.drop(columns=["label"]),
-            "HTMT (flag > 0.90)": self.htmt_matrix.reset_index(names="construct"),
+            f"HTMT, {self.htmt_convention} (flag |HTMT| > 0.90)": self.htmt_matrix.reset_index(names="construct"),
             "Fornell–Larcker (diagonal: √AVE)": self.fornell_larcker.reset_index(names="construct"),
             "Cross-loadings": self.cross_loadings,
             "Item VIF": self.item_vif,
@@ -495,12 +590,24 @@ class Assessment:
             tables["Flags"] = self.flags[["criterion", "message", "reference"]]
         return Summary(title="csi-survey measurement quality", info=info, tables=tables)
 
+    @property
+    def htmt_convention(self) -> str:
+        """``"signed"`` or ``"absolute"``: the HTMT convention of :attr:`htmt` (see :func:`assess`)."""
+        conv = self.htmt["convention"] if "convention" in self.htmt.columns else ()
+        return str(conv.iloc[0]) if len(conv) else "signed"
+
     def __repr__(self) -> str:
         return f"<Assessment: {len(self.reliability)} constructs, {len(self.flags)} flag(s)>"
 
 
-def assess(fit: PLSResults) -> Assessment:
+def assess(fit: PLSResults, *, htmt: str = "signed") -> Assessment:
     """Compute every quality criterion of a PLS fit (no re-estimation). See :class:`Assessment`.
+
+    ``htmt``: the HTMT convention (:data:`HTMT_CONVENTIONS`). ``"signed"`` (default): the mean of
+    the signed item correlations, as Henseler, Ringle & Sarstedt (2015) define it and cSEM 0.6.1
+    computes it; negative when the two constructs' items correlate negatively (e.g. an ACSI
+    complaints item coded 1 = complained). ``"absolute"``: the mean of the absolute item
+    correlations, as seminr (never negative). The table's ``convention`` column says which.
 
     Example
     -------
@@ -514,6 +621,7 @@ def assess(fit: PLSResults) -> Assessment:
     """
     if not isinstance(fit, PLSResults):
         raise SettingsError(f"assess() needs a PLSResults (from csi_survey.PLS(...).fit); got {type(fit).__name__}")
+    check_choice("htmt", htmt, HTMT_CONVENTIONS)
     model = fit.model
     cids, item_lists, blocks, modes = _blocks(fit)
     J = len(cids)
@@ -553,17 +661,22 @@ def assess(fit: PLSResults) -> Assessment:
                                    other=cids[k]))
 
     # ---------------------------------------------------------------- HTMT
-    H = htmt_matrix(R, blocks)
+    H = htmt_matrix(R, blocks, absolute=htmt == "absolute")
     iu, ju = np.triu_indices(J, k=1)
     htmt_long = pd.DataFrame({
         "construct_1": [cids[i] for i in iu],
         "construct_2": [cids[j] for j in ju],
         "htmt": H[iu, ju],
     })
-    htmt_long["flag"] = (H[iu, ju] > HTMT_MAX) & is_a[iu] & is_a[ju]
+    # discriminant validity is about the size of the ratio: a signed HTMT of −0.95 is flagged too
+    htmt_long["flag"] = (np.abs(H[iu, ju]) > HTMT_MAX) & is_a[iu] & is_a[ju]
+    htmt_long["convention"] = htmt
     for r in htmt_long[htmt_long["flag"]].itertuples():
         flags.append(_flag("htmt", r.construct_1, r.htmt, HTMT_MAX,
-                           f"{r.construct_1}–{r.construct_2}: HTMT {r.htmt:.3f} > {HTMT_MAX:.2f}",
+                           f"{r.construct_1}–{r.construct_2}: HTMT {r.htmt:.3f} > {HTMT_MAX:.2f}"
+                           if r.htmt > 0 else
+                           f"{r.construct_1}–{r.construct_2}: |HTMT| {abs(r.htmt):.3f} > {HTMT_MAX:.2f} "
+                           "(negative: the constructs correlate negatively)",
                            other=r.construct_2))
     lower = np.where(np.tril(np.ones((J, J), dtype=bool), k=-1), H, np.nan)
     htmt_display = pd.DataFrame(lower, index=pd.Index(cids, name="construct"), columns=cids)
@@ -592,7 +705,7 @@ def assess(fit: PLSResults) -> Assessment:
     # ---------------------------------------------------------------- item VIF
     vif_rows = []
     for cid, lst, b, mode in zip(cids, item_lists, blocks, modes):
-        v = _inv_diag(R[np.ix_(b, b)])
+        v = vif_from_correlations(R[np.ix_(b, b)])
         for item, value in zip(lst, v):
             vif_rows.append({"construct": cid, "item": item, "mode": mode, "vif": float(value)})
     item_vif = pd.DataFrame(vif_rows, columns=["construct", "item", "mode", "vif"])
@@ -603,39 +716,21 @@ def assess(fit: PLSResults) -> Assessment:
 
     # ---------------------------------------------------------------- inner VIF and f²
     pos = {c: k for k, c in enumerate(cids)}
-    r2 = fit.r2.set_index("construct")["r2"]
-    inner_rows, f2_rows = [], []
+    inner_rows = []
     inner_cache: dict[str, dict[str, float]] = {}
     for target in model.endogenous:
         preds = model.predecessors(target)
         P = [pos[s] for s in preds]
-        v = _inv_diag(phi[np.ix_(P, P)])
+        v = vif_from_correlations(phi[np.ix_(P, P)])
         inner_cache[target] = dict(zip(preds, v))
     for path in model.paths:
-        source, target = path.source, path.target
-        preds = model.predecessors(target)
-        t = pos[target]
-        rest = [pos[s] for s in preds if s != source]
-        r2_incl = float(r2[target])
-        if rest:
-            phi_rr = phi[np.ix_(rest, rest)]
-            try:
-                beta = np.linalg.solve(phi_rr, phi[rest, t])
-            except np.linalg.LinAlgError:
-                beta = np.linalg.lstsq(phi_rr, phi[rest, t], rcond=None)[0]
-            r2_excl = float(beta @ phi[rest, t])
-        else:
-            r2_excl = 0.0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            f2 = float(np.float64(r2_incl - r2_excl) / np.float64(1.0 - r2_incl))
-        f2_rows.append({"source": source, "target": target, "f2": f2, "effect": _effect_label(f2)})
-        inner_rows.append({"target": target, "source": source, "vif": float(inner_cache[target][source])})
+        inner_rows.append({"target": path.target, "source": path.source, "vif": float(inner_cache[path.target][path.source])})
     inner_vif = pd.DataFrame(inner_rows, columns=["target", "source", "vif"])
     inner_vif["flag"] = inner_vif["vif"] > VIF_MAX
     for r in inner_vif[inner_vif["flag"]].itertuples():
         flags.append(_flag("inner_vif", r.source, r.vif, VIF_MAX,
                            f"{r.source} → {r.target}: inner VIF {r.vif:.2f} > {VIF_MAX:g}", other=r.target))
-    f2_table = pd.DataFrame(f2_rows, columns=["source", "target", "f2", "effect"])
+    f2 = f2_table(model, phi, fit.r2.set_index("construct")["r2"])
 
     # ---------------------------------------------------------------- SRMR and GoF
     loading = fit.weights.set_index("item")["loading"].loc[items].to_numpy(dtype=np.float64)
@@ -661,6 +756,7 @@ def assess(fit: PLSResults) -> Assessment:
         "Model": model.name,
         "Respondents": fit.n,
         "Engine": fit.engine_description,
+        "HTMT": HTMT_LABELS[htmt],
     }
     return Assessment(
         reliability=reliability,
@@ -670,7 +766,7 @@ def assess(fit: PLSResults) -> Assessment:
         cross_loadings=cross,
         item_vif=item_vif,
         inner_vif=inner_vif,
-        f2=f2_table,
+        f2=f2,
         fit=fit_table,
         flags=flag_table,
         info=info,

@@ -19,11 +19,10 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from .exceptions import CsiSurveyError, SettingsError, check_seed
-from .cli_output import (BatchBar, Progress, auto_lang, interval as _interval, num as _num, print_batch, print_compare, print_frame,
+from .cli_output import (BatchBar, CleanConsole, Progress, auto_lang, interval as _interval, num as _num, print_batch, print_compare, print_frame,
                          print_predict, print_summary, print_written, run_folder_lang, status_text as _status)
 from .i18n import localize_error, report_language, text as _text, translate
 from .version import __version__
@@ -36,8 +35,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = CleanConsole(highlight=False)  # text from the input never reaches the terminal as a control character
+err = CleanConsole(stderr=True, highlight=False)
 
 #: The language ("en" or "zh") of the console output of the command that is running: ``run`` and
 #: ``validate`` set it from ``--lang``, else from the model's labels (the rule of the reports:
@@ -69,6 +68,8 @@ def _prefix(lang: str, key: str) -> str:
     return label if label.endswith("：") else label + " "
 
 EXIT_ERROR = 1
+#: At most this many rows of the index by segment on the console (the CSV has them all).
+SEGMENT_ROWS_SHOWN = 30
 EXIT_INTERNAL = 3
 
 
@@ -86,6 +87,7 @@ class OnInvalid(str, Enum):
 
 class MissingChoice(str, Enum):
     mean = "mean"
+    mean_strict = "mean-strict"
     listwise = "listwise"
     model = "model"
 
@@ -122,13 +124,15 @@ class TemplateChoice(str, Enum):
 ResponsesArg = Annotated[Path, typer.Argument(help="The survey export: .xlsx/.xlsm, .xls (Excel 97–2003), .csv/.txt/.tsv (UTF-8, BOM, UTF-16, GBK/GB18030) or SPSS .sav; Qualtrics, SurveyMonkey, Google Forms, 问卷星 (wjx), 问卷网 and 腾讯问卷 layouts are detected.", show_default=False)]
 ModelOpt = Annotated[Path, typer.Option("--model", "-m", help="The questionnaire spec (YAML). `csi-survey template acsi` prints one.", show_default=False)]
 SheetOpt = Annotated[Optional[str], typer.Option("--sheet", help="Sheet of an .xlsx file, by name or 1-based number (default: the first).")]
-EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="Encoding of a CSV file (default: detected among UTF-8, UTF-8 with BOM, UTF-16, GBK/GB18030).")]
+EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="Encoding of a CSV file (default: detected among UTF-8, UTF-8 with BOM, UTF-16, GBK/GB18030, Big5 and Shift-JIS; refused when uncertain).")]
+HeaderRowOpt = Annotated[Optional[int], typer.Option("--header-row", min=1, help="Row (1-based, as Excel numbers it) that holds the column names, when a title or notes are above it (default: the first non-empty row).", show_default=False)]
 OnInvalidOpt = Annotated[OnInvalid, typer.Option("--on-invalid", help="A non-numeric, out-of-range or unmapped answer: stop with a list of every bad cell (error), exclude that respondent with the reason (exclude), or treat the cell as missing and flag it (flag).")]
-MissingOpt = Annotated[MissingChoice, typer.Option("--missing", help="Missing answers: replace by the item mean (mean, as SmartPLS and seminr), drop the respondent (listwise), or impute from the other items (model: iterative imputation).")]
+MissingOpt = Annotated[MissingChoice, typer.Option("--missing", help="Missing answers: replace by the item mean, single-item constructs included (mean, as SmartPLS and seminr; a respondent with no answer in a whole multi-item construct is still excluded), the same but excluding a respondent without the answer of a single-item construct (mean-strict), drop the respondent (listwise), or impute from the other items (model: iterative imputation).")]
 MaxFileOpt = Annotated[Optional[float], typer.Option("--max-file-mb", help="Refuse input files larger than this (MB; default 2000).")]
 MaxUncompressedOpt = Annotated[Optional[float], typer.Option("--max-uncompressed-mb", help="Refuse workbooks that expand beyond this (MB; default 200).")]
 MaxRatioOpt = Annotated[Optional[float], typer.Option("--max-compression-ratio", help="Refuse workbook parts compressed more than this (default 100; zip bombs reach 1000).")]
 MaxCellsOpt = Annotated[Optional[int], typer.Option("--max-cells", help="Refuse sheets with more cells than this (default 20,000,000).")]
+MaxColumnsOpt = Annotated[Optional[int], typer.Option("--max-columns", min=1, help="Refuse files with more columns than this (default 16,384, Excel's limit).")]
 FormatOpt = Annotated[FormatChoice, typer.Option("--format", help="Layout of the export (default: detected): csv, xlsx, qualtrics, surveymonkey, spss, googleforms, wjx (问卷星), wenjuan (问卷网), tencent (腾讯问卷).")]
 
 
@@ -148,7 +152,7 @@ def _fail(exc: BaseException | str, code: int = EXIT_ERROR) -> None:
     raise typer.Exit(code)
 
 
-def _limits(max_file_mb, max_uncompressed_mb, max_compression_ratio, max_cells):
+def _limits(max_file_mb, max_uncompressed_mb, max_compression_ratio, max_cells, max_columns=None):
     """The reading limits from the CLI options (None: the library defaults)."""
     from .ingest.safety import Limits  # lazy: the ingest package loads pandas; only commands that read data need it
 
@@ -157,6 +161,7 @@ def _limits(max_file_mb, max_uncompressed_mb, max_compression_ratio, max_cells):
         "max_uncompressed_bytes": None if max_uncompressed_mb is None else int(max_uncompressed_mb * 1_000_000),
         "max_compression_ratio": max_compression_ratio,
         "max_cells": max_cells,
+        "max_columns": max_columns,
     }
     given = {k: v for k, v in given.items() if v is not None}
     return Limits(**given) if given else None
@@ -172,6 +177,9 @@ def _show_warnings(caught: list[warnings.WarningMessage]) -> None:
     seen = set()
     for w in caught:
         text = str(w.message)
+        if issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning, FutureWarning)) \
+                and "csi_survey" not in str(w.filename):  # another package's notice to programmers, not to users
+            continue
         if text not in seen:
             seen.add(text)
             label = _prefix(_console_lang, "warning")
@@ -195,6 +203,8 @@ def _guarded(fn):
             except KeyboardInterrupt:
                 err.print(_t(_console_lang, "interrupted"))
                 raise typer.Exit(130)
+            except MemoryError:  # not a bug: the input or the settings ask for more memory than the machine has
+                _fail(_t(_console_lang, "out_of_memory"))
             except Exception as exc:  # a bug: say so plainly, keep the traceback for CSI_SURVEY_DEBUG
                 if os.environ.get("CSI_SURVEY_DEBUG"):
                     raise
@@ -295,7 +305,7 @@ def _data_summary(data, lang: str = "en") -> None:
         _platform_summary(platform, lang)
     replaced = int(data.missing["n_replaced"].sum())
     if replaced:
-        out.print(_t(lang, "replaced_mean" if data.missing_method == "mean" else "replaced_model", n=f"{replaced:,}"), markup=False)
+        out.print(_t(lang, "replaced_mean" if data.missing_method in ("mean", "mean-strict") else "replaced_model", n=f"{replaced:,}"), markup=False)
     summary = getattr(data, "quality_summary", None)
     if summary is not None:
         for r in summary.to_dict("records"):
@@ -341,6 +351,11 @@ class LangChoice(str, Enum):
 LangOpt = Annotated[Optional[LangChoice], typer.Option("--lang", help="Language of the console output (default: Chinese when the model's labels, or the names in the input, are Chinese).")]
 
 
+class HtmtChoice(str, Enum):
+    signed = "signed"
+    absolute = "absolute"
+
+
 class CorrectionChoice(str, Enum):
     holm = "holm"
     bh = "bh"
@@ -359,13 +374,15 @@ def run(
     on_invalid: OnInvalidOpt = OnInvalid.error,
     missing: MissingOpt = MissingChoice.mean,
     encoding: EncodingOpt = None,
+    header_row: HeaderRowOpt = None,
     fmt: FormatOpt = FormatChoice.auto,
     text_download: Annotated[Optional[Path], typer.Option("--text-download", help="With a 问卷星 numeric download (按选项序号) as RESPONSES: the text download (按选项文本) of the same responses; the codes come from pairing the two.", show_default=False)] = None,
     max_file_mb: MaxFileOpt = None,
     max_uncompressed_mb: MaxUncompressedOpt = None,
     max_compression_ratio: MaxRatioOpt = None,
     max_cells: MaxCellsOpt = None,
-    max_iter: Annotated[int, typer.Option("--max-iter", min=1, help="Maximum PLS iterations.")] = 300,
+    max_columns: MaxColumnsOpt = None,
+    max_iter: Annotated[int, typer.Option("--max-iter", min=1, help="Maximum iterations of the estimation, for both engines: the PLS algorithm and the CB-SEM optimizer (--engine cbsem).")] = 300,
     resamples: Annotated[int, typer.Option("--bootstrap", min=0, help="Bootstrap resamples for standard errors and intervals (0 turns the bootstrap off).")] = 1000,
     seed: Annotated[Optional[int], typer.Option("--seed", help="Seed of every random step (default: drawn and recorded in run.json, so the run can be repeated).")] = None,
     ci: Annotated[CIChoice, typer.Option("--ci", help="Bootstrap interval: percentile or bca (bias-corrected and accelerated).")] = CIChoice.percentile,
@@ -375,9 +392,11 @@ def run(
     wave: Annotated[Optional[str], typer.Option("--wave", help="A column holding the wave (e.g. 2026-Q1): index per wave and change versus the previous wave.")] = None,
     min_n: Annotated[int, typer.Option("--min-n", min=3, help="Segments and waves with fewer respondents are reported as insufficient sample.")] = 50,
     permutations: Annotated[int, typer.Option("--permutations", min=0, help="Permutations for the tests between segments: omnibus, pairwise differences and MICOM (0: no test).")] = 1000,
+    pairwise: Annotated[str, typer.Option("--pairwise", metavar="auto|all|none", help="Pairwise tests and MICOM between segments, after the omnibus test: auto (for at most 10 segments: k segments give k(k-1)/2 pairs), all, or none. A run states their cost when it skips them or they are large.")] = "auto",
     lang: Annotated[Optional[LangChoice], typer.Option("--lang", help="Language of the console output and the reports (default: Chinese when the model's labels are Chinese).")] = None,
     overall_weights: Annotated[Optional[Path], typer.Option("--overall-weights", help="A CSV of construct (id or label) and weight, e.g. the weights.csv of `csi-survey ahp`: an overall index of the run from those construct indices, with its interval (overall_index.csv).", show_default=False)] = None,
     correction: Annotated[CorrectionChoice, typer.Option("--correction", help="Multiplicity correction of the tests across segments: holm (family-wise error), bh (Benjamini–Hochberg false discovery rate) or none.")] = CorrectionChoice.holm,
+    htmt: Annotated[HtmtChoice, typer.Option("--htmt", help="HTMT convention: signed correlations (cSEM, the published definition; default) or absolute ones (seminr). Every HTMT table says which.")] = HtmtChoice.signed,
     fit_test: Annotated[int, typer.Option("--fit-test", min=0, help="Bootstrap test of exact model fit (SRMR, d_ULS, d_G against their HI95/HI99) with this many resamples, e.g. 499 (0: no test).")] = 0,
     predict: Annotated[Optional[str], typer.Option("--predict", help="PLSpredict: out-of-sample prediction of the endogenous items with K-fold cross-validation (e.g. 10) or 'loo' (leave one out), against the linear-model benchmark (prediction.csv).", show_default=False)] = None,
     predict_repetitions: Annotated[int, typer.Option("--predict-repetitions", min=1, help="Repetitions of the K-fold split for --predict.")] = 10,
@@ -386,9 +405,11 @@ def run(
     docx: Annotated[bool, typer.Option("--docx", help="Also write report.docx, the Word report (in the language of --lang): headline index with its margin of error, interpretation, path diagram, charts and tables.")] = False,
 ) -> None:
     """Estimate the model on a survey export and write the index, drivers, tables, report.xlsx and report.html (and report.docx with --docx)."""
-    from .analysis import AnalysisSettings, analyze  # lazy: the estimation stack (numpy, pandas, scipy) loads only for commands that estimate
+    from .analysis import AnalysisSettings, analyze, work_plan  # lazy: the estimation stack (numpy, pandas, scipy) loads only for commands that estimate
     from .ingest import read_responses  # lazy: the readers load pandas
     from .overall import read_overall_weights  # lazy: loads pandas
+    from .preflight import preflight  # lazy: the engine's checks load numpy and pandas
+    from .report.atomic import check_output_folder  # lazy: the report package loads pandas and XlsxWriter
     from .report.run_report import write_run  # lazy: XlsxWriter and Jinja2 load only for commands that write files
     from .schema import load_model  # lazy: the spec model loads numpy and pydantic
     _set_lang(lang.value if lang else "en")  # until the spec is read: then --lang, else from its labels
@@ -397,20 +418,26 @@ def run(
                             hint="pass --scores-format csv (the default) or --scores-format parquet.")
     settings = AnalysisSettings(
         engine=engine.value, scheme=scheme.value, max_iter=max_iter, resamples=resamples, seed=seed, level=level,
-        ci=ci.value, n_jobs=jobs, segments=tuple(segment or ()), wave=wave, min_n=min_n, permutations=permutations,
-        lang=lang.value if lang else None, correction=correction.value, paired=paired,
+        ci=ci.value, n_jobs=jobs, segments=tuple(segment or ()), wave=wave, min_n=min_n, permutations=permutations, pairwise=pairwise,
+        lang=lang.value if lang else None, correction=correction.value, paired=paired, htmt=htmt.value,
         fit_test=fit_test, predict=_folds(predict), predict_repetitions=predict_repetitions,
         overall_weights=tuple(read_overall_weights(overall_weights).items()) if overall_weights else (),
     )
     spec = load_model(model)
     say = _set_lang(report_language(spec, lang.value if lang else None))
+    inputs = tuple(p for p in (responses, model, text_download, overall_weights) if p is not None)
+    check_output_folder(out_dir, inputs=inputs)  # before the long work: never replace a file csi-survey did not write
     data = read_responses(responses, spec, sheet=_sheet(sheet), encoding=encoding, on_invalid=on_invalid.value,
-                          missing=missing.value, format=fmt.value, text_download=text_download,
-                          limits=_limits(max_file_mb, max_uncompressed_mb, max_compression_ratio, max_cells))
+                          missing=missing.value, format=fmt.value, text_download=text_download, header_row=header_row,
+                          limits=_limits(max_file_mb, max_uncompressed_mb, max_compression_ratio, max_cells, max_columns))
     _data_summary(data, say)
+    preflight(data, engine=settings.engine, segments=settings.segments, wave=settings.wave)  # validate's checks; names a --wave column so
+    announced = work_plan(data, settings)  # the cost of long work, stated before it starts
+    for note in announced:
+        out.print(translate(say, note), markup=False)
     with Progress(err, say) as update:
         result = analyze(data, settings, progress=update)
-    written = write_run(result, out_dir, scores_format=scores_format, docx=docx)
+    written = write_run(result, out_dir, scores_format=scores_format, docx=docx, inputs=inputs)
     fit = result.fit
     _print_results(fit, scheme.value if engine is EngineChoice.pls else None, say)
     if engine is EngineChoice.cbsem:
@@ -419,7 +446,8 @@ def run(
     _print_methods(result, say)
     _print_comparisons(result, say)
     for note in result.notes:
-        out.print(note, markup=False)
+        if note not in announced:
+            out.print(translate(say, note), markup=False)
     if result.quality is not None and len(result.quality.flags):
         out.print(_t(say, "quality_flags", n=len(result.quality.flags)), markup=False)
     reports = ["report.xlsx", "report.html"] + (["report.docx"] if docx else [])
@@ -513,7 +541,10 @@ def _print_drivers(result, lang: str = "en") -> None:
         table = Table(title=_t(lang, "segment_title", label=result.fit.model.label(result.fit.model.index)), title_justify="left")
         for col in ("segment_column", "segment", "index", "interval", "n", "status"):
             table.add_column(_t(lang, f"col_{col}"), justify="right" if col in ("index", "n") else "left")
-        for r in rows.to_dict("records"):
+        shown = rows.head(SEGMENT_ROWS_SHOWN)  # 10,000 stores are read in segment_index.csv, not on the console
+        if len(rows) > len(shown):
+            table.caption = _t(lang, "more_rows", n=f"{len(rows) - len(shown):,}") + " (segment_index.csv)"
+        for r in shown.to_dict("records"):
             segment = _t(lang, "segment_total") if lang != "en" and r["segment"] == "(total)" else str(r["segment"])
             table.add_row(str(r["segment_column"]), segment, _num(r["index"], 1), _interval(r["ci_lower"], r["ci_upper"], 1),
                           f"{int(r['n']):,}" if r["n"] == r["n"] else "–", _status(lang, r["status"]))
@@ -601,6 +632,7 @@ def compare(
     max_uncompressed_mb: MaxUncompressedOpt = None,
     max_compression_ratio: MaxRatioOpt = None,
     max_cells: MaxCellsOpt = None,
+    max_columns: MaxColumnsOpt = None,
     lang: LangOpt = None,
 ) -> None:
     """Fit the spec with both engines (PLS and CB-SEM) and write paths and indices side by side."""
@@ -615,10 +647,10 @@ def compare(
     say = _set_lang(report_language(spec, lang.value if lang else None))
     data = read_responses(responses, spec, sheet=_sheet(sheet), encoding=encoding, on_invalid=on_invalid.value,
                           missing=missing.value, format=fmt.value,
-                          limits=_limits(max_file_mb, max_uncompressed_mb, max_compression_ratio, max_cells))
+                          limits=_limits(max_file_mb, max_uncompressed_mb, max_compression_ratio, max_cells, max_columns))
     _data_summary(data, say)
     comparison = compare_fits(PLS(spec, scheme=scheme.value).fit(data), CBSEM(spec).fit(data))
-    written = write_comparison(comparison, out_dir, title=f"{spec.name}: PLS vs CB-SEM")
+    written = write_comparison(comparison, out_dir, title=f"{spec.name}: PLS vs CB-SEM", inputs=(responses, model))
     print_compare(out, comparison, say)
     print_written(out, written, out_dir, say)
 
@@ -686,7 +718,8 @@ def predict(
             other = PLS(spec_b)
         comparison = cvpat(PLS(spec), other, both, folds=None if k == "loo" else k, repetitions=repetitions,
                            technique=technique.value, seed=seed)
-    written = write_prediction(result, comparison, out_dir, title=f"{spec.name}: out-of-sample prediction", lang=say)
+    written = write_prediction(result, comparison, out_dir, title=f"{spec.name}: out-of-sample prediction", lang=say,
+                               inputs=tuple(p for p in (responses, model, compare_model) if p is not None))
     print_predict(out, result, comparison, (k, repetitions, technique.value, seed), say)
     print_written(out, written, out_dir, say)
 
@@ -731,23 +764,29 @@ def validate(
     on_invalid: OnInvalidOpt = OnInvalid.error,
     missing: MissingOpt = MissingChoice.mean,
     encoding: EncodingOpt = None,
+    header_row: HeaderRowOpt = None,
     fmt: FormatOpt = FormatChoice.auto,
     max_file_mb: MaxFileOpt = None,
     max_uncompressed_mb: MaxUncompressedOpt = None,
     max_compression_ratio: MaxRatioOpt = None,
     max_cells: MaxCellsOpt = None,
+    max_columns: MaxColumnsOpt = None,
 ) -> None:
     """Check the spec and the export (columns, codes, ranges) without estimating anything."""
     from .ingest import read_responses  # lazy: the readers load pandas
     from .schema import load_model  # lazy: the spec model loads numpy and pydantic
 
+    from .preflight import preflight  # lazy: the engine's checks load numpy and pandas
+
     spec = load_model(model)
     say = _set_lang(report_language(spec, None))  # validate has no --lang: from the labels, as the reports
+    data = read_responses(responses, spec, sheet=_sheet(sheet), encoding=encoding, on_invalid=on_invalid.value,
+                          missing=missing.value, format=fmt.value, header_row=header_row,
+                          limits=_limits(max_file_mb, max_uncompressed_mb, max_compression_ratio, max_cells, max_columns))
+    preflight(data)  # every check run makes before estimating (preflight.py): a refusal exits 1 with run's message
+    # "valid" only once everything passed (the spec's "— valid." line used to precede a data error and exit 1)
     out.print(_t(say, "model_valid", name=spec.name, constructs=len(spec.constructs), items=len(spec.item_ids),
                  paths=len(spec.paths)), markup=False)
-    data = read_responses(responses, spec, sheet=_sheet(sheet), encoding=encoding, on_invalid=on_invalid.value,
-                          missing=missing.value, format=fmt.value,
-                          limits=_limits(max_file_mb, max_uncompressed_mb, max_compression_ratio, max_cells))
     _data_summary(data, say)
     out.print(_t(say, "responses_valid"), markup=False)
 

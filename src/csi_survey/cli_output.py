@@ -16,9 +16,20 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
+from rich.console import Console
 from rich.table import Table
 
+from .display import clean_text
 from .i18n import detect_lang, has_chinese, text as _text, translate
+
+
+class CleanConsole(Console):
+    """A rich console that never prints a raw control character from the input: an ESC sequence in a
+    label or an id would drive the user's terminal. Text becomes U+FFFD where the output files have
+    it too (:func:`csi_survey.display.clean_text`); rich's own styling is untouched."""
+
+    def render_str(self, text: str, **kwargs: Any):  # noqa: D102 - rich's hook for every printed text
+        return super().render_str(clean_text(text), **kwargs)
 
 __all__ = [
     "STAGES", "t", "message", "stage_name", "auto_lang", "run_folder_lang", "num", "interval", "status_text", "Progress", "BatchBar",
@@ -29,7 +40,7 @@ __all__ = [
 #: Every stage the library reports through ``progress(stage, done, total)`` (analysis.analyze),
 #: each with its catalogue key ``stage_<name>`` (spaces as underscores).
 STAGES = ("bootstrap", "fit test", "prediction", "segments", "permutations", "waves", "segment waves",
-          "paired waves", "omnibus", "micom")
+          "paired waves", "segment fits", "omnibus", "micom")
 
 
 def t(lang: str, key: str, **fields: Any) -> str:

@@ -9,7 +9,15 @@ same safety and the same messages:
 - every key becomes a string;
 - the line of every entry is kept, so that a problem is reported as ``file.yaml:12
   constructs.PQ.items[1]``; keys given twice are collected as problems, not silently overwritten;
-- UTF-8 (with or without BOM), else GBK/GB18030 text (Chinese Windows editors).
+- UTF-8 (with or without BOM), else GBK/GB18030 text (Chinese Windows editors);
+- bounded work on any file (a hostile or broken one included), checked before anything is built:
+  at most :data:`MAX_YAML_BYTES` (5 MB) of text, nesting at most :data:`MAX_YAML_DEPTH` (64)
+  levels deep, and at most :data:`MAX_YAML_NODES` (100,000) values once every alias is expanded.
+  Anchors and aliases (``&likert`` … ``*likert``) are allowed, but a "billion laughs" alias bomb —
+  a few lines whose aliases expand into billions of values — and a recursive alias (``&a [*a]``)
+  are refused by counting the expanded size on the composed node graph (each node counted once,
+  memoised) before any Python object is constructed. A spec is a few hundred values; the caps are
+  far above any real file and far below what takes noticeable time or memory.
 
 Nothing here knows what a spec or config holds: validation stays with the caller. The texts of the
 built-in templates are read here too (:func:`template_yaml`), so that ``csi-survey template`` prints
@@ -29,10 +37,14 @@ import yaml
 from .exceptions import SpecError
 
 __all__ = [
+    "MAX_YAML_BYTES",
+    "MAX_YAML_DEPTH",
+    "MAX_YAML_NODES",
     "SafeYamlLoader",
     "read_yaml_text",
     "read_yaml_file",
     "parse_yaml",
+    "check_yaml_size",
     "yaml_location",
     "format_path",
     "yaml_lines",
@@ -45,8 +57,37 @@ __all__ = [
 TEMPLATES = ("acsi", "ecsi", "ccsi")
 
 
+#: Largest YAML file (or text) read, in bytes (characters for text): 5 MB. A spec or config is a few kB.
+MAX_YAML_BYTES = 5 * 1024 * 1024
+#: Deepest nesting of mappings and sequences (counted with aliases expanded). A spec nests about 6 deep.
+MAX_YAML_DEPTH = 64
+#: Most values (mappings, sequences, keys and scalars) in a document once every alias is expanded.
+MAX_YAML_NODES = 100_000
+
+
+class _YamlTooLarge(Exception):
+    """Raised inside the composer when the nesting is deeper than :data:`MAX_YAML_DEPTH`."""
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+        super().__init__(line)
+
+
 class SafeYamlLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` with YAML 1.2 booleans (only ``true``/``false`` in any case are booleans)."""
+    """``yaml.SafeLoader`` with YAML 1.2 booleans (only ``true``/``false`` in any case are booleans),
+    refusing nesting deeper than :data:`MAX_YAML_DEPTH` while composing (PyYAML's composer recurses:
+    a file of 100,000 ``[`` would otherwise end in a ``RecursionError``)."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise _YamlTooLarge(self.peek_event().start_mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 SafeYamlLoader.yaml_implicit_resolvers = {
@@ -64,6 +105,13 @@ def read_yaml_text(path: Path, what: str, *, error: type[SpecError] = SpecError)
     Raises ``error`` (a :class:`~csi_survey.exceptions.SpecError` by default) naming ``what`` when
     the bytes are neither.
     """
+    size = Path(path).stat().st_size
+    if size > MAX_YAML_BYTES:
+        raise error(
+            f"The {what} is too large to be a YAML {what}",
+            [{"location": Path(path).name, "problem": f"{size:,} bytes; at most {MAX_YAML_BYTES:,} bytes (5 MB) are read"}],
+            hint=f"pass the {what} itself (a {what} is a few kB of YAML), not a data file.",
+        )
     raw = Path(path).read_bytes()
     try:
         return raw.decode("utf-8-sig")
@@ -90,15 +138,42 @@ def parse_yaml(
     the line) for invalid or empty YAML, or when the document is not a mapping (saying it
     ``expected`` something else).
     """
-    loader = SafeYamlLoader(text)
+    if len(text) > MAX_YAML_BYTES:
+        raise error(
+            f"The {what} is too large to be a YAML {what}",
+            [{"location": source, "problem": f"{len(text):,} characters; at most {MAX_YAML_BYTES:,} (5 MB) are read"}],
+            hint=f"pass the {what} itself (a {what} is a few kB of YAML), not a data file.",
+        )
+    loader = None
     try:
-        node = loader.get_single_node()
+        loader = SafeYamlLoader(text)  # the reader refuses characters YAML forbids (NUL …) here
+        try:
+            node = loader.get_single_node()
+        except _YamlTooLarge as exc:
+            raise _bound_error(error, what, f"{source}:{exc.line}",
+                               f"nested more than {MAX_YAML_DEPTH} levels deep") from None
         if node is None:
             raise error(f"The {what} is empty", [{"location": source, "problem": "no YAML content"}])
+        check_yaml_size(node, source, what, error=error)
         lines: dict[tuple, int] = {}
         dups: list[tuple[tuple, str]] = []
         yaml_lines(node, (), lines, dups)
-        data = loader.construct_document(node)
+        try:
+            data = loader.construct_document(node)
+        except (ValueError, TypeError, OverflowError, IndexError, AttributeError, KeyError) as exc:
+            # PyYAML's constructors raise these for a date 2026-13-45, `!!int abc`, an empty `!!float`
+            where, problem = _bad_scalar(node, source, exc)
+            raise error(
+                f"The {what} holds a value YAML cannot read",
+                [{"location": where, "problem": problem}],
+                hint="quote the value ('2026-13-45') to keep it as text, or correct it; drop the !!tag.",
+            ) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, most control characters)
+        raise error(
+            f"The {what} is not valid YAML",
+            [{"location": source, "problem": f"character {_char(exc.character)} at position {exc.position} is not allowed in YAML"}],
+            hint="remove the character (a stray control character, often from copying text) and save the file again.",
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
@@ -109,13 +184,109 @@ def parse_yaml(
             hint="check the indentation and the brackets at that line.",
         ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if not isinstance(data, dict):
         raise error(
             f"The {what} is not a mapping",
             [{"location": source, "problem": f"expected {expected}, got {type(data).__name__}"}],
         )
     return stringify_keys(data), lines, dups
+
+
+def _bad_scalar(root: yaml.Node, source: str, exc: Exception) -> tuple[str, str]:
+    """The location and problem of the first scalar below ``root`` that YAML cannot build (the
+    document passed :func:`check_yaml_size`: a bounded walk)."""
+    builder = SafeYamlLoader("")
+    seen: set[int] = set()
+    stack = [root]
+    try:
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if isinstance(node, yaml.ScalarNode):
+                try:
+                    builder.construct_object(node)
+                except (ValueError, TypeError, OverflowError, IndexError, AttributeError, KeyError, yaml.YAMLError):
+                    kind = node.tag.rsplit(":", 1)[-1]
+                    return (f"{source}:{node.start_mark.line + 1}",
+                            f"{node.value!r} is not a valid {kind} (a date-like value or a value with a !!{kind} tag)")
+            stack.extend(reversed(_children(node)))
+    finally:
+        builder.dispose()
+    return source, f"a value cannot be built ({type(exc).__name__})"
+
+
+def _char(character: Any) -> str:
+    return f"U+{character:04X}" if isinstance(character, int) else repr(character)
+
+
+def _bound_error(error: type[SpecError], what: str, where: str, problem: str) -> SpecError:
+    return error(
+        f"The {what} is too large or too deeply nested to read",
+        [{"location": where, "problem": problem}],
+        hint=(f"a {what} is a few hundred values: write the entries out, or use fewer anchors and aliases "
+              f"(&name … *name); at most {MAX_YAML_NODES:,} values with every alias expanded, "
+              f"nested at most {MAX_YAML_DEPTH} levels, are read."),
+    )
+
+
+def check_yaml_size(node: yaml.Node, source: str, what: str = "model file", *,
+                    error: type[SpecError] = SpecError) -> tuple[int, int]:
+    """``(values, depth)`` of the composed document ``node`` with every alias expanded; raises
+    ``error`` when there are more than :data:`MAX_YAML_NODES` values, the nesting (through aliases)
+    is deeper than :data:`MAX_YAML_DEPTH`, or an alias refers to a node that contains it.
+
+    PyYAML's composer makes an alias the *same* node object as its anchor, so a "billion laughs"
+    document is a small graph whose expansion (what construction and every later walk produce)
+    is exponential. The expanded size of each node is computed once (memoised by node identity),
+    iteratively, so the check itself costs one visit per distinct node.
+    """
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    active: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(node, False)]
+    while stack:
+        current, done = stack.pop()
+        key = id(current)
+        if done:
+            kids = _children(current)
+            size[key] = 1 + sum(size[id(k)] for k in kids)
+            depth[key] = 1 + max((depth[id(k)] for k in kids), default=0)
+            active.discard(key)
+            line = current.start_mark.line + 1
+            if size[key] > MAX_YAML_NODES:
+                raise _bound_error(error, what, f"{source}:{line}",
+                                   f"more than {MAX_YAML_NODES:,} values once the aliases (*name) are expanded "
+                                   "(an alias bomb?)")
+            if depth[key] > MAX_YAML_DEPTH:
+                raise _bound_error(error, what, f"{source}:{line}",
+                                   f"nested more than {MAX_YAML_DEPTH} levels deep once the aliases are expanded")
+            continue
+        if key in size:
+            continue
+        if key in active:
+            raise _bound_error(error, what, f"{source}:{current.start_mark.line + 1}",
+                               "an alias (*name) refers to a value that contains it (a recursive alias)")
+        active.add(key)
+        stack.append((current, True))
+        for kid in _children(current):
+            if id(kid) not in size:
+                if id(kid) in active:
+                    raise _bound_error(error, what, f"{source}:{kid.start_mark.line + 1}",
+                                       "an alias (*name) refers to a value that contains it (a recursive alias)")
+                stack.append((kid, False))
+    return size[id(node)], depth[id(node)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def read_yaml_file(

@@ -73,14 +73,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .engine.pls import OK, PLS, item_matrix
-from .engine.resample import estimate_batch, moment_state, statistic_labels
+from .engine.pls import PLS, item_matrix
+from .engine.resample import statistic_labels
 from .exceptions import CsiSurveyWarning, EstimationError, SettingsError, check_count, check_level, check_seed
 from .ingest.prepare import SurveyData
 from .ingest.weights import estimation_weight
 from .multiplicity import CORRECTIONS, adjust_p_values
 from .results import Summary
-from .segments import SegmentFit, check_engine, comparable_segments, derived_seed, subset
+from .segments import SegmentFit, check_engine, comparable_segments, derived_seed, pair_permutations, take_rows
 
 __all__ = ["micom", "MicomResults", "MICOM_COLUMNS", "composite_correlation"]
 
@@ -219,29 +219,41 @@ def _p_two_sided(draws: np.ndarray, observed: np.ndarray) -> np.ndarray:
     return (1.0 + extreme) / (1.0 + len(draws))
 
 
-# ====================================================================== one pair
-def _pair(engine: PLS, data: SurveyData, X: np.ndarray, column: str, a: SegmentFit, b: SegmentFit,
-          permutations: int, seed: int, level: float, tick: Callable[[int], None]) -> pd.DataFrame:
-    model = engine.model
-    cids = model.construct_ids
-    J = len(cids)
-    alpha = 1 - level
-    both = a.mask | b.mask
-    Xp = X[both]
-    in_a = a.mask[both]
-    N, n_a = Xp.shape[0], int(in_a.sum())
-    w = None if data.weight is None else estimation_weight(np.asarray(data.weight)[both])
+# ====================================================================== the pairs
+@dataclass
+class _PairSetup:
+    """What one pair's tests need besides the permutations: the pooled items' covariance S, the
+    observed c, the pooled fit's scores Y and the observed differences of their moments."""
 
+    a: SegmentFit
+    b: SegmentFit
+    w: np.ndarray | None
+    S: np.ndarray
+    c_obs: np.ndarray
+    Y: np.ndarray | None
+    dm_obs: np.ndarray
+    dv_obs: np.ndarray
+    pooled_problem: str | None
+    c_draws: list
+    m_draws: list
+    v_draws: list
+
+
+def _setup(engine: PLS, data: SurveyData, X: np.ndarray, a: SegmentFit, b: SegmentFit, wpos: np.ndarray,
+           layout: Any) -> _PairSetup:
+    cids = engine.model.construct_ids
+    J = len(cids)
+    both = np.sort(np.concatenate([a.positions, b.positions]))
+    Xp = X[both]
+    in_a = np.isin(both, a.positions)
+    w = None if data.weight is None else estimation_weight(np.asarray(data.weight)[both])
     # step 2: c from the two segments' own fits
-    labels, _, layout = statistic_labels(a.fit)
-    wpos = np.flatnonzero(labels["statistic"].to_numpy() == "weight")
     S = _covariance(Xp, w)
     W_obs = [_weight_matrices(statistic_labels(g.fit)[1][wpos][None], layout, J) for g in (a, b)]
     c_obs = composite_correlation(W_obs[0], W_obs[1], S)[0]
-
     # step 3: scores of the pooled fit
     try:
-        Y = engine.fit(subset(data, both)).scores[cids].to_numpy(dtype=float)
+        Y = engine.fit(take_rows(data, both)).scores[cids].to_numpy(dtype=float)
         pooled_problem = None
     except EstimationError as error:
         Y, pooled_problem = None, error.message
@@ -249,51 +261,61 @@ def _pair(engine: PLS, data: SurveyData, X: np.ndarray, column: str, a: SegmentF
         dm_obs, dv_obs = (v[0] for v in _moments(in_a[None], Y, w))
     else:
         dm_obs = dv_obs = np.full(J, np.nan)
+    return _PairSetup(a, b, w, S, c_obs, Y, dm_obs, dv_obs, pooled_problem, [], [], [])
 
-    state = moment_state(model, Xp, engine.settings, layout, w)
-    rng = np.random.default_rng(derived_seed(seed, "micom", column, a.label, b.label))
-    c_draws, m_draws, v_draws = [], [], []
-    chunk = max(1, ROWS_PER_BATCH // 2)
-    for start in range(0, permutations, chunk):
-        h = min(chunk, permutations - start)
-        masks = np.zeros((h, N), dtype=bool)
-        for r in range(h):  # one permutation after the other from one stream
-            masks[r, rng.permutation(N)[:n_a]] = True
-        A = masks.astype(float)
-        values, status, _ = estimate_batch(state, np.vstack([A, 1.0 - A]))
-        ok = (status[:h] == OK) & (status[h:] == OK)
-        Wa = _weight_matrices(values[:h][ok][:, wpos], layout, J)
-        Wb = _weight_matrices(values[h:][ok][:, wpos], layout, J)
-        c_draws.append(composite_correlation(Wa, Wb, S))
-        if Y is not None:
-            dm, dv = _moments(masks, Y, w)
-            m_draws.append(dm)
-            v_draws.append(dv)
-        tick(h)
-    c_star = np.concatenate(c_draws) if c_draws else np.empty((0, J))
-    used = len(c_star)
-    if used:
-        c_crit = np.quantile(c_star, alpha, axis=0)
-        c_p = (1.0 + (c_star <= c_obs + _TOL).sum(axis=0)) / (1.0 + used)
-    else:
-        c_crit = c_p = np.full(J, np.nan)
-    if Y is not None:
-        m_star, v_star = np.concatenate(m_draws), np.concatenate(v_draws)
-        m_lo, m_hi = np.quantile(m_star, [alpha / 2, 1 - alpha / 2], axis=0)
-        v_lo, v_hi = np.quantile(v_star, [alpha / 2, 1 - alpha / 2], axis=0)
-        m_p, v_p = _p_two_sided(m_star, dm_obs), _p_two_sided(v_star, dv_obs)
-    else:
-        m_lo = m_hi = v_lo = v_hi = m_p = v_p = np.full(J, np.nan)
-    table = pd.DataFrame({
-        "segment_column": column, "segment_a": a.label, "segment_b": b.label, "construct": cids,
-        "label": [model.label(c) for c in cids], "n_a": a.n, "n_b": b.n, "configural": True,
-        "c": c_obs, "c_critical": c_crit, "c_p_value": c_p,
-        "mean_difference": dm_obs, "mean_perm_lower": m_lo, "mean_perm_upper": m_hi, "mean_p_value": m_p,
-        "log_var_difference": dv_obs, "var_perm_lower": v_lo, "var_perm_upper": v_hi, "var_p_value": v_p,
-        "permutations_used": used,
-    })[_STEP_COLUMNS]
-    table.attrs["pooled_problem"] = pooled_problem
-    return table
+
+def _pairs(engine: PLS, data: SurveyData, column: str, todo: list[tuple[SegmentFit, SegmentFit]], permutations: int,
+           seed: int, level: float, tick: Callable[[int], None]) -> list[pd.DataFrame]:
+    """Steps 1–3 for every pair of ``todo``; the permutation refits of all pairs are one batched
+    computation (:func:`~csi_survey.segments.pair_permutations`), each pair with its own stream."""
+    if not todo:
+        return []
+    model = engine.model
+    cids = model.construct_ids
+    J = len(cids)
+    alpha = 1 - level
+    X, _ = item_matrix(model, data.items)
+    labels, _, layout = statistic_labels(todo[0][0].fit)
+    wpos = np.flatnonzero(labels["statistic"].to_numpy() == "weight")
+    setups = [_setup(engine, data, X, a, b, wpos, layout) for a, b in todo]
+    seeds = [derived_seed(seed, "micom", column, a.label, b.label) for a, b in todo]
+    for i, masks, va, vb, ok in pair_permutations(engine, data, todo, permutations, seeds, tick,
+                                                  chunk=max(1, ROWS_PER_BATCH // 2)):
+        st = setups[i]
+        Wa = _weight_matrices(va[ok][:, wpos], layout, J)
+        Wb = _weight_matrices(vb[ok][:, wpos], layout, J)
+        st.c_draws.append(composite_correlation(Wa, Wb, st.S))
+        if st.Y is not None:
+            dm, dv = _moments(masks, st.Y, st.w)
+            st.m_draws.append(dm)
+            st.v_draws.append(dv)
+    tables = []
+    for st in setups:
+        c_star = np.concatenate(st.c_draws) if st.c_draws else np.empty((0, J))
+        used = len(c_star)
+        if used:
+            c_crit = np.quantile(c_star, alpha, axis=0)
+            c_p = (1.0 + (c_star <= st.c_obs + _TOL).sum(axis=0)) / (1.0 + used)
+        else:
+            c_crit = c_p = np.full(J, np.nan)
+        if st.Y is not None:
+            m_star, v_star = np.concatenate(st.m_draws), np.concatenate(st.v_draws)
+            m_lo, m_hi = np.quantile(m_star, [alpha / 2, 1 - alpha / 2], axis=0)
+            v_lo, v_hi = np.quantile(v_star, [alpha / 2, 1 - alpha / 2], axis=0)
+            m_p, v_p = _p_two_sided(m_star, st.dm_obs), _p_two_sided(v_star, st.dv_obs)
+        else:
+            m_lo = m_hi = v_lo = v_hi = m_p = v_p = np.full(J, np.nan)
+        table = pd.DataFrame({
+            "segment_column": column, "segment_a": st.a.label, "segment_b": st.b.label, "construct": cids,
+            "label": [model.label(c) for c in cids], "n_a": st.a.n, "n_b": st.b.n, "configural": True,
+            "c": st.c_obs, "c_critical": c_crit, "c_p_value": c_p,
+            "mean_difference": st.dm_obs, "mean_perm_lower": m_lo, "mean_perm_upper": m_hi, "mean_p_value": m_p,
+            "log_var_difference": st.dv_obs, "var_perm_lower": v_lo, "var_perm_upper": v_hi, "var_p_value": v_p,
+            "permutations_used": used,
+        })[_STEP_COLUMNS]
+        table.attrs["pooled_problem"] = st.pooled_problem
+        tables.append(table)
+    return tables
 
 
 def _decide(table: pd.DataFrame, problems: dict[tuple[str, str], str | None], correction: str, level: float) -> pd.DataFrame:
@@ -357,8 +379,14 @@ def micom(
     level: float = 0.95,
     correction: str = "holm",
     progress: Callable[[int, int], None] | None = None,
+    segments: Sequence[SegmentFit] | None = None,
 ) -> MicomResults:
     """MICOM steps 1–3 for every pair of estimated segments of ``column`` and every construct.
+
+    The cost: per pair, one pooled fit and ``2 × permutations`` group refits; k segments give
+    k(k − 1)/2 pairs. The refits of all pairs are one batched computation; a run
+    (:func:`csi_survey.analysis.analyze`) makes MICOM only where it makes the pairwise tests
+    (:func:`~csi_survey.segments.pairwise_plan`: by default for at most 10 segments).
 
     Parameters
     ----------
@@ -386,6 +414,9 @@ def micom(
         a step across the pairs of the column (one pair: no change).
     progress:
         Called as ``progress(done, total)`` with permutations done over all pairs.
+    segments : sequence of SegmentFit, optional
+        The segments of ``column`` as :func:`~csi_survey.segments.comparable_segments` returns them
+        (with the same ``min_n``), when the caller has them already: not estimated again.
 
     Returns
     -------
@@ -409,7 +440,7 @@ def micom(
         )
     correction = str(correction).lower()
     seed = check_seed(seed)
-    groups = comparable_segments(engine, data, column, min_n=min_n)
+    groups = list(segments) if segments is not None else comparable_segments(engine, data, column, min_n=min_n)
     by_label = {g.label: g for g in groups}
     order = [g.label for g in groups if g.fit is not None]
     if pairs is None:
@@ -431,7 +462,6 @@ def micom(
                               + "; ".join(f"{s!r} {by_label[s].status}" for s in skipped), CsiSurveyWarning, stacklevel=2)
             else:
                 todo.append(pr)
-    X, _ = item_matrix(engine.model, data.items)
     total = len(todo) * permutations
     done = 0
 
@@ -441,7 +471,7 @@ def micom(
         if progress is not None:
             progress(done, total)
 
-    parts = [_pair(engine, data, X, column, by_label[a], by_label[b], permutations, seed, level, tick) for a, b in todo]
+    parts = _pairs(engine, data, column, [(by_label[a], by_label[b]) for a, b in todo], permutations, seed, level, tick)
     problems = {pair: part.attrs["pooled_problem"] for pair, part in zip(todo, parts)}
     steps = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_STEP_COLUMNS)
     table = _decide(steps, problems, correction, level)

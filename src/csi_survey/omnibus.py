@@ -18,7 +18,8 @@ re-estimated and T* recorded, P times; the p value is
     p = (1 + #{T* ≥ T}) / (1 + P)
 
 (the observed labelling counted once, Phipson & Smyth 2010). Permutations on which a segment cannot
-be estimated are left out of P. For k = 2, T = π_a π_b d² with d the difference of the two
+be estimated are left out of P (among them, exactly, those that leave an item with a single value in
+a segment: :func:`csi_survey.segments.constant_items`). For k = 2, T = π_a π_b d² with d the difference of the two
 estimates: a monotone function of abs(d), so the omnibus test of two segments is the two-sided
 permutation test of Chin & Dibbern (2010) that :func:`~csi_survey.segments.segment_differences`
 makes. The shares use respondents, not survey weights, so they stay fixed under permutation; with
@@ -49,7 +50,7 @@ statistic with a permutation reference distribution).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -59,7 +60,7 @@ from .engine.pls import OK, PLS, item_matrix
 from .engine.resample import estimate_batch, moment_state, statistic_labels
 from .exceptions import EstimationError, check_count, check_level, check_seed
 from .ingest.prepare import SurveyData
-from .segments import check_engine, comparable_segments, derived_seed
+from .segments import BATCH_BYTES, SegmentFit, check_engine, comparable_segments, constant_items, derived_seed, value_codes
 
 __all__ = ["segment_omnibus", "between_variance", "SEGMENT_OMNIBUS_COLUMNS", "comparison_statistics"]
 
@@ -69,8 +70,9 @@ SEGMENT_OMNIBUS_COLUMNS = [
     "dispersion", "p_value", "significant", "method",
 ]
 
-#: Group estimates per batch (k per permutation), so the count matrix stays small.
-ROWS_PER_BATCH = 200
+#: Most group estimates per batch (k per permutation); the count matrix also stays within
+#: :data:`csi_survey.segments.BATCH_BYTES`. The numbers do not depend on it.
+ROWS_PER_BATCH = 2_000
 
 
 def between_variance(values: np.ndarray, shares: np.ndarray) -> np.ndarray:
@@ -111,8 +113,13 @@ def segment_omnibus(
     min_n: int = 50,
     level: float = 0.95,
     progress: Callable[[int, int], None] | None = None,
+    segments: Sequence[SegmentFit] | None = None,
 ) -> pd.DataFrame:
     """The omnibus permutation test of every 0–100 index and path coefficient across the segments of ``column``.
+
+    The cost: ``permutations × k`` group refits (k estimated segments), batched; linear in k, so the
+    omnibus test runs for any number of segments (100 segments, 1,000 permutations: 100,000
+    refits, a few seconds), unlike the k(k − 1)/2 pairwise tests.
 
     Parameters
     ----------
@@ -132,6 +139,9 @@ def segment_omnibus(
         ``significant`` flags ``p_value < 1 − level``.
     progress:
         Called as ``progress(done, total)`` with the permutations done.
+    segments : sequence of SegmentFit, optional
+        The segments of ``column`` as :func:`~csi_survey.segments.comparable_segments` returns them
+        (with the same ``min_n``), when the caller has them already: not estimated again.
 
     Returns
     -------
@@ -152,7 +162,9 @@ def segment_omnibus(
     min_n = check_count("min_n", min_n, 1)
     level = check_level(level)
     seed = check_seed(seed)
-    groups = [g for g in comparable_segments(engine, data, column, min_n=min_n) if g.fit is not None]
+    if segments is None:
+        segments = comparable_segments(engine, data, column, min_n=min_n)
+    groups = [g for g in segments if g.fit is not None]
     k = len(groups)
     stats, pos = comparison_statistics(groups[0].fit)
     keys = ["statistic", "source", "target"]
@@ -167,19 +179,20 @@ def segment_omnibus(
     shares = sizes / sizes.sum()
     t_obs = between_variance(observed, shares)
 
-    pooled = np.any([g.mask for g in groups], axis=0)
     codes = np.full(data.n_used, -1)
     for j, g in enumerate(groups):
-        codes[g.mask] = j
+        codes[g.positions] = j
+    pooled = codes >= 0
     codes = codes[pooled]
     X, _ = item_matrix(engine.model, data.items)
     weight = None if data.weight is None else np.asarray(data.weight)[pooled]
     _, _, layout = statistic_labels(groups[0].fit)
     state = moment_state(engine.model, X[pooled], engine.settings, layout, weight)
+    answers = value_codes(X[pooled])  # to find groups with a constant item exactly (segments.constant_items)
 
     rng = np.random.default_rng(derived_seed(seed, "omnibus", column))
     n = len(codes)
-    per_batch = max(1, ROWS_PER_BATCH // k)
+    per_batch = max(1, min(ROWS_PER_BATCH, BATCH_BYTES // (8 * n)) // k)  # permutations per batched refit
     tol = 1e-9 * np.abs(t_obs) + 1e-15  # a permutation as extreme as the data, up to rounding, counts
     extreme = np.zeros(len(t_obs))
     used = 0
@@ -189,7 +202,8 @@ def segment_omnibus(
         perm = np.stack([codes[rng.permutation(n)] for _ in range(h)])
         K = (perm[:, None, :] == np.arange(k)[None, :, None]).reshape(h * k, n).astype(float)
         values, status, _ = estimate_batch(state, K)
-        ok = (status == OK).reshape(h, k).all(axis=1)
+        estimable = (status == OK) & ~constant_items(K, answers)  # a group with one value on an item cannot be estimated
+        ok = estimable.reshape(h, k).all(axis=1)
         t = between_variance(values[:, pos].reshape(h, k, -1)[ok], shares)
         extreme += (t >= t_obs - tol).sum(axis=0)
         used += int(ok.sum())

@@ -79,6 +79,7 @@ def run_tables(fit: Any, data: Any | None = None, quality: Any | None = None) ->
             ("Respondents used", data.n_used),
             ("Rows excluded", data.n_excluded),
             ("Missing values", {"mean": "replaced by the item mean", "model": "imputed from the other items (iterative imputation)",
+                                "mean-strict": "replaced by the item mean; a construct without any answer excludes the respondent",
                                 "listwise": "listwise deletion"}.get(data.missing_method, data.missing_method)),
             ("Values replaced", int(data.missing["n_replaced"].sum())),
         ]
@@ -116,8 +117,9 @@ def _with_htmt2(htmt: pd.DataFrame, fit: Any) -> pd.DataFrame:
     items = list(model.item_ids)
     R = fit.item_correlations.loc[items, items].to_numpy(dtype=float)
     pos = {c: k for k, c in enumerate(model.construct_ids)}
+    absolute = "convention" in htmt.columns and bool((htmt["convention"] == "absolute").any())  # as the HTMT beside it
     with np.errstate(invalid="ignore", divide="ignore"):
-        H2 = htmt2(R, construct_blocks(model))
+        H2 = htmt2(R, construct_blocks(model), absolute=absolute)
     out = htmt.copy()
     at = list(out.columns).index("htmt") + 1 if "htmt" in out.columns else len(out.columns)
     out.insert(at, "htmt2", [float(H2[pos[a], pos[b]]) for a, b in zip(out["construct_1"], out["construct_2"])])

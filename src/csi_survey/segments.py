@@ -27,6 +27,20 @@ Differences between segments
     is a 0/1 row of a weight matrix K (m × n) and the item correlation matrix of each row follows
     from K-weighted moments; the PLS iterations then run on the stacked matrices (the machinery of
     :mod:`csi_survey.engine.bootstrap`). Each batched estimate equals ``PLS(...).fit`` on that group.
+    The permutations of *all* pairs are one batched computation (:func:`pair_permutations`: one
+    moment state over the pooled respondents of the segments compared, count matrices across
+    pairs); each pair keeps its own random stream. A permuted group in which an item has a single
+    value cannot be estimated and is left out — checked exactly (:func:`constant_items`), since
+    the batched moments see a constant item only up to rounding.
+
+Scale (issue 17)
+    k segments give k(k − 1)/2 pairs: the pairwise tests cost ``2 × permutations`` refits per pair
+    (4,950 pairs for 100 stores: about 10 million refits at 1,000 permutations), the omnibus test
+    ``permutations × k``. :func:`pairwise_plan` decides before any draw whether a run makes the
+    pairwise tests and MICOM (``"auto"``: at most :data:`AUTO_PAIRWISE_SEGMENTS` = 10 segments;
+    ``"all"``; ``"none"``) and words the cost for the run's notes. Segments below ``min_n`` cost
+    nothing: one sort of the labels finds every segment's respondents (:func:`label_positions`),
+    small segments are never cut out of the data, and the tables are assembled column by column.
 
 Survey weights
     With weighted data (``SurveyData.weight``) every segment, wave and permutation group is
@@ -58,7 +72,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import warnings
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,6 +95,13 @@ __all__ = [
     "segment_analysis",
     "segment_differences",
     "comparable_segments",
+    "pair_permutations",
+    "pairwise_plan",
+    "PairwisePlan",
+    "PAIRWISE_MODES",
+    "label_positions",
+    "value_codes",
+    "constant_items",
     "derived_seed",
     "SegmentFit",
     "wave_analysis",
@@ -115,6 +136,8 @@ WAVE_INDEX_COLUMNS = ["wave", "construct", "label", "index", "ci_lower", "ci_upp
 WAVE_CHANGES_COLUMNS = ["wave", "previous_wave", "construct", "label", "change", "ci_lower", "ci_upper", "std_err",
                         "p_value", "p_adjusted", "significant"]
 
+#: Segments named in the message when too few can be estimated (the rest are counted).
+LISTED = 10
 #: Permutations estimated per batch. Fixed, so results never depend on how the work is split.
 PERMUTATION_CHUNK = 100
 
@@ -251,29 +274,51 @@ def _insufficient(n: int, min_n: int) -> str:
 @dataclass
 class _Group:
     label: str
-    mask: np.ndarray
+    positions: np.ndarray  # positions of the group's respondents among the used ones (ascending)
+    n_used: int
     n: int
     status: str
     fit: Any = None
 
+    @property
+    def mask(self) -> np.ndarray:
+        """The group as a boolean mask over the used respondents (made on demand: 10,000 small
+        segments keep 10,000 short position arrays, not 10,000 masks)."""
+        out = np.zeros(self.n_used, dtype=bool)
+        out[self.positions] = True
+        return out
 
-def _estimate_group(engine: PLS, data: SurveyData, label: str, mask: np.ndarray, min_n: int,
+
+def _estimate_group(engine: PLS, data: SurveyData, label: str, positions: np.ndarray, min_n: int,
                     resamples: int = 0, seed: int | None = None, level: float = 0.95) -> _Group:
-    """Fit (and bootstrap) one group; estimation problems become a status, never an exception."""
-    n = int(mask.sum())
+    """Fit (and bootstrap) one group; estimation problems become a status, never an exception.
+    A group below ``min_n`` costs nothing: it is not cut out of the data."""
+    n = len(positions)
     if n < min_n:
-        return _Group(label, mask, n, _insufficient(n, min_n))
-    sub = data if n == data.n_used else subset(data, mask)
+        return _Group(label, positions, data.n_used, n, _insufficient(n, min_n))
+    sub = data if n == data.n_used else take_rows(data, positions)
     try:
         fit = engine.fit(sub)
     except EstimationError as error:  # ConvergenceError, SingularMatrixError, too few respondents
-        return _Group(label, mask, n, f"failed: {error.message}")
+        return _Group(label, positions, data.n_used, n, f"failed: {error.message}")
     if resamples:
         try:
             fit = bootstrap(fit, sub, resamples=resamples, seed=seed, level=level)
         except EstimationError as error:
-            return _Group(label, mask, n, f"failed: bootstrap: {error.message}")
-    return _Group(label, mask, n, ESTIMATED, fit)
+            return _Group(label, positions, data.n_used, n, f"failed: bootstrap: {error.message}")
+    return _Group(label, positions, data.n_used, n, ESTIMATED, fit)
+
+
+def label_positions(labels: np.ndarray, order: Sequence[str]) -> dict[str, np.ndarray]:
+    """The positions (ascending) of the respondents of each label of ``order`` in ``labels``: one
+    sort of the n labels, O(n log n), instead of a scan of all respondents per label (10,000
+    segments of 3 respondents: milliseconds). A label without respondents gets an empty array."""
+    codes, uniques = pd.factorize(np.asarray(labels, dtype=object))
+    idx = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[idx], np.arange(len(uniques) + 1))
+    found = {str(u): idx[bounds[i]:bounds[i + 1]] for i, u in enumerate(uniques)}
+    empty = np.empty(0, dtype=np.intp)
+    return {label: found.get(label, empty) for label in order}
 
 
 def _groups(engine: PLS, data: SurveyData, column: str, labels: np.ndarray, order: list[str], min_n: int,
@@ -281,9 +326,11 @@ def _groups(engine: PLS, data: SurveyData, column: str, labels: np.ndarray, orde
             tick: Callable[[], None] | None = None, seed_key: tuple[str, ...] = ()) -> list[_Group]:
     """Estimate each group ``labels == label`` for the labels of ``order``, in that order."""
     out = []
+    positions = label_positions(labels, order)
     for label in order:
-        child = _derived_seed(seed, *seed_key, column, label) if (resamples and seed is not None) else None
-        out.append(_estimate_group(engine, data, label, labels == label, min_n, resamples, child, level))
+        estimable = len(positions[label]) >= min_n  # a small group needs no seed either
+        child = _derived_seed(seed, *seed_key, column, label) if (resamples and seed is not None and estimable) else None
+        out.append(_estimate_group(engine, data, label, positions[label], min_n, resamples, child, level))
         if tick is not None:
             tick()
     return out
@@ -294,33 +341,29 @@ def _ci(table: pd.DataFrame, column: str) -> np.ndarray:
     return table[column].to_numpy(dtype=float) if column in table.columns else np.full(len(table), np.nan)
 
 
-def _index_rows(model: Any, group: _Group) -> pd.DataFrame:
+def _index_rows(model: Any, group: _Group) -> dict[str, Any]:
+    """The group's rows of the index table, as columns (arrays, or one value for every row)."""
     cids = model.construct_ids
     if group.fit is not None:
         idx = group.fit.index
         values, lo, hi = idx["index"].to_numpy(dtype=float), _ci(idx, "ci_lower"), _ci(idx, "ci_upper")
     else:
         values = lo = hi = np.full(len(cids), np.nan)
-    return pd.DataFrame({
-        "construct": cids, "label": [model.label(c) for c in cids], "index": values,
-        "ci_lower": lo, "ci_upper": hi, "n": group.n, "status": group.status,
-    })
+    return {"construct": np.array(cids, dtype=object), "label": np.array([model.label(c) for c in cids], dtype=object),
+            "index": values, "ci_lower": lo, "ci_upper": hi, "n": group.n, "status": group.status}
 
 
-def _path_rows(model: Any, group: _Group) -> pd.DataFrame:
+def _path_rows(model: Any, group: _Group) -> dict[str, Any]:
     if group.fit is not None:
         p = group.fit.paths
-        return pd.DataFrame({
-            "source": p["source"].to_numpy(dtype=object), "target": p["target"].to_numpy(dtype=object),
-            "estimate": p["estimate"].to_numpy(dtype=float), "ci_lower": _ci(p, "ci_lower"),
-            "ci_upper": _ci(p, "ci_upper"), "status": group.status,
-        })
+        return {"source": p["source"].to_numpy(dtype=object), "target": p["target"].to_numpy(dtype=object),
+                "estimate": p["estimate"].to_numpy(dtype=float), "ci_lower": _ci(p, "ci_lower"),
+                "ci_upper": _ci(p, "ci_upper"), "status": group.status}
     k = len(model.paths)
-    return pd.DataFrame({
-        "source": [p.source for p in model.paths], "target": [p.target for p in model.paths],
-        "estimate": np.full(k, np.nan), "ci_lower": np.full(k, np.nan), "ci_upper": np.full(k, np.nan),
-        "status": group.status,
-    })
+    return {"source": np.array([p.source for p in model.paths], dtype=object),
+            "target": np.array([p.target for p in model.paths], dtype=object),
+            "estimate": np.full(k, np.nan), "ci_lower": np.full(k, np.nan), "ci_upper": np.full(k, np.nan),
+            "status": group.status}
 
 
 def _impact_skeleton(model: Any, total: Any) -> pd.DataFrame:
@@ -335,22 +378,37 @@ def _impact_skeleton(model: Any, total: Any) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["target", "driver"])
 
 
-def _impact_rows(skeleton: pd.DataFrame, group: _Group) -> pd.DataFrame:
-    out = skeleton.copy()
+def _impact_rows(skeleton: pd.DataFrame, group: _Group, columns: dict[str, np.ndarray] | None = None) -> dict[str, Any]:
+    """``columns``: the skeleton's target and driver arrays, made once for all groups."""
+    columns = columns or {c: skeleton[c].to_numpy(dtype=object) for c in ("target", "driver")}
+    out: dict[str, Any] = dict(columns)
     if group.fit is not None:
         imp = _impacts(group.fit).set_index(["target", "driver"])["impact"]
         out["impact"] = imp.reindex(pd.MultiIndex.from_frame(skeleton)).to_numpy(dtype=float)
     else:
-        out["impact"] = np.nan
+        out["impact"] = np.full(len(skeleton), np.nan)
     out["status"] = group.status
     return out
 
 
-def _labelled(table: pd.DataFrame, column: str, segment: str) -> pd.DataFrame:
-    table = table.copy()
-    table.insert(0, "segment", segment)
-    table.insert(0, "segment_column", column)
-    return table
+def _assemble(keys: dict[str, list], parts: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    """One table from the groups' rows: ``keys`` holds one value per group (e.g. segment_column and
+    segment), ``parts`` each group's columns (arrays, or one value for all its rows). Built column by
+    column with numpy, so 10,000 groups cost one table, not 10,000 (issue 17)."""
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    lengths = np.array([max((len(v) for v in part.values() if isinstance(v, np.ndarray)), default=1) for part in parts])
+    out: dict[str, Any] = {}
+    for name in columns:
+        if name in keys:
+            out[name] = np.repeat(np.array(keys[name], dtype=object), lengths)
+            continue
+        values = [part[name] for part in parts]
+        if all(isinstance(v, np.ndarray) for v in values):
+            out[name] = np.concatenate(values)
+        else:
+            out[name] = np.repeat(np.array(values, dtype=object if isinstance(values[0], str) else None), lengths)
+    return pd.DataFrame(out, columns=columns)
 
 
 def _concat(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
@@ -422,7 +480,7 @@ def segment_analysis(
             progress(done, total_work)
 
     model = engine.model
-    everyone = np.ones(data.n_used, dtype=bool)
+    everyone = np.arange(data.n_used)
     total = _estimate_group(engine, data, TOTAL, everyone, min_n, resamples,
                             _derived_seed(seed, "", TOTAL) if resamples else None, level)
     tick()
@@ -431,9 +489,11 @@ def segment_analysis(
         entries += [(c, g) for g in _groups(engine, data, c, labels[c][0], orders[c], min_n, resamples, seed, level, tick)]
 
     skeleton = _impact_skeleton(model, total.fit)
-    index = _concat([_labelled(_index_rows(model, g), c, g.label) for c, g in entries], SEGMENT_INDEX_COLUMNS)
-    paths = _concat([_labelled(_path_rows(model, g), c, g.label) for c, g in entries], SEGMENT_PATHS_COLUMNS)
-    imps = _concat([_labelled(_impact_rows(skeleton, g), c, g.label) for c, g in entries], SEGMENT_IMPACTS_COLUMNS)
+    keys = {"segment_column": [c for c, _ in entries], "segment": [g.label for _, g in entries]}
+    index = _assemble(keys, [_index_rows(model, g) for _, g in entries], SEGMENT_INDEX_COLUMNS)
+    paths = _assemble(keys, [_path_rows(model, g) for _, g in entries], SEGMENT_PATHS_COLUMNS)
+    pairs = {c: skeleton[c].to_numpy(dtype=object) for c in ("target", "driver")}
+    imps = _assemble(keys, [_impact_rows(skeleton, g, pairs) for _, g in entries], SEGMENT_IMPACTS_COLUMNS)
     index["n"] = index["n"].astype(np.int64)
     fits = {(c, g.label): g.fit for c, g in entries if g.fit is not None}
     return SegmentResults(index=index, paths=paths, impacts=imps, fits=fits, seed=seed)
@@ -498,47 +558,224 @@ def _observed(fit: Any) -> pd.DataFrame:
     ], ignore_index=True)
 
 
-def _pair_test(engine: PLS, data: SurveyData, column: str, a: _Group, b: _Group, permutations: int,
-               seed: int, tick: Callable[[int], None]) -> tuple[pd.DataFrame, int]:
-    """Observed differences (b − a) and permutation p values for one pair of estimated segments,
-    and the number of permutations on which both groups could be estimated."""
-    model = engine.model
-    both = a.mask | b.mask
-    X, _ = item_matrix(model, data.items)
-    X = X[both]
-    in_a = a.mask[both]
-    obs_a, obs_b = _observed(a.fit), _observed(b.fit)
-    out = obs_a.rename(columns={"value": "value_a"})
-    out["value_b"] = obs_b["value"].to_numpy()
-    out["difference"] = out["value_b"] - out["value_a"]
+#: Largest count matrix of one batched refit across pairs (bytes): rows × pooled respondents × 8.
+BATCH_BYTES = 64 * 2**20
+#: Most group refits in one batched computation across pairs (2 per permutation).
+BATCH_ROWS = 2_000
 
-    stats, pos = _selection(a.fit)
-    keys = ["statistic", "source", "target"]
-    if not stats[keys].equals(out[keys]):  # both come from the fit's index and paths tables, in their order
-        raise EstimationError("internal error: the batched statistics do not line up with the fit's tables")
-    state = _group_state(engine, a.fit, X, None if data.weight is None else np.asarray(data.weight)[both])
-    rng = np.random.default_rng(_derived_seed(seed, column, a.label, b.label))
-    d_obs = np.abs(out["difference"].to_numpy())
-    tol = 1e-12 * np.maximum(1.0, d_obs)  # observed-size ties count as "at least as extreme"
-    extreme = np.zeros(len(out))
-    used = 0
-    for start in range(0, permutations, PERMUTATION_CHUNK):
-        # drawn chunk by chunk from one stream: the same permutations as drawing them all at once
-        masks = _permutation_masks(rng, X.shape[0], int(in_a.sum()), min(PERMUTATION_CHUNK, permutations - start))
-        va, vb, ok = _group_estimates(state, masks)
+
+def pair_permutations(engine: PLS, data: SurveyData, pairs: Sequence[tuple[Any, Any]],
+                      permutations: int, seeds: Sequence[int], tick: Callable[[int], None] | None = None,
+                      chunk: int = PERMUTATION_CHUNK) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """The permutation refits of many pairs of segments as one batched computation.
+
+    ``pairs`` are the pairs ``(a, b)`` of estimated segments to test (:class:`SegmentFit`, or anything
+    with ``positions``, ``n`` and ``fit``); pair ``i`` draws its ``permutations``
+    label permutations from ``np.random.default_rng(seeds[i])``, one after the other (row r: the
+    first n_a of ``rng.permutation(n_a + n_b)`` form group A, over the pair's respondents in data
+    order) — the same draws whatever the batching. The two groups of every permutation of every
+    pair are re-estimated together: one moment state over the pooled respondents of the segments
+    involved (:func:`~csi_survey.engine.resample.moment_state`) and count matrices of up to
+    :data:`BATCH_ROWS` rows across pairs (:func:`~csi_survey.engine.resample.estimate_batch`, hence
+    :func:`~csi_survey.engine.pls.pls_core_batch` on all their correlation matrices at once).
+
+    Yields, per pair and block of at most ``chunk`` permutations (pairs in order):
+    ``(pair, masks, values_a, values_b, ok)`` — masks h × (n_a + n_b) (True: group A), the statistics
+    of both groups (h × s, :func:`~csi_survey.engine.resample.statistic_labels` order) and where
+    both could be estimated. A permutation that gives a group one value on an item is not
+    estimable (checked exactly, by counting answers: the batched moments would see such an item's
+    zero variance only up to rounding) and is marked not ok. ``tick(h)`` follows each block.
+    """
+    involved = list({id(g): g for pair in pairs for g in pair}.values())
+    if not involved:
+        return
+    pooled = np.unique(np.concatenate([np.asarray(g.positions, dtype=np.intp) for g in involved]))
+    X, _ = item_matrix(engine.model, data.items)
+    weight = None if data.weight is None else np.asarray(data.weight)[pooled]
+    state = _group_state(engine, involved[0].fit, X[pooled], weight)
+    N = len(pooled)
+    rows = int(max(2, min(BATCH_ROWS, BATCH_BYTES // (8 * max(N, 1)))))
+
+    def pieces() -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
+        for i, (a, b) in enumerate(pairs):
+            rows_ab = np.sort(np.concatenate([a.positions, b.positions]))
+            cols = np.searchsorted(pooled, rows_ab)
+            codes = value_codes(X[rows_ab])
+            rng = np.random.default_rng(seeds[i])
+            for start in range(0, permutations, chunk):
+                masks = _permutation_masks(rng, len(cols), a.n, min(chunk, permutations - start))
+                yield i, cols, masks, constant_items(np.vstack([masks, ~masks]).astype(np.float64), codes).reshape(2, -1).any(axis=0)
+
+    batch: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
+    filled = 0
+    source = pieces()
+    while True:
+        piece = next(source, None)
+        if piece is not None:
+            batch.append(piece)
+            filled += 2 * len(piece[2])
+        if batch and (piece is None or filled >= rows):
+            m = filled // 2
+            K = np.zeros((2 * m, N))
+            r = 0
+            for _, cols, masks, _ in batch:
+                h = len(masks)
+                K[r:r + h, cols] = masks
+                K[m + r:m + r + h, cols] = ~masks
+                r += h
+            values, status, _ = estimate_batch(state, K)
+            ok = (status[:m] == OK) & (status[m:] == OK) & ~np.concatenate([flat for *_, flat in batch])
+            r = 0
+            for i, _, masks, _ in batch:
+                h = len(masks)
+                yield i, masks, values[r:r + h], values[m + r:m + r + h], ok[r:r + h]
+                r += h
+                if tick is not None:
+                    tick(h)
+            batch, filled = [], 0
+        if piece is None:
+            return
+
+
+def value_codes(X: np.ndarray) -> np.ndarray:
+    """Each item's answers as integer codes (the rank of the value among the item's distinct
+    values, 0, 1, …), n × p floats, for :func:`constant_items`. An item with so many distinct values
+    that its sums could lose exactness (n · (L − 1)² ≥ 2⁵²) gets codes 0 (never reported constant)."""
+    n, p = X.shape
+    codes = np.zeros((n, p))
+    for j in range(p):
+        _, inverse = np.unique(X[:, j], return_inverse=True)
+        top = float(inverse.max()) if n else 0.0
+        if n * top * top < 2.0**52:
+            codes[:, j] = inverse
+    return codes
+
+
+def constant_items(K: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """For each 0/1 row of K (a group), whether one of its items has a single value in the group:
+    such a group cannot be estimated. Exact: with integer codes c, the sums S₁ = Σ c and S₂ = Σ c²
+    over the group's n_g respondents are exact in floating point, and an item is constant exactly
+    when S₁ = n_g μ with μ whole and S₂ = n_g μ² (then Σ (c − μ)² = 0). The batched moments see a
+    constant item only up to rounding (its variance is a difference of two equal sums), so a
+    permuted group with a yes/no item that only one answer reached could otherwise pass as estimable."""
+    n_g = K.sum(axis=1)[:, None]
+    S1 = K @ codes
+    S2 = K @ (codes * codes)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mu = np.floor(S1 / n_g + 0.5)
+        flat = (S1 == n_g * mu) & (S2 == n_g * mu * mu)
+    return flat.any(axis=1) & (n_g[:, 0] > 0)
+
+
+def _pair_tests(engine: PLS, column: str, groups: dict[str, Any], todo: list[tuple[str, str]], data: SurveyData,
+                permutations: int, seed: int, tick: Callable[[int], None]) -> dict[tuple[str, str], tuple[pd.DataFrame, int]]:
+    """Observed differences (b − a) and permutation p values of every pair of ``todo``, and the
+    number of permutations on which both groups could be estimated (all pairs batched together)."""
+    observed, d_obs = [], []
+    stats, pos = (None, None)
+    for a, b in todo:
+        obs_a, obs_b = _observed(groups[a].fit), _observed(groups[b].fit)
+        out = obs_a.rename(columns={"value": "value_a"})
+        out["value_b"] = obs_b["value"].to_numpy()
+        out["difference"] = out["value_b"] - out["value_a"]
+        if stats is None:
+            stats, pos = _selection(groups[a].fit)
+        keys = ["statistic", "source", "target"]
+        if not stats[keys].equals(out[keys]):  # both come from the fit's index and paths tables, in their order
+            raise EstimationError("internal error: the batched statistics do not line up with the fit's tables")
+        observed.append(out)
+        d_obs.append(np.abs(out["difference"].to_numpy()))
+    if not todo:
+        return {}
+    d_obs_all = np.array(d_obs)
+    tol = 1e-12 * np.maximum(1.0, d_obs_all)  # observed-size ties count as "at least as extreme"
+    extreme = np.zeros(d_obs_all.shape)
+    used = np.zeros(len(todo), dtype=np.int64)
+    seeds = [_derived_seed(seed, column, a, b) for a, b in todo]
+    pairs = [(groups[a], groups[b]) for a, b in todo]
+    for i, _, va, vb, ok in pair_permutations(engine, data, pairs, permutations, seeds, tick):
         d = np.abs(vb[ok][:, pos] - va[ok][:, pos])
-        extreme += (d >= d_obs - tol).sum(axis=0)
-        used += int(ok.sum())
-        tick(min(PERMUTATION_CHUNK, permutations - start))
-    with np.errstate(invalid="ignore"):
-        p = (1.0 + extreme) / (1.0 + used)
-    p[~np.isfinite(d_obs)] = np.nan
-    out["p_value"] = p if used else np.nan
-    out.insert(0, "segment_b", b.label)
-    out.insert(0, "segment_a", a.label)
-    out.insert(0, "segment_column", column)
-    out["method"] = "permutation"
-    return out, used
+        extreme[i] += (d >= d_obs_all[i] - tol[i]).sum(axis=0)
+        used[i] += int(ok.sum())
+    result = {}
+    for i, (a, b) in enumerate(todo):
+        out = observed[i]
+        with np.errstate(invalid="ignore"):
+            p = (1.0 + extreme[i]) / (1.0 + used[i])
+        p[~np.isfinite(d_obs_all[i])] = np.nan
+        out["p_value"] = p if used[i] else np.nan
+        out.insert(0, "segment_b", b)
+        out.insert(0, "segment_a", a)
+        out.insert(0, "segment_column", column)
+        out["method"] = "permutation"
+        result[(a, b)] = (out, int(used[i]))
+    return result
+
+
+# ====================================================================== planning the pairwise tests
+#: Values of ``pairwise`` (``--pairwise``): which columns get the pairwise tests and MICOM.
+PAIRWISE_MODES = ("auto", "all", "none")
+#: "auto" makes the pairwise tests and MICOM for at most this many estimated segments (45 pairs).
+AUTO_PAIRWISE_SEGMENTS = 10
+#: From this many group refits a run states the cost of the pairwise tests it makes in its notes.
+LARGE_REFITS = 1_000_000
+
+
+@dataclass(frozen=True)
+class PairwisePlan:
+    """Whether a run makes the pairwise tests (and MICOM) of a segment column, and what they cost.
+
+    ``refits``: group re-estimations of the pairwise tests, ``2 × pairs × permutations``; MICOM
+    needs as many again plus one pooled fit per pair. ``note``: the sentence for the run's notes
+    (None when there is nothing to say: the tests run and are small)."""
+
+    column: str
+    mode: str
+    segments: int
+    pairs: int
+    permutations: int
+    run: bool
+
+    @property
+    def refits(self) -> int:
+        return 2 * self.pairs * self.permutations
+
+    @property
+    def note(self) -> str | None:
+        cost = (f"{self.segments:,} segments give {self.pairs:,} pairs × {self.permutations:,} permutations, "
+                f"about {2 * self.refits:,} refits with MICOM")
+        if self.pairs == 0:  # fewer than two segments: nothing to test, nothing skipped
+            return None
+        if not self.run and self.mode == "none":
+            return (f"Pairwise tests and MICOM of {self.column!r} not run (--pairwise none); the omnibus test "
+                    "(segment_omnibus.csv) says whether the segments differ at all.")
+        if not self.run:
+            return (f"Pairwise tests and MICOM of {self.column!r} skipped: {cost}. The omnibus test "
+                    "(segment_omnibus.csv) says whether the segments differ at all; pass --pairwise all to run them "
+                    f"(by default they run for at most {AUTO_PAIRWISE_SEGMENTS} segments).")
+        if self.refits >= LARGE_REFITS:
+            return f"Pairwise tests and MICOM of {self.column!r}: {cost}."
+        return None
+
+
+def pairwise_plan(column: str, segments: int, permutations: int, mode: str = "auto") -> PairwisePlan:
+    """Decide, before any permutation is drawn, whether to make the pairwise tests and MICOM of a column
+    with ``segments`` estimated segments: ``"all"`` always, ``"none"`` never, ``"auto"`` (the default)
+    for at most :data:`AUTO_PAIRWISE_SEGMENTS` segments (45 pairs).
+
+    Why 10: the pairwise tests grow with k(k − 1)/2 — 10 segments give 45 pairs (90,000 refits at
+    1,000 permutations, MICOM as many: well under a minute), 100 segments 4,950 pairs (about 20
+    million refits: hours), while the omnibus test grows with k only. A reader also cannot act on
+    4,950 adjusted comparisons; above 10 segments the omnibus test says whether segments differ,
+    and the segment tables and their intervals say which stand out. ``--pairwise all`` runs them anyway.
+    """
+    if mode not in PAIRWISE_MODES:
+        raise SettingsError(f"pairwise must be one of {', '.join(map(repr, PAIRWISE_MODES))}; got {mode!r}",
+                            hint="pass --pairwise auto (the default: at most 10 segments), all or none.")
+    segments = int(segments)
+    pairs = segments * (segments - 1) // 2
+    run = pairs > 0 and (mode == "all" or (mode == "auto" and segments <= AUTO_PAIRWISE_SEGMENTS))
+    return PairwisePlan(column, mode, segments, pairs, int(permutations), run)
 
 
 # ====================================================================== segment_differences
@@ -554,6 +791,7 @@ def segment_differences(
     correction: str = "holm",
     level: float = 0.95,
     progress: Progress = None,
+    segments: Sequence[SegmentFit] | None = None,
 ) -> pd.DataFrame:
     """Differences between segments of ``column`` with permutation p values (PLS multigroup analysis).
 
@@ -566,6 +804,12 @@ def segment_differences(
     four regions) are one family; ``p_adjusted`` is ``p_value`` adjusted across that family with
     :func:`~csi_survey.multiplicity.adjust_p_values` and ``significant`` is ``p_adjusted < 1 − level``.
     The omnibus test across all segments of the column is :func:`csi_survey.omnibus.segment_omnibus`.
+
+    The cost: ``2 × permutations`` group refits per pair, and k(k − 1)/2 pairs for k segments — 4,950
+    pairs for 100 segments, about 10 million refits at 1,000 permutations
+    (:func:`pairwise_plan` states it before a run starts). All pairs' refits are one batched
+    computation (:func:`pair_permutations`); each pair keeps its own random stream, so its p values
+    do not depend on the batching or on the other pairs tested.
 
     Parameters
     ----------
@@ -589,6 +833,9 @@ def segment_differences(
         ``significant`` flags ``p_adjusted < 1 − level`` (0.95: at 5 %).
     progress:
         Called as ``progress(done, total)`` with permutations done over all pairs.
+    segments : sequence of SegmentFit, optional
+        The segments of ``column`` as :func:`comparable_segments` returns them (with the same
+        ``min_n``), when the caller has them already: not estimated again.
 
     Returns
     -------
@@ -620,7 +867,8 @@ def segment_differences(
         if unknown:
             raise SettingsError(
                 f"pairs name segment(s) of {column!r} that do not occur in the data: {', '.join(map(repr, unknown))}",
-                hint=f"the segments of {column!r} are: {', '.join(map(repr, order))}.",
+                hint=f"the segments of {column!r} are: {', '.join(map(repr, order[:20]))}"
+                + (f" … ({len(order):,} in all)." if len(order) > 20 else "."),
             )
         bad = [pr for pr in wanted if pr[0] == pr[1]]
         if bad:
@@ -629,7 +877,10 @@ def segment_differences(
     else:
         wanted = None
         needed = order
-    groups = {g.label: g for g in _groups(engine, data, column, labels, [s for s in order if s in needed], min_n)}
+    if segments is not None:
+        groups = {g.label: g for g in segments}
+    else:
+        groups = {g.label: g for g in _groups(engine, data, column, labels, [s for s in order if s in needed], min_n)}
     estimated = [s for s in order if s in groups and groups[s].fit is not None]
     if wanted is None:
         _require_two(column, list(groups.values()), min_n)
@@ -656,7 +907,7 @@ def segment_differences(
         if progress is not None:
             progress(done, total_work)
 
-    tested = {(a, b): _pair_test(engine, data, column, groups[a], groups[b], permutations, seed, tick) for a, b in todo}
+    tested = _pair_tests(engine, column, {s: groups[s] for s in estimated}, todo, data, permutations, seed, tick)
     table = _adjusted(_concat([part for part, _ in tested.values()], _TESTED_COLUMNS), correction, level)
     table.attrs.update({
         "seed": seed, "permutations": permutations, "correction": correction, "level": level,
@@ -696,7 +947,9 @@ def _require_two(column: str, groups: list[_Group], min_n: int) -> None:
         return
     table = pd.DataFrame({"segment": [g.label for g in groups], "n": [g.n for g in groups],
                           "status": [g.status for g in groups]})
-    found = "; ".join(f"{g.label!r}: n = {g.n}, {g.status}" for g in groups) or "no respondent has a value"
+    found = "; ".join(f"{g.label!r}: n = {g.n}, {g.status}" for g in groups[:LISTED]) or "no respondent has a value"
+    if len(groups) > LISTED:  # 10,000 segments of 3: the message names a few, the table has them all
+        found += f"; … and {len(groups) - LISTED:,} more segments (largest n = {max(g.n for g in groups):,})"
     raise TooFewSegmentsError(
         f"column {column!r} has {len(estimated)} segment(s) that can be estimated ({found}); "
         "comparing segments needs at least two",
@@ -708,31 +961,51 @@ def _require_two(column: str, groups: list[_Group], min_n: int) -> None:
 
 @dataclass(frozen=True)
 class SegmentFit:
-    """One segment of a column as the comparisons use it: its label, the mask of its respondents
-    (one entry per used respondent), its size, its status (``"estimated"``, ``"insufficient sample
-    (n = 37 < 50)"`` or ``"failed: <reason>"``) and its PLS fit (None unless estimated)."""
+    """One segment of a column as the comparisons use it: its label, the positions of its
+    respondents among the used ones (ascending), the number of used respondents, its size, its
+    status (``"estimated"``, ``"insufficient sample (n = 37 < 50)"`` or ``"failed: <reason>"``) and
+    its PLS fit (None unless estimated). ``mask`` gives the segment as a boolean mask (one entry
+    per used respondent), made on demand."""
 
     label: str
-    mask: np.ndarray
+    positions: np.ndarray
+    n_used: int
     n: int
     status: str
     fit: Any = None
 
+    @property
+    def mask(self) -> np.ndarray:
+        out = np.zeros(self.n_used, dtype=bool)
+        out[self.positions] = True
+        return out
 
-def comparable_segments(engine: PLS, data: SurveyData, column: str, *, min_n: int = 50) -> list[SegmentFit]:
+
+def comparable_segments(engine: PLS, data: SurveyData, column: str, *, min_n: int = 50,
+                        progress: Progress = None) -> list[SegmentFit]:
     """Every segment of ``column`` in natural order, fitted when it has at least ``min_n`` respondents.
 
     The comparisons across segments (:func:`segment_differences`, :func:`csi_survey.omnibus.segment_omnibus`,
     :func:`csi_survey.invariance.micom`) start here. Raises :class:`TooFewSegmentsError` (naming the
-    fix) when fewer than two segments can be estimated.
+    fix) when fewer than two segments can be estimated. Segments below ``min_n`` cost nothing (one
+    sort of the labels finds every segment's respondents). ``progress(done, total)`` follows each segment.
     """
     check_engine(engine)
     _check_data(data)
     min_n = check_count("min_n", min_n, 1)
     labels, raw = segment_labels(data, column)
-    groups = _groups(engine, data, column, labels, ordered_labels(labels, raw), min_n)
+    order = ordered_labels(labels, raw)
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, len(order))
+
+    groups = _groups(engine, data, column, labels, order, min_n, tick=tick)
     _require_two(column, groups, min_n)
-    return [SegmentFit(g.label, g.mask, g.n, g.status, g.fit) for g in groups]
+    return [SegmentFit(g.label, g.positions, g.n_used, g.n, g.status, g.fit) for g in groups]
 
 
 def derived_seed(seed: int, *key: str) -> int:
@@ -820,7 +1093,7 @@ def wave_analysis(
 
     groups = _groups(engine, data, column, labels, waves, min_n, resamples, seed, level, tick, seed_key=("wave",))
     model = engine.model
-    index = _concat([_index_rows(model, g).assign(wave=g.label) for g in groups], WAVE_INDEX_COLUMNS)
+    index = _assemble({"wave": [g.label for g in groups]}, [_index_rows(model, g) for g in groups], WAVE_INDEX_COLUMNS)
     index["n"] = index["n"].astype(np.int64)
     changes = _changes(model, [g for g in groups if g.fit is not None], level)
     fits = {g.label: g.fit for g in groups if g.fit is not None}

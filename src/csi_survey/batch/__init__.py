@@ -56,6 +56,12 @@ Outputs (``out``)
   (per segment column) with the change against the previous wave, and each segment's trend.
 * ``manifest.json``: versions, settings, seeds, the hash of every input file and of every task.
 * ``.cache/``: one small JSON record per finished task (delete it to force a full recomputation).
+* ``.csi-survey-manifest.json`` in the output folder and in every segment folder: what the batch
+  wrote there (:mod:`csi_survey.report.atomic`). A batch refuses, before any work, an output folder
+  holding files csi-survey did not write or one of its own input files (``out: .`` beside the
+  config); a file the manifests list is the batch's and is rebuilt when damaged. After a run the
+  folder holds exactly that run's files: segment folders of waves or segments the batch no longer
+  has are removed (only the files their manifests list), as is an earlier ``rollup.csv``.
 
 Folder names
 ------------

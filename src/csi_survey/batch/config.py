@@ -67,7 +67,8 @@ class BatchConfig(_Strict):
     store: str | None = None
     dask: str | None = None
     on_invalid: Literal["error", "exclude", "flag"] = "error"
-    missing: Literal["mean", "listwise", "model"] = "mean"
+    missing: Literal["mean", "mean-strict", "listwise", "model"] = "mean"
+    htmt: Literal["signed", "absolute"] = Field("signed", description="HTMT convention: signed (cSEM) or absolute (seminr)")
     reports: bool = False
     scheme: Literal["path", "centroid", "factorial"] = "path"
     max_iter: int = Field(300, ge=1)
@@ -78,7 +79,7 @@ class BatchConfig(_Strict):
     paired: bool = Field(False, description="wave changes by the paired bootstrap where respondents are matched by id across waves")
     sheet: str | int | None = None
     encoding: str | None = None
-    format: Literal["auto", "csv", "xlsx", "qualtrics", "surveymonkey", "spss", "googleforms"] = "auto"
+    format: Literal["auto", "csv", "xlsx", "qualtrics", "surveymonkey", "spss", "googleforms", "wjx", "wenjuan", "tencent"] = "auto"
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True, description="folder the paths are relative to")
     source: str | None = Field(None, exclude=True, description="the config file, for messages")
 

@@ -5,15 +5,23 @@ readable (see :mod:`csi_survey.batch`). A segment folder is written atomically
 (:func:`write_folder`), cache records through a temporary file (:func:`atomic_write`); a lock file
 stops two batches from writing into the same folder (:func:`locked_output`), and
 :func:`sweep_leftovers` removes what a killed run left behind.
+
+Every folder the batch writes (each segment folder and the output folder itself) has the manifest
+of :mod:`csi_survey.report.atomic`: :func:`check_batch_folder` refuses an output folder holding
+files csi-survey did not write (or the batch's own input files) before any work — files the
+manifests list are the batch's by name, so that a damaged output is rebuilt; a segment folder
+holds exactly its run's files; :func:`clear_folder` removes only what a manifest lists; the
+combined outputs' manifest lists the segment folders, so that the next run removes the folders of
+segments and waves it no longer has.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
-import threading
 import unicodedata
 from collections.abc import Sequence
 from contextlib import contextmanager
@@ -21,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import SettingsError
-from ..report.atomic import STAGING_PREFIX, AtomicOutput
+from ..report.atomic import STAGING_PREFIX, AtomicOutput, check_output_folder, read_manifest, remove_output, write_bytes_atomic
 
 __all__ = [
     "CACHE_DIR",
@@ -38,6 +46,8 @@ __all__ = [
     "atomic_write",
     "clear_folder",
     "write_folder",
+    "batch_own",
+    "check_batch_folder",
     "sweep_leftovers",
     "locked_output",
 ]
@@ -126,52 +136,61 @@ def folder_names(keys: Sequence[str | tuple[str, str]], reserved: Sequence[str] 
 
 
 # ====================================================================== writing
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` at ``path`` through a temporary file of the same folder (flushed to disk)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def _is_output(name: str) -> bool:
-    return name.endswith(".csv") or name in ("run.json", "model.yaml", *REPORT_FILES)
+#: Cache records are written as the manifest is: one implementation, :func:`csi_survey.report.atomic.write_bytes_atomic`.
+atomic_write = write_bytes_atomic
 
 
 def clear_folder(folder: Path, keep: Sequence[str] = ()) -> None:
-    """Remove the run files of an earlier result from a segment folder (nothing else)."""
-    if not folder.is_dir():
-        return
-    for p in folder.iterdir():
-        if p.is_file() and _is_output(p.name) and p.name not in keep:
-            try:
-                p.unlink()
-            except OSError:
-                pass
-    try:
-        folder.rmdir()  # only when empty
-    except OSError:
-        pass
+    """Remove the files of an earlier result from a segment folder: only those its manifest lists
+    (or, for a folder of an earlier version, its run.json), never anything else; then the folder
+    if it is empty. ``keep`` is not used any more (kept for callers)."""
+    remove_output(folder, verify=False)
 
 
 def write_folder(folder: Path, files: dict[str, bytes], reports: dict[str, bytes]) -> dict[str, str]:
-    """Write the files of an estimated segment atomically (replacing an earlier result's files):
-    ``files`` (the run folder) and ``reports``; returns the SHA-256 of each of ``files``."""
-    with AtomicOutput(folder) as staged:
+    """Write the files of an estimated segment atomically (replacing an earlier result's files, whose
+    other files are removed): ``files`` (the run folder) and ``reports``; returns the SHA-256 of each
+    of ``files``. Raises :class:`~csi_survey.exceptions.ReportError` when the folder holds files
+    csi-survey did not write (a file the manifest lists is the batch's even when changed: it is rebuilt)."""
+    with AtomicOutput(folder, verify=False) as staged:
         for name, content in {**files, **reports}.items():
             staged.path(name).write_bytes(content)
-    clear_folder(folder, keep=[*files, *reports])
     return {name: hashlib.sha256(content).hexdigest() for name, content in files.items()}
+
+
+#: The combined outputs' names (a batch folder of an earlier version, without a manifest, holds them).
+_COMBINED = (HISTORY_FILE, SEGMENTS_FILE, MANIFEST_FILE, OVERVIEW_XLSX, OVERVIEW_HTML, ROLLUP_FILE)
+_SQLITE = re.compile(r"^sqlite(?:\+\w+)?:///([^?]+)")
+
+
+def batch_own(out: Path, store_url: str | None = None) -> list[str]:
+    """Names in the output folder that are the batch's without being in a manifest: the task records
+    and the lock, the SQLite history store when it lies in the folder (with its journal files), and
+    the combined outputs of a batch of an earlier version (recognised by its ``manifest.json``)."""
+    own = [CACHE_DIR, LOCK_FILE]
+    match = _SQLITE.match(store_url or "")
+    if match:
+        try:
+            store = Path(match.group(1)).resolve()
+            if store.parent == out.resolve():
+                own += [store.name, *(store.name + tail for tail in ("-journal", "-wal", "-shm"))]
+        except (OSError, RuntimeError):
+            pass
+    if read_manifest(out) is None:
+        try:
+            legacy = json.loads((out / MANIFEST_FILE).read_bytes().decode("utf-8"))
+        except (OSError, ValueError):
+            legacy = None
+        if isinstance(legacy, dict) and legacy.get("tool") == "csi-survey batch":
+            own += list(_COMBINED)
+    return own
+
+
+def check_batch_folder(out: Path, store_url: str | None = None, inputs: Sequence[Path | None] = ()) -> None:
+    """Refuse (:class:`~csi_survey.exceptions.ReportError`) a batch output folder that holds files
+    csi-survey did not write, or one of the batch's input files (config, model, waves, roll-up
+    weights); a new or empty folder, or one holding a batch's outputs (finished or interrupted), passes."""
+    check_output_folder(out, inputs=inputs, own=batch_own(out, store_url), verify=False)
 
 
 def sweep_leftovers(out: Path) -> None:

@@ -24,6 +24,7 @@ from ..report.atomic import AtomicOutput
 from ..report.bundle import json_safe
 from ..report.csv import write_csv
 from ..report.overview import overview_facts, overview_html, write_overview_workbook
+from ..report.safe import clean_frame, clean_text, clean_value
 from ..report.run_report import rerender
 from ..segments import ESTIMATED
 from .backends import Backend, package_versions
@@ -38,6 +39,7 @@ from .folders import (
     REPORT_FILES,
     SEGMENTS_FILE,
     atomic_write,
+    batch_own,
     clear_folder,
     write_folder,
 )
@@ -247,26 +249,35 @@ def build_manifest(config: BatchConfig, spec: Any, settings: Settings, waves: li
 
 
 def write_combined(out: Path, spec: Any, config: BatchConfig, history: pd.DataFrame, segments: pd.DataFrame, manifest: dict,
-                   waves: list[str], counts: dict, rollup: pd.DataFrame | None = None) -> list[Path]:
+                   waves: list[str], counts: dict, rollup: pd.DataFrame | None = None, *, folders: list[str] = (),
+                   waves_dirs: list[str] = ()) -> list[Path]:
     """Write the combined outputs atomically: index_history.csv, segments.csv, overview.xlsx,
-    overview.html, manifest.json and, with a roll-up, rollup.csv (a rollup.csv of an earlier run
-    without roll-up is removed); return their paths."""
+    overview.html, manifest.json and, with a roll-up, rollup.csv; return their paths.
+
+    The folder's manifest lists them and this run's segment ``folders``: the files and segment
+    folders of an earlier run that this one did not write (a rollup.csv of a run with roll-up, the
+    folders of a wave or segment no longer in the batch) are removed, nothing else
+    (:class:`~csi_survey.report.atomic.AtomicOutput`). ``waves_dirs``: the wave folders of this run
+    (the batch's even when a segment folder in them could not be written). Control characters in the
+    segment names are replaced (:func:`~csi_survey.report.safe.clean_text`)."""
+    history, segments, waves = clean_frame(history), clean_frame(segments), [clean_text(w) for w in waves]
+    if rollup is not None:
+        rollup = clean_frame(rollup)
     lang = report_language(spec, config.lang)
     waves_in = [w for w in waves if w in set(history["wave"])]
     facts = overview_facts(spec, waves, segments, counts, resamples=config.bootstrap.resamples, seed=config.bootstrap.seed,
                            lang=lang)
-    with AtomicOutput(out) as staged:
+    own = [*batch_own(out, config.store_url), *waves_dirs]
+    with AtomicOutput(out, own=own, folders=folders, verify=False) as staged:
         write_csv(history, staged.path(HISTORY_FILE))
         write_csv(segments, staged.path(SEGMENTS_FILE))
         if rollup is not None:
             write_csv(rollup, staged.path(ROLLUP_FILE))
         write_overview_workbook(staged.path(OVERVIEW_XLSX), spec, history, segments, waves_in, facts, rollup, lang=lang)
         html = overview_html(spec, history, segments, waves_in, facts, lang, config.bootstrap.level, config.correction, rollup)
-        staged.path(OVERVIEW_HTML).write_text(html, encoding="utf-8")
-        staged.path(MANIFEST_FILE).write_bytes(_json_bytes(manifest))
+        staged.path(OVERVIEW_HTML).write_text(clean_text(html), encoding="utf-8")
+        staged.path(MANIFEST_FILE).write_bytes(_json_bytes(clean_value(manifest)))
     names = [HISTORY_FILE, SEGMENTS_FILE, OVERVIEW_XLSX, OVERVIEW_HTML, MANIFEST_FILE]
     if rollup is not None:
         names.append(ROLLUP_FILE)
-    elif (out / ROLLUP_FILE).is_file():
-        (out / ROLLUP_FILE).unlink()  # ours, from an earlier run with a roll-up: it would describe another run
     return [out / n for n in names]

@@ -35,6 +35,7 @@ from ..ingest.columns import TOTAL_SEGMENT, cell_labels, segment_values
 from ..ingest.prepare import prepare
 from ..ingest.readers import RawTable, read_table
 from ..ingest.weights import apply_weights
+from ..report.atomic import file_sha256
 from ..segments import take_rows
 from ..version import __version__
 from .config import BatchConfig
@@ -213,13 +214,8 @@ def _frame_digest(h: Any, frame: pd.DataFrame | None) -> None:
             h.update(hash_pandas_object(frame.astype(str), index=False).to_numpy().tobytes())
 
 
-def sha256_file(path: Path) -> str:
-    """The SHA-256 of a file (hex)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+#: The SHA-256 of a file (hex): one implementation, :func:`csi_survey.report.atomic.file_sha256`.
+sha256_file = file_sha256
 
 
 def unit_seed(seed: int, wave: str, column: str, value: str) -> int:

@@ -32,6 +32,7 @@ from .folders import (
     ROLLUP_FILE,
     OVERVIEW_XLSX,
     SEGMENTS_FILE,
+    check_batch_folder,
     clear_folder,
     folder_names,
     locked_output,
@@ -183,10 +184,14 @@ def run_batch(
     labels = sorted(files, key=natural_key)
     settings = Settings(resamples=config.bootstrap.resamples, seed=config.bootstrap.seed, level=config.bootstrap.level,
                         ci=config.bootstrap.ci, scheme=config.scheme, max_iter=config.max_iter, min_n=config.min_n,
-                        lang=config.lang, reports=config.reports)
+                        lang=config.lang, reports=config.reports, htmt=config.htmt)
     spec_hash = hashlib.sha256(spec.model_dump_json().encode("utf-8")).hexdigest()
     settings_hash = hashlib.sha256(json.dumps(settings.fingerprint(), sort_keys=True).encode()).hexdigest()
 
+    # a folder holding files csi-survey did not write (the config's own folder, say) is refused before any work
+    inputs = [config.model_path, config.base_dir / config.source if config.source else None,
+              config.path(config.rollup.file) if config.rollup is not None else None, *(f for fs in files.values() for f in fs)]
+    check_batch_folder(out, config.store_url, inputs)
     # the backend first: a wrong scheduler address or a missing dask fails before any work
     backend = make_backend(scheduler if scheduler is not None else config.dask, workers, 2)
     try:
@@ -357,7 +362,8 @@ def _run(config: BatchConfig, spec: Any, out: Path, labels: list[str], files: di
                               store_error, time.perf_counter() - started)
     if paired_summary is not None:
         manifest["paired_changes"] = paired_summary
-    written = write_combined(out, spec, config, history, segments, manifest, labels, counts, rollup)
+    written = write_combined(out, spec, config, history, segments, manifest, labels, counts, rollup,
+                             folders=[u.folder for u in units], waves_dirs=list(wave_dirs.values()))
     return BatchResult(
     out=out, history=history, segments=segments, total=total, estimated=counts["estimated"], failed=counts["failed"],
     skipped=counts["skipped"], computed=counts["computed"], reused=counts["reused"], wave_errors=wave_errors,

@@ -26,6 +26,7 @@ from ..exceptions import CsiSurveyError, EstimationError
 from ..ingest.columns import finite_number
 from ..report.bundle import bundle_from_tables, write_bundle_files
 from ..report.html import render_html
+from ..report.run_report import clean_bundle
 from ..report.xlsx_charts import write_report_workbook
 from ..segments import ESTIMATED
 from .folders import write_folder
@@ -47,18 +48,21 @@ class Settings:
     min_n: int
     lang: str | None
     reports: bool
+    htmt: str = "signed"
 
     def analysis(self, seed: int) -> Any:
         """The :class:`~csi_survey.analysis.AnalysisSettings` of one segment (its own bootstrap seed)."""
         return AnalysisSettings(engine="pls", scheme=self.scheme, max_iter=self.max_iter, resamples=self.resamples, seed=seed,
                                 level=self.level, ci=self.ci, n_jobs=1, segments=(), wave=None, min_n=self.min_n,
-                                permutations=0, lang=self.lang)
+                                permutations=0, lang=self.lang, htmt=self.htmt)
 
     def fingerprint(self) -> dict:
         """The settings that determine a task's results (its seed aside), for the task key."""
         d = dataclasses.asdict(self)
         d.pop("reports")
         d.pop("seed")  # enters through each task's own seed
+        if d["htmt"] == "signed":  # the default: keys (and caches) of batches from before the setting stay valid
+            d.pop("htmt")
         return d
 
 
@@ -195,8 +199,9 @@ def _render(meta: dict, tables: dict[str, pd.DataFrame], model: Any, reports: bo
     """The files of a segment folder as bytes: exactly what ``csi-survey run`` writes (the run
     bundle: CSV tables, run.json, model.yaml) and, on request (``reports: true``), report.xlsx,
     report.html and report.docx (the Word report: a segment's reports go to its managers, so
-    the Word report comes with the other two)."""
-    bundle = bundle_from_tables(meta, tables, model)
+    the Word report comes with the other two). Text with control characters is cleaned first
+    (:func:`csi_survey.report.run_report.clean_bundle`), as ``csi-survey run`` does."""
+    bundle = clean_bundle(bundle_from_tables(meta, tables, model))
     with tempfile.TemporaryDirectory(prefix="csi-survey-batch-", dir=_scratch()) as tmp:
         folder = Path(tmp)
         names = write_bundle_files(bundle, _Folder(folder))

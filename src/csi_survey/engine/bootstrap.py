@@ -376,6 +376,7 @@ def bootstrap(
     progress: Callable[[int, int], None] | None = None,
     parallel_threshold: float = PARALLEL_THRESHOLD,
     design: str = "auto",
+    htmt: str = "signed",
 ):
     """Bootstrap a PLS fit: standard errors, t and p values and intervals for every estimate.
 
@@ -405,6 +406,9 @@ def bootstrap(
         ``"auto"`` (default): the Rao–Wu bootstrap of the survey design when the data's spec
         declares ``design:`` (clusters, strata), else respondents are resampled; ``"respondents"``:
         always resample respondents; ``"rao-wu"``: the design bootstrap, an error without a design.
+    htmt:
+        The HTMT convention of the ``htmt`` statistics (:func:`csi_survey.assess.assess`):
+        ``"signed"`` (default, cSEM) or ``"absolute"`` (seminr).
 
     Returns
     -------
@@ -427,7 +431,8 @@ def bootstrap(
     X, weight, resamples, level, seed = inputs.X, inputs.weight, inputs.resamples, inputs.level, inputs.seed
     n = X.shape[0]
     settings = fit.settings
-    labels, estimate, layout = statistic_labels(fit)
+    check_choice("htmt", htmt, ["signed", "absolute"])
+    labels, estimate, layout = statistic_labels(fit, htmt)  # the HTMT rows in the run's convention
     state = moment_state(model, X, settings, layout, weight)
     design_draws = _design_draws(data, design, state)
 

@@ -101,16 +101,18 @@ class StatisticLayout:
     rho_a: np.ndarray | None = None   # PLSc fits: positions of the corrected constructs
     cor_i: np.ndarray | None = None   # PLSc fits: the construct correlation pairs (lower triangle)
     cor_j: np.ndarray | None = None
+    htmt_absolute: bool = False       # HTMT from absolute correlations (seminr) instead of signed ones (cSEM)
 
 
-def statistic_labels(fit: Any) -> tuple[pd.DataFrame, np.ndarray, StatisticLayout]:
+def statistic_labels(fit: Any, htmt: str = "signed") -> tuple[pd.DataFrame, np.ndarray, StatisticLayout]:
     """The statistics that a resample estimates, for a PLS fit: ``(labels, estimates, layout)``.
 
     ``labels`` has one row (statistic, source, target) per path, total effect, outer weight,
     loading, R², 0–100 index and HTMT value, in the column order of :func:`estimate_batch`;
     ``estimates`` are the full-sample values; ``layout`` says where each sits in the fitted matrices.
     A consistent-PLS fit (``fit.reliability`` set) adds ``rho_a`` (source = each corrected
-    construct) and ``construct_correlation`` (source, target: every pair, disattenuated) rows."""
+    construct) and ``construct_correlation`` (source, target: every pair, disattenuated) rows.
+    ``htmt``: the HTMT convention of the ``htmt`` rows, "signed" (cSEM) or "absolute" (seminr)."""
     model = fit.model
     cids = model.construct_ids
     pos = {c: j for j, c in enumerate(cids)}
@@ -131,7 +133,8 @@ def statistic_labels(fit: Any) -> tuple[pd.DataFrame, np.ndarray, StatisticLayou
     est.append(fit.index["index"].to_numpy())
     hi, hj = np.tril_indices(len(cids), -1)
     rows += [("htmt", cids[i], cids[j]) for i, j in zip(hi, hj)]
-    est.append(htmt_matrix(fit.item_correlations.to_numpy()[None], construct_blocks(model))[0, hi, hj])
+    absolute = htmt == "absolute"
+    est.append(htmt_matrix(fit.item_correlations.to_numpy()[None], construct_blocks(model), absolute=absolute)[0, hi, hj])
     plsc: dict[str, np.ndarray] = {}
     reliability = getattr(fit, "reliability", None)
     if reliability is not None:
@@ -153,6 +156,7 @@ def statistic_labels(fit: Any) -> tuple[pd.DataFrame, np.ndarray, StatisticLayou
         endo=np.array([pos[c] for c in fit.r2["construct"]], dtype=int),
         htmt_i=hi,
         htmt_j=hj,
+        htmt_absolute=absolute,
         **plsc,
     )
     labels = pd.DataFrame(rows, columns=["statistic", "source", "target"])
@@ -272,7 +276,7 @@ def estimate_batch(state: ResampleState, K: np.ndarray) -> tuple[np.ndarray, np.
         raw = core.weights * np.sqrt((N - 1) / N)[:, None, None]  # as PLS.fit (unit n − 1 variance)
     index = indices_from_means(state.model, raw, state.means + mean)
     R = cov / (safe_sd[:, :, None] * safe_sd[:, None, :])
-    htmt = htmt_matrix(R, state.blocks)
+    htmt = htmt_matrix(R, state.blocks, absolute=lay.htmt_absolute)
     parts = [
         paths[:, lay.path_src, lay.path_tgt],
         total[:, lay.eff_src, lay.eff_tgt],

@@ -79,10 +79,22 @@ def texts(lang: str, catalogue: str = "report") -> dict[str, str]:
 
 def text(lang: str, key: str, catalogue: str = "report", **fields: Any) -> str:
     """One text of a catalogue in ``lang`` (else the English one, else ``key``), its ``{name}``
-    fields filled in from ``fields``."""
+    fields filled in from ``fields``; a p value filled in as a bound reads "p < 0.001", not
+    "p = < 0.001":
+
+    >>> text("en", "interp_segments_none", label="SAT", column="region", p="< 0.001")[-12:]
+    '(p < 0.001).'
+    """
     table = CATALOGUES[catalogue]
     value = table.get(lang, {}).get(key, table["en"].get(key, key))
-    return value.format(**fields) if fields else value
+    if not fields:
+        return value
+    # a p value given as a bound ("< 0.001") after "p = " reads "p < 0.001", in every catalogue text
+    return _P_BOUND.sub(r"p \1", value.format(**fields))
+
+
+#: "p = < 0.001" (a template's "p = {p}" filled with a bound) → "p < 0.001".
+_P_BOUND = re.compile(r"p = ([<>≤≥])")
 
 
 # ====================================================================== the language of a report

@@ -16,6 +16,7 @@ CLI_TEXTS: dict[str, dict[str, str]] = {
         "how_to_fix": "How to fix: ",
         "interrupted": "Interrupted; nothing was written.",
         "internal_error": "internal error ({kind}: {message}). This is a bug in csi-survey; set CSI_SURVEY_DEBUG=1 to see the traceback and please report it.",
+        "out_of_memory": "the machine ran out of memory for this work; nothing was written. Reduce the work (fewer --bootstrap resamples or --permutations, fewer segments, --jobs 1) or run it on a machine with more memory.",
         # data summary
         "read": "Read {n_read} rows from {where}: {n_used} used, {n_excluded} excluded.",
         # a survey-platform export (问卷星, 问卷网, 腾讯问卷): what the reader understood
@@ -137,6 +138,8 @@ CLI_TEXTS: dict[str, dict[str, str]] = {
         "stage_paired_waves": "Paired wave changes",
         "stage_omnibus": "Omnibus tests",
         "stage_micom": "MICOM",
+        # --- issue 17: segment comparisons that scale (17E)
+        "stage_segment_fits": "Segment fits",
         "batch_bar": "Segments",
         "batch_counts": "{estimated} done, {failed} failed, {skipped} skipped",
         "batch_counts_reused": " ({reused} from an earlier run)",
@@ -224,6 +227,7 @@ CLI_TEXTS: dict[str, dict[str, str]] = {
         "how_to_fix": "解决方法：",
         "interrupted": "已中断，未写入任何文件。",
         "internal_error": "内部错误（{kind}: {message}）。这是 csi-survey 的程序缺陷；请设置 CSI_SURVEY_DEBUG=1 查看回溯信息，并报告此问题。",
+        "out_of_memory": "本机内存不足以完成这项计算，未写入任何文件。请减少计算量（减少 --bootstrap 重抽样次数或 --permutations 置换次数、减少细分、使用 --jobs 1），或在内存更大的机器上运行。",
         # data summary
         "read": "从 {where} 读取 {n_read} 行：使用 {n_used} 行，剔除 {n_excluded} 行。",
         "platform": "{platform}导出文件（{download}）：已自动识别答案量表：{scales}。",
@@ -344,6 +348,8 @@ CLI_TEXTS: dict[str, dict[str, str]] = {
         "stage_paired_waves": "配对样本各期变化",
         "stage_omnibus": "整体检验",
         "stage_micom": "MICOM 不变性检验",
+        # --- issue 17: segment comparisons that scale (17E)
+        "stage_segment_fits": "细分群体估计",
         "batch_bar": "细分任务",
         "batch_counts": "完成 {estimated}，失败 {failed}，跳过 {skipped}",
         "batch_counts_reused": "（其中 {reused} 个沿用上次结果）",

@@ -318,6 +318,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "htmt2": "HTMT2",
         "htmt2_note": "HTMT2: the HTMT with geometric means (Roemer, Schuberth & Henseler 2021), also valid when the items "
         "of a construct load unequally; empty where it is undefined (correlations of mixed signs).",
+        # --- issue 17: peer conventions (17F)
+        "htmt_note_signed": "HTMT from signed item correlations (Henseler et al. 2015, as cSEM): negative when the two "
+        "constructs correlate negatively (e.g. a complaints item coded 1 = complained); the flag uses |HTMT| > 0.90.",
+        "htmt_note_absolute": "HTMT from absolute item correlations (as seminr): never negative; flag above 0.90.",
         # --- issue 16: 四分图 (quadrant chart)
         "sec_quadrant": "Importance × satisfaction quadrants",
         "quadrant_title": "Quadrants of the drivers of {target}",
@@ -685,6 +689,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "htmt2": "HTMT2",
         "htmt2_note": "HTMT2：以几何平均计算的 HTMT（Roemer、Schuberth 和 Henseler 2021），题项载荷不相等时同样适用；"
         "无定义时（相关系数正负不一）留空。",
+        # --- issue 17: peer conventions (17F)
+        "htmt_note_signed": "HTMT 按题项相关系数的原值（带符号）计算（Henseler 等 2015，与 cSEM 相同）：两个潜变量负相关时为负值"
+        "（例如抱怨题项以 1 = 有抱怨编码）；提示标准为 |HTMT| > 0.90。",
+        "htmt_note_absolute": "HTMT 按题项相关系数的绝对值计算（与 seminr 相同）：不会为负；高于 0.90 时提示。",
         # --- issue 16: 四分图 (quadrant chart)
         "sec_quadrant": "重要性–满意度四分图",
         "quadrant_title": "{target}驱动因素四分图",

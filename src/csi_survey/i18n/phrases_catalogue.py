@@ -392,4 +392,144 @@ CATALOGUE: dict[str, str] = {
     "declare weights.column or weights.raking": "请声明 weights.column 或 weights.raking",
     "declare weights.column, weights.raking or both (raking the column's weights)":
         "请声明 weights.column、weights.raking 或两者都声明（对该列的权重做 raking 加权）",
+    # --- issue 17: 17C cell values, messages that point at the real problem, validate = run's checks
+    "Invalid answers in {where}: {cells_n} cell(s) of {resp_n} respondent(s) are {what}. Answer labels found in {columns}: {all_labels}":
+        "{where} 中有无效答案：{resp_n} 名受访者的 {cells_n} 个单元格{what}。在 {columns} 中找到的答案标签：{all_labels}",
+    "Invalid answers in {where}: {cells_n} cell(s) of {resp_n} respondent(s) are {what}. Answer labels found in {columns}: {all_labels}. Unmapped label(s): {all_unmapped}":
+        "{where} 中有无效答案：{resp_n} 名受访者的 {cells_n} 个单元格{what}。在 {columns} 中找到的答案标签：{all_labels}。未映射的答案标签：{all_unmapped}",
+    "{label} ({k} cells)": "{label}（{k} 个单元格）",
+    "{label} ({k} cell)": "{label}（{k} 个单元格）",
+    "these are the labels of the built-in Chinese scale {scale}: read the export with its platform format (--format wjx, wenjuan or tencent) so that the built-in scales (cn_scales) score them, or declare the scale under label_maps in the questionnaire and add labels: <map name> to the construct or item":
+        "这些是内置中文量表 {scale} 的标签：请按导出平台的格式读取文件（--format wjx、wenjuan 或 tencent），由内置量表（cn_scales）自动计分；"
+        "或在问卷模型的 label_maps 中声明该量表，并在构念或题目上加 labels: <映射名>",
+    "these columns hold answer labels, not codes: declare the codes in the questionnaire, label_maps: {example}, and add labels: my_scale to the construct or item":
+        "这些列中是答案标签而不是代码：请在问卷模型中声明各标签的代码，label_maps: {example}，并在构念或题目上加 labels: my_scale",
+    "otherwise {all_hint}": "否则，{all_hint}",
+    "The speeders rule cannot run: no interview duration in column {column} of {where} can be read ({k} of {n} respondent(s) have values that are not durations: {all_values}); durations are read as {all_formats}":
+        "答题过快规则无法执行：{where} 的列 {column} 中没有一个答题时长能被读取（{n} 名受访者中有 {k} 名的值不是时长：{all_values}）；可读取的时长格式：{all_formats}",
+    "write the durations in one of these formats, declare codes such as 'unknown' as missing values, set quality.speeders.column to the column holding the interview duration (now {column}), or switch the rule off (quality.speeders.policy: off)":
+        "请用上述格式之一填写时长，或把“unknown”之类的代码声明为缺失值，或把 quality.speeders.column 设为记录答题时长的列（当前为 {column}），"
+        "或关闭该规则（quality.speeders.policy: off）",
+    "not a duration": "不是时长",
+    "The speeders rule checked nobody: the duration column {column} of {where} is empty (or a missing code) for all {n} respondent(s)":
+        "答题过快规则没有检查任何受访者：{where} 的时长列 {column} 对全部 {n} 名受访者都为空（或为缺失值代码）",
+    "The speeders rule could not read the interview duration of {k} of {n} respondent(s) in column {column} of {where} ({all_values}); they are not checked. Durations are read as {all_formats}":
+        "答题过快规则无法读取 {where} 的列 {column} 中 {n} 名受访者里 {k} 名的答题时长（{all_values}），这些受访者未被检查。可读取的时长格式：{all_formats}",
+    "seconds (125)": "秒数（125）",
+    "clock time (2:05, 1:02:05)": "时钟格式（2:05、1:02:05）",
+    "Chinese (125秒, 2分5秒, 1小时2分)": "中文（125秒、2分5秒、1小时2分）",
+    "Excel time cells": "Excel 时间单元格",
+    "extreme: {ratio} times the median weight ({median}); the largest weight may be at most {bound} times the smallest (here {actual})":
+        "极端值：是权重中位数（{median}）的 {ratio} 倍；最大权重最多只能是最小权重的 {bound} 倍（此处为 {actual} 倍）",
+    "the largest weight may be at most {bound} times the smallest (check extreme weights for typos or missing-value codes)":
+        "最大权重最多只能是最小权重的 {bound} 倍（请检查极端权重是否为笔误或缺失值代码）",
+    "CB-SEM needs at least 3 respondents; the data have {n}": "CB-SEM 至少需要 3 名受访者；数据中只有 {n} 名",
+    "check the exclusions (excluded.csv, --on-invalid, the quality rules): estimation needs at least 3 usable respondents, and many more for stable estimates":
+        "请检查被剔除的受访者（excluded.csv、--on-invalid、数据质量规则）：估计至少需要 3 名可用的受访者，要得到稳定的估计则需要多得多",
+    "Check passed: columns named on the command line ({all_columns})": "检查通过：命令行中指定的列（{all_columns}）",
+    "Check passed: sample size ({n} respondents)": "检查通过：样本量（{n} 名受访者）",
+    "Check passed: survey weights (effective sample size {value})": "检查通过：调查权重（有效样本量 {value}）",
+    "Check passed: items ({n} items, every one varies)": "检查通过：题目（{n} 个题目，每个都有变化）",
+    "Check passed: construct blocks ({n} constructs)": "检查通过：构念的题目组（{n} 个构念）",
+    "Check passed: construct blocks ({n} constructs, {k} formative block(s) not collinear)":
+        "检查通过：构念的题目组（{n} 个构念，{k} 个形成性题目组没有完全共线）",
+    "Check skipped: construct blocks (checked by the engine of this model)": "检查跳过：构念的题目组（由该模型的估计引擎检查）",
+    "Check skipped: construct blocks (PLS check; CB-SEM checks its own model)": "检查跳过：构念的题目组（PLS 的检查；CB-SEM 自行检查其模型）",
+    # --- issue 17: 17G YAML caps (alias bombs, nesting, size, values YAML cannot build)
+    "The model file is too large to be a YAML model file": "模型文件过大，不像是 YAML 模型文件",
+    "{size} bytes; at most {limit} bytes (5 MB) are read": "{size} 字节；最多读取 {limit} 字节（5 MB）",
+    "{size} characters; at most {limit} (5 MB) are read": "{size} 个字符；最多读取 {limit} 个（5 MB）",
+    "pass the model file itself (a model file is a few kB of YAML), not a data file":
+        "请给出模型文件本身（模型文件只有几 kB 的 YAML），而不是数据文件",
+    "The model file is too large or too deeply nested to read": "模型文件过大或嵌套过深，无法读取",
+    "more than {limit} values once the aliases (*name) are expanded (an alias bomb?)":
+        "展开别名（*name）后超过 {limit} 个值（别名炸弹？）",
+    "nested more than {depth} levels deep": "嵌套超过 {depth} 层",
+    "nested more than {depth} levels deep once the aliases are expanded": "展开别名后嵌套超过 {depth} 层",
+    "an alias (*name) refers to a value that contains it (a recursive alias)": "别名（*name）引用了包含它自身的值（递归别名）",
+    "a model file is a few hundred values: write the entries out, or use fewer anchors and aliases (&name … *name); at most {limit} values with every alias expanded, nested at most {depth} levels, are read":
+        "模型文件通常只有几百个值：请直接写出各项，或少用锚点和别名（&name … *name）；展开所有别名后最多读取 {limit} 个值、最多嵌套 {depth} 层",
+    "The model file holds a value YAML cannot read": "模型文件中有 YAML 无法读取的值",
+    "{value} is not a valid {kind} (a date-like value or a value with a !!{tag} tag)":
+        "{value} 不是有效的 {kind}（日期形式的值或带 !!{tag} 类型标记的值）",
+    "a value cannot be built ({kind})": "有一个值无法构建（{kind}）",
+    "quote the value ('2026-13-45') to keep it as text, or correct it; drop the !!tag":
+        "请给该值加引号（'2026-13-45'）使其保持为文本，或改正它；并删除 !! 类型标记",
+    "character {char} at position {pos} is not allowed in YAML": "YAML 中不允许位置 {pos} 处的字符 {char}",
+    "remove the character (a stray control character, often from copying text) and save the file again":
+        "请删除该字符（通常是复制文本时带入的控制字符），然后重新保存文件",
+    # --- issue 17: 17B reading files (encodings, width, header row, OLE2 files named .xlsx)
+    "The encoding of {name} cannot be detected: it is neither UTF-8, UTF-16, GB18030/GBK, Big5 nor Shift-JIS text":
+        "无法识别 {name} 的编码：它既不是 UTF-8、UTF-16，也不是 GB18030/GBK、Big5 或 Shift-JIS 文本",
+    "The encoding of {name} cannot be detected: it is neither UTF-8, UTF-16, GB18030/GBK, Big5 nor Shift-JIS text (charset-normalizer guesses {guess})":
+        "无法识别 {name} 的编码：它既不是 UTF-8、UTF-16，也不是 GB18030/GBK、Big5 或 Shift-JIS 文本（charset-normalizer 推测为 {guess}）",
+    "The encoding of {name} is uncertain: {all_why}. Read {all_shown}": "{name} 的编码无法确定：{all_why}。各种解码结果：{all_shown}",
+    "it decodes as {all_labels}, and the text does not show which is right": "它可以按 {all_labels} 解码，从文本中无法判断哪一种正确",
+    "it decodes only as {label}, but few of its characters are common {label} text":
+        "它只能按 {label} 解码，但其中常见的 {label} 字符很少",
+    "its bytes at position {n} are not {label}": "位置 {n} 处的字节不是 {label} 编码",
+    "pass the encoding the file was saved with, one of {all_names} (--encoding {encoding}, encoding='{encoding}'): gb18030 = GBK, simplified Chinese; cp950 = Big5, traditional Chinese; cp932 = Shift-JIS, Japanese; or save the file as 'CSV UTF-8'":
+        "请给出文件保存时所用的编码，可选 {all_names}（--encoding {encoding}，encoding='{encoding}'）：gb18030 即 GBK，简体中文；"
+        "cp950 即 Big5，繁体中文；cp932 即 Shift-JIS，日文；或把文件另存为“CSV UTF-8”",
+    "use a Python codec name such as utf-8, utf-8-sig, gb18030, gbk, big5, cp950, shift_jis, cp932, utf-16 or cp1252":
+        "请使用 Python 的编码名称，例如 utf-8、utf-8-sig、gb18030、gbk、big5、cp950、shift_jis、cp932、utf-16 或 cp1252",
+    "{where} was not read: it has {n} columns, more than the limit of {m} columns (max_columns); a survey export rarely has more than a few hundred":
+        "未读取 {where}：它有 {n} 列，超过了 {m} 列的上限（max_columns）；调查导出文件很少超过几百列",
+    "{where} was not read: it has at least {n} columns, more than the limit of {m} columns (max_columns); a survey export rarely has more than a few hundred":
+        "未读取 {where}：它至少有 {n} 列，超过了 {m} 列的上限（max_columns）；调查导出文件很少超过几百列",
+    "keep only the questionnaire's columns (and the id, weight or segment columns) in the export, or, if the file is right, raise the limit: read_table(..., limits=Limits(max_columns=...)) or the command-line option --max-columns":
+        "请在导出文件中只保留问卷的列（以及编号、权重或细分列）；如果文件无误，可提高上限：read_table(..., limits=Limits(max_columns=...)) "
+        "或命令行选项 --max-columns",
+    "The columns of the questionnaire are not in the header row of {where} (row {first_n}): the header seems to be on row {row}, which holds {k} of the {m} expected column names ({all_names})":
+        "问卷的列不在 {where} 的表头行（第 {first_n} 行）中：表头似乎在第 {row} 行，该行包含预期的 {m} 个列名中的 {k} 个（{all_names}）",
+    "{name} cannot be read as CSV: {all_detail}; the header seems to be on row {row}":
+        "无法把 {name} 作为 CSV 读取：{all_detail}；表头似乎在第 {row} 行",
+    "pass --header-row {row} (header_row={row}), or delete the rows above the header":
+        "请加上 --header-row {row}（header_row={row}），或删除表头上方的行",
+    "{name} is a password-protected (encrypted) Excel workbook, which cannot be read": "{name} 是受密码保护（已加密）的 Excel 工作簿，无法读取",
+    "open it in Excel, remove the password (File → Info → Protect Workbook → Encrypt with Password, clear it) and save it as .xlsx, or export the responses as CSV":
+        "请在 Excel 中打开，取消密码（文件 → 信息 → 保护工作簿 → 用密码进行加密，清空密码）后另存为 .xlsx，或把答卷导出为 CSV",
+    "{name} is an Excel 97–2003 .xls or a password-protected workbook (an OLE2 file), not an .xlsx workbook (a zip file), although its name ends in {ext}":
+        "{name} 虽然扩展名为 {ext}，但它是 Excel 97–2003 的 .xls 文件或受密码保护的工作簿（OLE2 文件），而不是 .xlsx 工作簿（zip 文件）",
+    "open it in Excel and save it as 'Excel Workbook (.xlsx)' without a password, or rename it to .xls if it is an Excel 97–2003 workbook, or export the responses as CSV":
+        "请在 Excel 中打开并不设密码另存为“Excel 工作簿 (.xlsx)”；如果它是 Excel 97–2003 工作簿，也可把扩展名改为 .xls；或把答卷导出为 CSV",
+    # --- issue 17: 17D the output folder (never touch the user's files)
+    "the output folder {folder} holds files that csi-survey did not write: {all_names}; a run replaces the folder's content, so it refuses to write there":
+        "输出文件夹 {folder} 中有不是 csi-survey 写入的文件：{all_names}；运行会替换该文件夹的内容，因此拒绝写入",
+    "write into an empty or new folder instead (e.g. `--out results`: it is created), or move those files out of {folder}":
+        "请改为写入一个空的或新的文件夹（例如 `--out results`：会自动创建），或把这些文件移出 {folder}",
+    "write into an empty or new folder instead (e.g. `--out results`: it is created)":
+        "请改为写入一个空的或新的文件夹（例如 `--out results`：会自动创建）",
+    "nothing was written": "未写入任何文件",
+    "write into an empty or new folder instead (e.g. `--out results`: it is created), or move those files out of {folder}; nothing was written":
+        "请改为写入一个空的或新的文件夹（例如 `--out results`：会自动创建），或把这些文件移出 {folder}；未写入任何文件",
+    "the output folder {folder} holds the input file {all_names} of this run: writing the run there would overwrite or remove it":
+        "输出文件夹 {folder} 中有本次运行的输入文件 {all_names}：在此写入会覆盖或删除它",
+    "the output folder {folder} holds the input files {all_names} of this run: writing the run there would overwrite or remove them":
+        "输出文件夹 {folder} 中有本次运行的输入文件 {all_names}：在此写入会覆盖或删除它们",
+    "cannot write {name} into {folder}: it is an input file of this run": "无法把 {name} 写入 {folder}：它是本次运行的输入文件",
+    "write into an empty or new folder instead (e.g. `--out results`); nothing was written":
+        "请改为写入一个空的或新的文件夹（例如 `--out results`）；未写入任何文件",
+    "cannot write {name} into {folder}: a file of that name that csi-survey did not write (or that was changed since) is in the way":
+        "无法把 {name} 写入 {folder}：已有一个同名文件，它不是 csi-survey 写入的（或写入后已被修改）",
+    "move or rename {path}, or write into an empty or new folder; nothing was written":
+        "请移走或重命名 {path}，或写入一个空的或新的文件夹；未写入任何文件",
+    # --- issue 17: segments that scale (17E) and CB-SEM near-degenerate solutions (17A)
+    "Pairwise tests and MICOM of {column} skipped: {segments} segments give {pairs} pairs × {permutations} permutations, about {refits} refits with MICOM":
+        "未对 {column} 做两两检验和 MICOM：{segments} 个细分共 {pairs} 对 × {permutations} 次置换，连同 MICOM 约需 {refits} 次重新估计",
+    "Pairwise tests and MICOM of {column}: {segments} segments give {pairs} pairs × {permutations} permutations, about {refits} refits with MICOM":
+        "{column} 的两两检验和 MICOM：{segments} 个细分共 {pairs} 对 × {permutations} 次置换，连同 MICOM 约需 {refits} 次重新估计",
+    "Pairwise tests and MICOM of {column} not run (--pairwise none)":
+        "未对 {column} 做两两检验和 MICOM（--pairwise none）",
+    "the omnibus test (segment_omnibus.csv) says whether the segments differ at all":
+        "总体检验（segment_omnibus.csv）说明各细分之间是否存在差异",
+    "The omnibus test (segment_omnibus.csv) says whether the segments differ at all":
+        "总体检验（segment_omnibus.csv）说明各细分之间是否存在差异",
+    "pass --pairwise all to run them (by default they run for at most {k} segments)":
+        "如需进行，请使用 --pairwise all（默认只在细分不超过 {k} 个时进行）",
+    "near-degenerate solution: construct correlation(s) close to ±1 (|r| ≥ {bound}): {pairs}":
+        "近乎退化的解：潜变量相关系数接近 ±1（|r| ≥ {bound}）：{pairs}",
+    "The solution is admissible, but these constructs are empirically almost the same (no discriminant validity): their paths have large standard errors and may change a lot with the data":
+        "解是可接受的，但这些潜变量在数据上几乎相同（缺乏区分效度）：其路径系数标准误很大，可能随数据大幅变化",
+    "consider merging them or revising their items": "可考虑合并这些潜变量或修改其题项",
 }

@@ -179,7 +179,9 @@ WORKBOOK_TEXTS: dict[str, dict[str, str]] = {
         "note_segment_wave_changes": "Change of each index since the previous wave, total and per segment: interval, p value, "
         "p value adjusted across the segments of the wave (Holm unless set otherwise) and significance.",
         "note_quality": "Reliability and convergent validity per construct (flags: information, not errors).",
-        "note_htmt": "Heterotrait-monotrait ratio (discriminant validity; flag above 0.90).",
+        "note_htmt": "Heterotrait-monotrait ratio (discriminant validity; flag when |HTMT| is above 0.90). Column "
+        "convention: signed = from signed correlations (Henseler et al. 2015, cSEM), negative when the constructs correlate "
+        "negatively; absolute = from absolute correlations (seminr), never negative.",
         "note_fit_pls": "SRMR (saturated and estimated model) and GoF.",
         "note_fit_cbsem": "Chi-square test and fit indices (CFI, TLI, RMSEA with its 90% interval, SRMR, AIC, BIC).",
         "note_quality_flags": "Every quality criterion outside its threshold, with the reference.",
@@ -309,7 +311,8 @@ WORKBOOK_TEXTS: dict[str, dict[str, str]] = {
         "note_segment_wave_changes": "总体及各细分的指数相对上一期的变化：区间、p 值、同一调查期各细分间多重比较校正后的 p 值"
         "（默认 Holm）及是否显著。",
         "note_quality": "各潜变量的信度与收敛效度（提示仅供参考，并非错误）。",
-        "note_htmt": "异质–单质比率（区分效度；高于 0.90 时提示）。",
+        "note_htmt": "异质–单质比率（区分效度；|HTMT| 高于 0.90 时提示）。计算约定列：signed = 按带符号的相关系数"
+        "（Henseler 等 2015，cSEM），潜变量负相关时为负值；absolute = 按相关系数绝对值（seminr），不会为负。",
         "note_fit_pls": "SRMR（饱和模型与估计模型）及拟合优度 GoF。",
         "note_fit_cbsem": "卡方检验与拟合指数（CFI、TLI、RMSEA 及其 90% 置信区间、SRMR、AIC、BIC）。",
         "note_quality_flags": "超出阈值的各项质量准则，附参考文献。",
@@ -565,6 +568,8 @@ _WORKBOOK_ISSUE16: tuple[tuple[str, str, str], ...] = (
     ("col_change_significant", "change_significant", "变化是否显著"),
     ("col_change_pairing", "change_pairing", "变化的检验方式"),
     ("col_segment_count", "segment_count", "细分数"),
+    # --- issue 17: peer conventions (17F)
+    ("col_convention", "convention", "计算约定"),
 )
 for _key, _en, _zh in _WORKBOOK_ISSUE16:
     WORKBOOK_TEXTS["en"][_key] = _en

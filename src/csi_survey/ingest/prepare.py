@@ -40,9 +40,12 @@ The steps, in order (a row excluded at one step is not examined by the later one
    respondents (those left after steps 3–4) and on the answers as given. Policy ``"flag"`` keeps
    the respondent, ``"exclude"`` excludes it (the reasons of several rules are joined by semicolons).
 6. **Reverse coding** (``min + max − x``).
-7. Respondents **without a valid answer for some construct** are excluded.
-8. **Missing values** (``missing``): ``"mean"`` replaces each missing answer by the item's mean over
-   the used respondents; ``"model"`` imputes it with scikit-learn's ``IterativeImputer`` (each item
+7. Respondents **without a valid answer for some construct** are excluded (single-item constructs:
+   only with ``missing="mean-strict"`` or ``"listwise"``).
+8. **Missing values** (``missing``, rules in :mod:`csi_survey.ingest.missing`): ``"mean"`` replaces each
+   missing answer by the item's mean over the used respondents, single-item constructs included
+   (seminr, SmartPLS; ``"mean-strict"`` excludes at step 7 a respondent without its single-item
+   answer); ``"model"`` imputes it with scikit-learn's ``IterativeImputer`` (each item
    regressed on the others with Bayesian ridge, chained, at most 10 rounds, ``random_state=0`` so
    that runs are reproducible), fitted on the model's items of the used respondents and clipped to
    each item's scale; ``"listwise"`` excludes every respondent with a missing answer. The model's
@@ -67,7 +70,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -85,7 +87,9 @@ from .cn_scales import check_items, pair_downloads
 from .readers import RawTable, read_table, source_location
 from .design import survey_design
 from .memory import release_unused_memory
+from .missing import MEAN_METHODS, MISSING_METHODS, constructs_without_answer, impute_model
 from .weights import apply_weights
+from .values import LabelMap, blank_mask, cell_text, code_set, invalid_cells, invalid_error, parse_column
 
 __all__ = [
     "SurveyData",
@@ -104,12 +108,7 @@ EXCLUDED_COLUMNS = ("row", "respondent_id", "reason")
 MISSING_COLUMNS = ("item", "construct", "n_missing", "n_replaced", "method")
 #: Allowed values of ``on_invalid``.
 ON_INVALID = ("error", "exclude", "flag")
-#: Allowed values of ``missing``.
-MISSING_METHODS = ("mean", "listwise", "model")
 _MAX_REASONS_IN_MESSAGE = 5
-_MAX_LABELS_IN_MESSAGE = 20
-#: Rounds of chained regressions of ``missing="model"``.
-_MODEL_MAX_ITER = 10
 
 
 @dataclass(frozen=True, eq=False)
@@ -218,6 +217,7 @@ def read_responses(
     format: str = "auto",
     limits: Any = None,
     text_download: str | Path | None = None,
+    header_row: int | None = None,
 ) -> SurveyData:
     """Read a responses file (:func:`~csi_survey.ingest.readers.read_table`), :func:`prepare` it and
     apply the spec's survey weights (:func:`~csi_survey.ingest.weights.apply_weights`), if it declares any.
@@ -232,7 +232,7 @@ def read_responses(
     check_choice("on_invalid", on_invalid, ON_INVALID)
     check_choice("missing", missing, MISSING_METHODS)
     # handed over, not kept here: _prepare frees each item column's text once parsed (less memory, same data)
-    raw = read_table(path, sheet=sheet, encoding=encoding, format=format, limits=limits)
+    raw = read_table(path, sheet=sheet, encoding=encoding, format=format, limits=limits, header_row=header_row, expected_columns=questionnaire.item_ids)
     if text_download is not None:
         raw = pair_downloads(read_table(text_download, sheet=sheet, encoding=encoding, format=format, limits=limits), raw)
     raw = check_items(raw, questionnaire)
@@ -267,9 +267,11 @@ def prepare(
         cell becomes a missing answer, the respondent is kept and flagged (``flags``).
     missing:
         ``"mean"`` (default): replace each missing answer by the item's mean over the used
-        respondents. ``"model"``: impute it with an iterative (chained-regressions) model of the
-        items, reproducibly, clipped to the item's scale. ``"listwise"``: leave out every
-        respondent with a missing answer.
+        respondents, single-item constructs included (as seminr and SmartPLS). ``"mean-strict"``:
+        the same, but a respondent without the answer of a single-item construct is left out.
+        ``"model"``: impute it with an iterative (chained-regressions) model of the items,
+        reproducibly, clipped to the item's scale. ``"listwise"``: leave out every respondent with
+        a missing answer. Details: :mod:`csi_survey.ingest.missing`.
     """
     return _prepare(raw, questionnaire, on_invalid=on_invalid, missing=missing)
 
@@ -284,6 +286,7 @@ def _prepare(raw: RawTable | pd.DataFrame | list[RawTable], questionnaire: Quest
     q = questionnaire
 
     vendor: Mapping[str, Sequence[object]] = {}
+    labelled_numbers = False
     owned = isinstance(raw, list)
     if owned:
         raw = raw.pop()
@@ -291,6 +294,7 @@ def _prepare(raw: RawTable | pd.DataFrame | list[RawTable], questionnaire: Quest
         frame = raw.frame.reset_index(drop=True)
         row_numbers = np.asarray(raw.row_numbers, dtype=np.int64)
         source, sheet = raw.source, raw.sheet
+        labelled_numbers = raw.format == "googleforms"  # '10 - Extremely satisfied' is 10 (values.py)
         vendor = raw.missing_values or {}
         if owned:
             del raw  # `frame` is now the only holder of the columns
@@ -346,12 +350,12 @@ def _prepare(raw: RawTable | pd.DataFrame | list[RawTable], questionnaire: Quest
         s = frame[col]
         scale = q.item_scale(item)
         codes = code_set(q.item_missing_codes(item), vendor_all + list(vendor.get(str(col), ())), col, where)
-        labels = _LabelMap.of(q, item)
-        cell = _parse_column(s, codes, scale, labels)
+        labels = LabelMap.of(q, item)
+        cell = parse_column(s, codes, scale, labels, labelled_numbers=labelled_numbers)
         blank_items &= cell.blank
         missing_cell[:, j] = cell.blank | cell.code
         if cell.bad.any():
-            invalid_parts.append(_invalid_cells(s, cell, col, j, scale, labels))
+            invalid_parts.append(invalid_cells(s, cell, col, j, scale, labels))
         values[:, j] = cell.values
         del s, cell
         if freed.get(col) == j:
@@ -366,7 +370,7 @@ def _prepare(raw: RawTable | pd.DataFrame | list[RawTable], questionnaire: Quest
         for c in other_names:
             if cand.size == 0:
                 break
-            sub_blank = _blank_mask(frame[c].iloc[cand])
+            sub_blank = blank_mask(frame[c].iloc[cand])
             empty_row[cand[~sub_blank]] = False
             cand = cand[sub_blank]
 
@@ -394,7 +398,7 @@ def _prepare(raw: RawTable | pd.DataFrame | list[RawTable], questionnaire: Quest
                        "n_flagged": 0, "n_excluded": 0, "n_not_checked": 0, "note": ""}
     if bad is not None and len(bad):
         if on_invalid == "error":
-            raise _invalid_error(bad, row_numbers, ids, where)
+            raise invalid_error(bad, row_numbers, ids, where)
         joined = bad.groupby("pos", sort=True)["piece"].agg("; ".join)
         pos = joined.index.to_numpy(dtype=np.int64)
         texts = joined.tolist()
@@ -426,6 +430,7 @@ def _prepare(raw: RawTable | pd.DataFrame | list[RawTable], questionnaire: Quest
             row_keys=(lambda: _quality.row_keys(frame)) if n_columns > p else (lambda: None),
             n_columns=n_columns,
             durations=_durations(frame, found[speed_rule.column], vendor, vendor_all, where) if speed_rule else None,
+            where=where,
         ),
     )
     summary_rows = [invalid_summary]
@@ -460,12 +465,7 @@ def _prepare(raw: RawTable | pd.DataFrame | list[RawTable], questionnaire: Quest
             values[:, j] = (scale.min + scale.max) - values[:, j]
 
     # ---- 7. respondents without any valid answer for a construct
-    answered = ~np.isnan(values)
-    lacking_cols = []
-    for cid in q.construct_ids:
-        js = [item_ids.index(i) for i in q.constructs[cid].item_ids]
-        lacking_cols.append(~answered[:, js].any(axis=1))
-    lacking = np.column_stack(lacking_cols) & ~excluded[:, None]
+    lacking = constructs_without_answer(values, q, item_ids, missing) & ~excluded[:, None]
     pos = np.flatnonzero(lacking.any(axis=1))
     if pos.size:
         names = [_construct_name(q, cid) for cid in q.construct_ids]
@@ -516,7 +516,7 @@ def _prepare(raw: RawTable | pd.DataFrame | list[RawTable], questionnaire: Quest
         items[:, j] = values[remaining, j]
     del values
     imputed = None
-    if missing in ("mean", "model"):
+    if missing != "listwise":
         holes = np.isnan(items)
         if holes.any():
             imputed = holes
@@ -524,17 +524,17 @@ def _prepare(raw: RawTable | pd.DataFrame | list[RawTable], questionnaire: Quest
             empty_items = [item_ids[j] for j in range(p) if n_replaced[j] == len(items)]
             if empty_items:
                 listed = ", ".join(f"{item_cols[i]!r} ({q.construct_of[i]})" for i in empty_items)
-                how = "by the item mean" if missing == "mean" else "by the imputation model (missing='model')"
+                how = "by the item mean" if missing in MEAN_METHODS else "by the imputation model (missing='model')"
                 raise InputFileError(
                     f"No usable respondent of {where} answered item(s) {listed}, so their missing answers cannot be "
                     f"replaced {how}",
                     hint="check these columns (are all answers missing codes?), or remove the items from the questionnaire.",
                 )
-            if missing == "mean":
+            if missing in MEAN_METHODS:
                 means = _col_nanmean(items, holes)
                 np.copyto(items, np.broadcast_to(means, items.shape), where=holes)
             else:
-                filled = _impute_model(np.ascontiguousarray(items), [q.item_scale(i) for i in item_ids])
+                filled = impute_model(np.ascontiguousarray(items), [q.item_scale(i) for i in item_ids])
                 np.copyto(items, filled, where=holes)
 
     missing_table = pd.DataFrame(
@@ -576,34 +576,11 @@ def _construct_name(q: Questionnaire, cid: str) -> str:
     return f"{cid} ({q.label(cid)})" if q.label(cid) != cid else cid
 
 
-def _durations(frame: pd.DataFrame, column: object, vendor, vendor_all: list, where: str) -> np.ndarray:
+def _durations(frame: pd.DataFrame, column: object, vendor, vendor_all: list, where: str) -> _quality.Durations:
     """The speeders rule's duration column in seconds; only the export's missing codes apply to it
     (the spec's missing codes are answer codes: 98 seconds is a duration)."""
     codes = code_set([], vendor_all + list(vendor.get(str(column), ())), column, where)
-    return _quality.parse_durations(frame[column], codes.is_missing, codes.texts)
-
-
-def _impute_model(items: np.ndarray, scales: list) -> np.ndarray:
-    """IterativeImputer (Bayesian ridge, chained), reproducible, clipped to each item's scale."""
-    try:
-        from sklearn.exceptions import ConvergenceWarning
-        from sklearn.experimental import enable_iterative_imputer  # noqa: F401  (enables the import below)
-        from sklearn.impute import IterativeImputer
-    except ImportError as exc:  # pragma: no cover - scikit-learn is a dependency
-        raise SettingsError(
-            f"missing='model' needs scikit-learn, which cannot be imported ({exc})",
-            hint="install it (pip install scikit-learn) or use missing='mean'.",
-        ) from None
-    lo = np.array([s.min if s is not None else -np.inf for s in scales], dtype=np.float64)
-    hi = np.array([s.max if s is not None else np.inf for s in scales], dtype=np.float64)
-    imputer = IterativeImputer(
-        max_iter=_MODEL_MAX_ITER, random_state=0, min_value=lo, max_value=hi, skip_complete=True
-    )  # skip_complete: items without a missing answer are never the regression's target
-    with warnings.catch_warnings():
-        # "early stopping criterion not reached": the imputations of the last round are used
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        filled = imputer.fit_transform(items)
-    return np.clip(filled, lo, hi)
+    return _quality.read_durations(frame[column], codes, column)  # the rule refuses to run on unreadable durations
 
 
 def _flags_table(parts, row_numbers: np.ndarray, ids: "_Ids") -> pd.DataFrame:
@@ -699,330 +676,6 @@ def _match_columns(
             f"(check the sheet too). Columns found: {shown}",
         )
     return found
-
-
-# ====================================================================== cells
-@dataclass(frozen=True)
-class CodeSet:
-    """The missing codes of one column: numbers, texts (stripped) and inclusive ranges."""
-
-    numbers: np.ndarray
-    texts: tuple[str, ...]
-    ranges: tuple[tuple[float, float], ...]
-
-    def is_missing(self, num: np.ndarray) -> np.ndarray:
-        out = np.isin(num, self.numbers) if self.numbers.size else np.zeros(num.shape, dtype=bool)
-        with np.errstate(invalid="ignore"):
-            for lo, hi in self.ranges:
-                out |= (num >= lo) & (num <= hi)
-        return out
-
-
-def _is_real(v: object) -> bool:
-    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
-
-
-def code_set(spec_codes: Sequence[float | str], vendor_codes: Sequence[object], column: object, where: str) -> CodeSet:
-    """The spec's codes of an item plus the export's (``RawTable.missing_values``) for its column.
-
-    Export entries: a number, a text, or a ``(lo, hi)`` pair of numbers = the inclusive range."""
-    numeric: list[float] = []
-    text: list[str] = []
-    ranges: list[tuple[float, float]] = []
-
-    def add_text(c: str) -> None:
-        text.append(c.strip())
-        try:
-            numeric.append(float(c))
-        except ValueError:
-            pass
-
-    for c in spec_codes:
-        if isinstance(c, str):
-            add_text(c)
-        else:
-            numeric.append(float(c))
-    for c in vendor_codes:
-        if c is None:
-            continue
-        if isinstance(c, str):
-            add_text(c)
-        elif _is_real(c):
-            if not np.isnan(float(c)):
-                numeric.append(float(c))
-        elif isinstance(c, (tuple, list)) and len(c) == 2 and all(_is_real(v) for v in c):
-            lo, hi = sorted((float(c[0]), float(c[1])))
-            ranges.append((lo, hi))
-        else:
-            raise InputFileError(
-                f"The missing values declared by {where} for column {str(column)!r} include {c!r}, which is neither "
-                f"a code (number or text) nor a (low, high) range of numbers",
-                hint="correct RawTable.missing_values: each entry is a code such as -99 or 'DK', or a pair (low, high).",
-            )
-    return CodeSet(np.asarray(numeric, dtype=np.float64), tuple(dict.fromkeys(text)), tuple(ranges))
-
-
-@dataclass(frozen=True)
-class _LabelMap:
-    """An item's answer-label map: exact (stripped) labels and unambiguous case-folded labels → code."""
-
-    name: str
-    exact: dict[str, float]
-    folded: dict[str, float]
-
-    @classmethod
-    def of(cls, q: Questionnaire, item: str) -> _LabelMap | None:
-        labels = q.item_labels(item)
-        if labels is None:
-            return None
-        own = q.items[item].labels
-        spec = own if own is not None else q.constructs[q.construct_of[item]].labels
-        if isinstance(spec, str):
-            name = spec
-        elif own is not None:
-            name = f"labels of item {item}"
-        else:
-            name = f"labels of construct {q.construct_of[item]}"
-        exact = {str(k).strip(): float(v) for k, v in labels.items()}
-        folded: dict[str, float] = {}
-        clash: set[str] = set()
-        for k, v in exact.items():
-            f = k.casefold()
-            if f in folded and folded[f] != v:
-                clash.add(f)
-            folded.setdefault(f, v)
-        for f in clash:
-            del folded[f]
-        return cls(name=name, exact=exact, folded=folded)
-
-
-@dataclass
-class _Cells:
-    values: np.ndarray  # valid numbers, NaN elsewhere
-    blank: np.ndarray  # empty cell
-    code: np.ndarray  # missing code (not blank)
-    not_number: np.ndarray  # neither empty, a code, a number nor a known label (item without a label map)
-    unmapped: np.ndarray  # text not in the item's label map
-    out_of_range: np.ndarray
-    labelled: np.ndarray  # the number comes from an answer label
-    num: np.ndarray  # parsed numbers (NaN when not a number)
-
-    @property
-    def bad(self) -> np.ndarray:
-        return self.not_number | self.unmapped | self.out_of_range
-
-
-def _blank_mask(s: pd.Series) -> np.ndarray:
-    """Empty cells: NaN/None or whitespace-only text."""
-    blank = s.isna().to_numpy()
-    if not (ptypes.is_object_dtype(s.dtype) or ptypes.is_string_dtype(s.dtype)):
-        return blank
-    try:
-        stripped = s.str.strip()
-    except AttributeError:  # object column without any text
-        return blank
-    return blank | stripped.eq("").to_numpy(dtype=bool, na_value=False)
-
-
-def _parse_column(s: pd.Series, codes: CodeSet, scale, labels: _LabelMap | None = None) -> _Cells:
-    n = len(s)
-    dtype = s.dtype
-    no = np.zeros(n, dtype=bool)
-    text_code = labelled = unmapped = no
-    if ptypes.is_bool_dtype(dtype):
-        blank = s.isna().to_numpy()
-        num = np.full(n, np.nan)
-    elif ptypes.is_numeric_dtype(dtype) and not ptypes.is_complex_dtype(dtype):
-        blank = s.isna().to_numpy()
-        num = s.to_numpy(dtype=np.float64, na_value=np.nan)
-    elif isinstance(dtype, pd.DatetimeTZDtype) or ptypes.is_datetime64_any_dtype(dtype) or ptypes.is_timedelta64_dtype(dtype):
-        blank = s.isna().to_numpy()
-        num = np.full(n, np.nan)
-    elif not ptypes.is_object_dtype(dtype):  # pandas text dtypes, categoricals: per distinct value
-        num, blank, text_code, labelled, unmapped = _parse_text(s, codes, labels)
-    else:
-        arr = s.to_numpy(dtype=object)
-        try:
-            num = arr.astype(np.float64)  # fast path: every cell is a number, numeric text or empty
-            blank = s.isna().to_numpy()
-        except (ValueError, TypeError):
-            num, blank, text_code, labelled, unmapped = _parse_text(s, codes, labels)
-    num = np.where(blank, np.nan, num)
-    code = text_code | codes.is_missing(num)
-    code &= ~blank
-    finite = np.isfinite(num)
-    considered = ~blank & ~code
-    unmapped = unmapped & considered
-    not_number = considered & ~finite & ~unmapped
-    valid = considered & finite
-    if scale is not None:
-        out_of_range = valid & ((num < scale.min) | (num > scale.max))
-    else:
-        out_of_range = np.zeros(n, dtype=bool)
-    values = np.where(valid & ~out_of_range, num, np.nan)
-    return _Cells(values=values, blank=blank, code=code, not_number=not_number, unmapped=unmapped,
-                  out_of_range=out_of_range, labelled=labelled & valid, num=num)
-
-
-def _parse_text(s: pd.Series, codes: CodeSet, labels: _LabelMap | None):
-    """A column holding text: parsed once per distinct value, then spread to the rows.
-
-    Returns numbers (labels mapped to their codes), blank, text-code, labelled and unmapped masks.
-    """
-    idx, uniq = pd.factorize(s, use_na_sentinel=True)  # idx -1: NaN/None
-    u = pd.Series(np.asarray(uniq, dtype=object), dtype=object)
-    stripped = u.str.strip()  # NaN for values that are not text
-    is_text = stripped.notna().to_numpy()
-    u_blank = stripped.eq("").to_numpy(dtype=bool, na_value=False)
-    plain = stripped.where(stripped.notna(), u)
-    u_num = pd.to_numeric(plain, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
-    if codes.texts:
-        u_code = stripped.isin(list(codes.texts)).to_numpy(dtype=bool, na_value=False) & ~u_blank
-    else:
-        u_code = np.zeros(len(u), dtype=bool)
-    u_labelled = np.zeros(len(u), dtype=bool)
-    u_unmapped = np.zeros(len(u), dtype=bool)
-    if labels is not None:
-        cand = is_text & ~u_blank & ~u_code & np.isnan(u_num)
-        if cand.any():
-            texts = stripped[cand]
-            mapped = texts.map(labels.exact)
-            loose = mapped.isna()
-            if loose.any() and labels.folded:
-                mapped[loose] = texts[loose].str.casefold().map(labels.folded)
-            got = mapped.to_numpy(dtype=np.float64, na_value=np.nan)
-            k = np.flatnonzero(cand)
-            hit = ~np.isnan(got)
-            u_num[k[hit]] = got[hit]
-            u_labelled[k[hit]] = True
-            u_unmapped[k[~hit]] = True
-
-    def spread(a: np.ndarray, na) -> np.ndarray:
-        return np.append(a, na)[idx]  # idx -1 picks the appended value
-
-    return (
-        spread(u_num, np.nan),
-        spread(u_blank, True),
-        spread(u_code, False),
-        spread(u_labelled, False),
-        spread(u_unmapped, False),
-    )
-
-
-def _fmt_number(x: float) -> str:
-    x = float(x)
-    if x.is_integer() and abs(x) < 1e15:
-        return str(int(x))
-    return repr(x)
-
-
-def _fmt_scale(scale) -> str:
-    return f"{_fmt_number(scale.min)}–{_fmt_number(scale.max)}"
-
-
-def _cell_text(v: object) -> str:
-    """A cell as the user sees it in the file."""
-    if v is None:
-        return ""
-    if isinstance(v, str):
-        return v
-    if isinstance(v, (bool, np.bool_)):
-        return "TRUE" if v else "FALSE"
-    if isinstance(v, (int, np.integer)):
-        return str(int(v))
-    if isinstance(v, (float, np.floating)):
-        return "" if np.isnan(v) else _fmt_number(v)
-    return str(v)
-
-
-def _invalid_cells(s: pd.Series, cell: _Cells, column: object, j: int, scale, labels: _LabelMap | None) -> pd.DataFrame:
-    pos = np.flatnonzero(cell.bad)
-    raw = s.iloc[pos].tolist()
-    texts = [_cell_text(v) for v in raw]
-    range_text = f"out of range {_fmt_scale(scale)}" if scale is not None else ""
-    col = str(column)
-    map_name = labels.name if labels is not None else ""
-    kinds: list[str] = []
-    problems: list[str] = []
-    pieces: list[str] = []
-    label_texts: list[str] = []
-    for t, k_nn, k_un, k_lab, num in zip(
-        texts, cell.not_number[pos].tolist(), cell.unmapped[pos].tolist(), cell.labelled[pos].tolist(),
-        cell.num[pos].tolist(),
-    ):
-        t_strip = t.strip()
-        if k_un:
-            kinds.append("unmapped")
-            problems.append(f"unmapped label {t_strip!r} (map: {map_name})")
-            pieces.append(f"{t_strip!r} in {col} (unmapped label, map: {map_name})")
-            label_texts.append(t_strip)
-        elif k_nn:
-            kinds.append("not_number")
-            problems.append("not a number")
-            pieces.append(f"{t!r} in {col} (not a number)")
-            label_texts.append("")
-        else:
-            kinds.append("out_of_range")
-            if k_lab:  # a label whose code lies outside the item's scale
-                problems.append(f"{range_text} (label {t_strip!r} = {_fmt_number(num)})")
-                pieces.append(f"{t_strip!r} = {_fmt_number(num)} in {col} ({range_text})")
-            else:
-                problems.append(range_text)
-                pieces.append(f"{t_strip} in {col} ({range_text})")
-            label_texts.append("")
-    return pd.DataFrame(
-        {
-            "pos": pos.astype(np.int64),
-            "j": np.full(pos.size, j, dtype=np.int64),
-            "column": pd.Series([col] * pos.size, dtype=object),
-            "value": pd.Series(texts, dtype=object),
-            "problem": pd.Series(problems, dtype=object),
-            "piece": pd.Series(pieces, dtype=object),
-            "kind": pd.Series(kinds, dtype=object),
-            "label": pd.Series(label_texts, dtype=object),
-            "map": pd.Series([map_name] * pos.size, dtype=object),
-        }
-    )
-
-
-def _invalid_error(bad: pd.DataFrame, row_numbers: np.ndarray, ids: _Ids, where: str) -> DataValidationError:
-    """One error listing every invalid cell; its message also lists every distinct unmapped label."""
-    bpos = bad["pos"].to_numpy()
-    table = pd.DataFrame(
-        {
-            "row": row_numbers[bpos],
-            "respondent_id": ids.strings(bpos),
-            "column": bad["column"].to_numpy(dtype=object),
-            "value": bad["value"].to_numpy(dtype=object),
-            "problem": bad["problem"].to_numpy(dtype=object),
-        }
-    )
-    n_resp = len(np.unique(bpos))
-    kinds = set(bad["kind"])
-    what = [w for k, w in (("not_number", "not numbers"), ("unmapped", "unmapped answer labels"),
-                            ("out_of_range", "outside the item's scale")) if k in kinds]
-    listing = ""
-    hint = ("correct these cells in the file, declare codes such as 'don't know' as missing_codes in the "
-            "questionnaire, or run with --on-invalid exclude (on_invalid='exclude') to leave these respondents out "
-            "(--on-invalid flag, on_invalid='flag': keep them, the cells become missing answers).")
-    if "unmapped" in kinds:
-        un = bad[bad["kind"] == "unmapped"]
-        grouped = un.groupby(["label", "map"], sort=False)
-        parts = []
-        for (label, map_name), g in grouped:
-            cols = ", ".join(dict.fromkeys(g["column"]))
-            k = len(g)
-            parts.append(f"{label!r} in {cols} (map: {map_name}; {k} cell{'s' if k != 1 else ''})")
-        more = f"; and {len(parts) - _MAX_LABELS_IN_MESSAGE} more" if len(parts) > _MAX_LABELS_IN_MESSAGE else ""
-        listing = f". Unmapped label(s): {'; '.join(parts[:_MAX_LABELS_IN_MESSAGE])}{more}"
-        hint = ("add the unmapped labels to the answer-label map in the questionnaire (label_maps, or labels: on the "
-                "construct or item), or " + hint)
-    return DataValidationError(
-        f"Invalid answers in {where}: {len(table)} cell(s) of {n_resp} respondent(s) are "
-        + (" or ".join(what) if len(what) < 3 else f"{what[0]}, {what[1]} or {what[2]}") + listing,
-        table,
-        hint=hint,
-    )
 
 
 def _col_nanmean(values: np.ndarray, holes: np.ndarray) -> np.ndarray:
@@ -1132,7 +785,7 @@ def _id_texts(s: pd.Series) -> np.ndarray:
         out[is_str] = pd.Series(u[is_str], dtype=object).str.strip().to_numpy(dtype=object)
     others = np.flatnonzero(~is_str)
     if others.size:
-        out[others] = [_cell_text(v).strip() for v in u[others]]
+        out[others] = [cell_text(v).strip() for v in u[others]]
     return np.append(out, "")[idx]  # idx -1 (empty cell) picks ""
 
 

@@ -24,9 +24,18 @@ flags, ``"exclude"`` — respondent left out, listed in the flags *and* in ``exc
 ``speeders`` (off unless declared)
     ``column`` read as a duration in seconds: numbers, numeric text, ``"HH:MM:SS"`` / ``"MM:SS"``
     text (optionally with fractional seconds), Chinese durations (``"136秒"`` as 问卷星's 所用时间,
-    ``"1分23秒"``, ``"1小时2分3秒"``, ``"2分钟"``), Excel time or duration cells. A duration below
-    ``min_seconds`` is a speeder. Rows whose duration is empty, a missing code, negative or
-    unreadable are not speeders; they are counted as *not checked* in the summary.
+    ``"1分23秒"``, ``"1小时2分3秒"``, ``"2分钟"``), Excel time or duration cells; numbers follow the one
+    rule of :mod:`csi_survey.ingest.values` (full-width digits are digits, other scripts are not). A
+    duration below ``min_seconds`` is a speeder. Rows whose duration is empty, a missing code,
+    negative or unreadable are not speeders; they are counted as *not checked* in the summary.
+    A rule that cannot run is refused: when **no** respondent's duration can be read and some
+    values are there (text such as ``"fast"``, dates), a
+    :class:`~csi_survey.exceptions.DataValidationError` names the column, the values it could not
+    read and the formats accepted. When every value is empty (or a missing code) the rule checks
+    nobody and says so with a :class:`~csi_survey.exceptions.CsiSurveyWarning` (shown on the
+    console): an empty column is a known absence (e.g. a wave without recorded durations), not a
+    misreading. When some durations are read and others are not, the rule runs on the readable
+    ones and a warning gives the count and the first values it could not read.
 ``missing`` (off unless declared)
     More than ``max_share`` of the model's items unanswered (empty cells, missing codes and, with
     ``on_invalid="flag"``, invalid answers), before any missing-value treatment.
@@ -36,11 +45,15 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Sequence
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
+
+from ..exceptions import CsiSurveyWarning, DataValidationError
+from .values import FULLWIDTH, blank_mask, text_numbers, value_numbers
 
 __all__ = [
     "FLAG_COLUMNS",
@@ -54,6 +67,9 @@ __all__ = [
     "duplicates",
     "straightlining",
     "parse_durations",
+    "Durations",
+    "read_durations",
+    "DURATION_FORMATS",
     "speeders",
     "missing_share",
     "check_rules",
@@ -72,8 +88,11 @@ RULES = {
     "too_many_missing": "too many missing answers",
 }
 
-_DURATION = r"^(?:(\d+):)?(\d+):(\d+(?:\.\d*)?)$"
-_DURATION_ZH = r"^(?:(\d+)\s*(?:小时|时))?\s*(?:(\d+)\s*分钟?)?\s*(?:(\d+(?:\.\d*)?)\s*秒钟?)?$"
+_DURATION = r"^(?:([0-9]+):)?([0-9]+):([0-9]+(?:\.[0-9]*)?)$"
+_DURATION_ZH = r"^(?:([0-9]+)\s*(?:小时|时))?\s*(?:([0-9]+)\s*分钟?)?\s*(?:([0-9]+(?:\.[0-9]*)?)\s*秒钟?)?$"
+#: The duration formats the speeders rule reads (for messages).
+DURATION_FORMATS = ("seconds (125)", "clock time (2:05, 1:02:05)", "Chinese (125秒, 2分5秒, 1小时2分)", "Excel time cells")
+_MAX_VALUES_IN_MESSAGE = 8
 
 
 @dataclass(frozen=True)
@@ -102,10 +121,9 @@ def key_codes(s: pd.Series) -> np.ndarray:
     """An integer per cell, equal for equal cells (text compared after stripping); -1 for empty cells."""
     if ptypes.is_object_dtype(s.dtype) or ptypes.is_string_dtype(s.dtype):
         idx, uniq = pd.factorize(s, use_na_sentinel=True)
-        u = pd.Series(np.asarray(uniq, dtype=object), dtype=object)
-        stripped = u.str.strip()
-        norm = stripped.where(stripped.notna(), u)  # text stripped, other values as they are
-        norm = norm.where(stripped.ne(""), None)  # whitespace-only text is empty
+        # text stripped, other values (numbers in an object column) as they are; one pass over the distinct cells
+        norm = pd.Series([v.strip() if isinstance(v, str) else v for v in np.asarray(uniq, dtype=object)], dtype=object)
+        norm = norm.where(norm.ne(""), None)  # whitespace-only text is empty
         u_codes, _ = pd.factorize(norm, use_na_sentinel=True)
         return np.append(u_codes, -1).astype(np.int64)[idx]  # idx -1 (empty) picks the appended -1
     codes, _ = pd.factorize(s, use_na_sentinel=True)
@@ -168,18 +186,45 @@ def parse_durations(
     time-of-day values (Excel duration cells). ``missing`` maps an array of numbers to a boolean
     "is a missing code" mask; ``missing_text`` lists text codes (compared after stripping).
     """
+    return _durations(s, missing, missing_text)[0]
+
+
+@dataclass(frozen=True)
+class Durations:
+    """The speeders rule's duration column, read: ``seconds`` (NaN where not usable) and
+    ``unreadable`` (a value is there, is not a missing code, but is no duration: text such as
+    ``"fast"``, a negative number, a date), with the column's name and raw cells for messages."""
+
+    column: str
+    seconds: np.ndarray
+    unreadable: np.ndarray
+    cells: pd.Series
+
+
+def read_durations(s: pd.Series, codes=None, column: object = None) -> Durations:
+    """:func:`parse_durations` of a column, keeping which values could not be read.
+    ``codes``: a :class:`~csi_survey.ingest.values.CodeSet` of missing codes (None: none)."""
+    missing = None if codes is None else codes.is_missing
+    texts = () if codes is None else codes.texts
+    sec, unreadable = _durations(s, missing, texts)
+    return Durations(str(s.name if column is None else column), sec, unreadable, s.reset_index(drop=True))
+
+
+def _durations(s: pd.Series, missing, missing_text: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Seconds and the unreadable mask (see :class:`Durations`)."""
     dtype = s.dtype
+    present = ~blank_mask(s)
+    code = np.zeros(len(s), dtype=bool)
     if ptypes.is_timedelta64_dtype(dtype):
         sec = s.dt.total_seconds().to_numpy(dtype=np.float64, na_value=np.nan)
     elif ptypes.is_bool_dtype(dtype) or isinstance(dtype, pd.DatetimeTZDtype) or ptypes.is_datetime64_any_dtype(dtype):
-        return np.full(len(s), np.nan)
+        sec = np.full(len(s), np.nan)
     elif ptypes.is_numeric_dtype(dtype) and not ptypes.is_complex_dtype(dtype):
         sec = s.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
-        # numbers and numeric text in one vectorised pass; the rest (clock text, codes, time objects) per distinct value
-        sec = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
-        rest = np.flatnonzero(np.isnan(sec) & s.notna().to_numpy())
-        code = np.zeros(len(s), dtype=bool)
+        # numbers and numeric text by the one rule (values.py); the rest (clock text, codes, time objects) per distinct value
+        sec = value_numbers(s).copy()
+        rest = np.flatnonzero(np.isnan(sec) & present)
         if rest.size:
             idx, uniq = pd.factorize(s.iloc[rest], use_na_sentinel=True)
             u_sec, u_code = _parse_duration_values(np.asarray(uniq, dtype=object), missing_text)
@@ -187,10 +232,12 @@ def parse_durations(
             code[rest] = np.append(u_code, False)[idx]
         sec[code] = np.nan
     if missing is not None:
-        sec = np.where(missing(sec), np.nan, sec)
+        is_code = missing(sec)
+        code |= is_code
+        sec = np.where(is_code, np.nan, sec)
     with np.errstate(invalid="ignore"):
         sec = np.where(np.isfinite(sec) & (sec >= 0), sec, np.nan)
-    return sec
+    return sec, present & ~code & np.isnan(sec)
 
 
 def _parse_duration_values(values: np.ndarray, missing_text: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -199,7 +246,8 @@ def _parse_duration_values(values: np.ndarray, missing_text: Sequence[str]) -> t
     stripped = u.str.strip()  # NaN for values that are not text
     is_text = stripped.notna().to_numpy()
     code = stripped.isin(list(missing_text)).to_numpy(dtype=bool, na_value=False)
-    sec = pd.to_numeric(stripped, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+    stripped = stripped.str.translate(FULLWIDTH)  # full-width digits are digits (values.py); other scripts are not
+    sec = text_numbers(stripped)
     clock = is_text & np.isnan(sec) & ~code
     if clock.any():
         parts = stripped[clock].str.extract(_DURATION)
@@ -251,7 +299,8 @@ class RuleInputs:
     id_text: Callable[[np.ndarray], np.ndarray]  # positions → id texts
     row_keys: Callable[[], np.ndarray | None] = field(default=lambda: None)  # identical-row keys, None if not checkable
     n_columns: int = 0
-    durations: np.ndarray | None = None
+    durations: np.ndarray | Durations | None = None  # seconds, or read_durations(...) (refuses a rule that cannot run)
+    where: str = "the data"  # the file (and sheet), for messages
 
 
 def check_rules(rules, inputs: RuleInputs) -> list[RuleResult]:
@@ -313,7 +362,7 @@ def check_rules(rules, inputs: RuleInputs) -> list[RuleResult]:
     if rule is None or rule.policy == "off" or inputs.durations is None:
         out.append(RuleResult("speeder", "off", _NONE, []))
     else:
-        sec = inputs.durations
+        sec = _usable_durations(inputs.durations, rule, inputs)
         fast = speeders(sec, rule.min_seconds) & active
         pos = np.flatnonzero(fast)
         unknown = int((active & np.isnan(sec)).sum())
@@ -338,6 +387,61 @@ def check_rules(rules, inputs: RuleInputs) -> list[RuleResult]:
 
 
 _NONE = np.zeros(0, dtype=np.int64)
+
+
+def _usable_durations(durations, rule, inputs: RuleInputs) -> np.ndarray:
+    """The seconds of the speeders rule; refuses a rule that cannot run and warns about values it
+    could not read (the policy of the module docstring). ``durations``: :class:`Durations` or seconds."""
+    if not isinstance(durations, Durations):
+        return durations
+    active = inputs.active
+    sec = durations.seconds
+    bad = durations.unreadable & active
+    n_active = int(active.sum())
+    n_read = int((active & ~np.isnan(sec)).sum())
+    if not bad.any():
+        if n_active and n_read == 0:
+            warnings.warn(
+                f"The speeders rule checked nobody: the duration column {durations.column!r} of {inputs.where} is empty "
+                f"(or a missing code) for all {n_active} respondent(s)",
+                CsiSurveyWarning, stacklevel=3,
+            )
+        return sec
+    pos = np.flatnonzero(bad)
+    texts = pd.Series([_cell(v) for v in durations.cells.iloc[pos].tolist()], dtype=object)
+    counts = texts.value_counts(sort=True)
+    shown = ", ".join(f"{t!r} ({k})" for t, k in counts.head(_MAX_VALUES_IN_MESSAGE).items())
+    more = f", and {len(counts) - _MAX_VALUES_IN_MESSAGE} other value(s)" if len(counts) > _MAX_VALUES_IN_MESSAGE else ""
+    accepted = "; ".join(DURATION_FORMATS)
+    if n_read == 0:
+        table = pd.DataFrame({
+            "row": inputs.row_numbers[pos].astype(np.int64),
+            "respondent_id": inputs.id_text(pos),
+            "column": durations.column,
+            "value": texts.to_numpy(dtype=object),
+            "problem": "not a duration",
+        })
+        raise DataValidationError(
+            f"The speeders rule cannot run: no interview duration in column {durations.column!r} of {inputs.where} "
+            f"can be read ({pos.size} of {n_active} respondent(s) have values that are not durations: {shown}{more}); "
+            f"durations are read as {accepted}",
+            table,
+            hint=f"write the durations in one of these formats, declare codes such as 'unknown' as missing values, "
+            f"set quality.speeders.column to the column holding the interview duration (now {rule.column!r}), or "
+            f"switch the rule off (quality.speeders.policy: off).",
+        )
+    warnings.warn(
+        f"The speeders rule could not read the interview duration of {pos.size} of {n_active} respondent(s) in column "
+        f"{durations.column!r} of {inputs.where} ({shown}{more}); they are not checked. Durations are read as {accepted}",
+        CsiSurveyWarning, stacklevel=3,
+    )
+    return sec
+
+
+def _cell(v: object) -> str:
+    if isinstance(v, (float, np.floating)) and not np.isnan(v):
+        return _num(v)
+    return str(v)
 
 
 def _num(x: float) -> str:

@@ -15,8 +15,9 @@ Formats (``format=``; ``"auto"`` detects them from the extension and the first r
   ``"TRUE"``/``"FALSE"``, date cells datetimes; numeric columns without empty cells whose values
   are all whole numbers are ``int64`` (as openpyxl read them).
 * ``csv`` — ``.csv``/``.txt``/``.tsv`` text, decoded as UTF-8 (with or without BOM), UTF-16
-  (BOM, or detected from its NUL bytes) or GB18030 (a superset of GBK, which Chinese Excel uses for
-  "CSV"); the separator (``,`` ``;`` or tab) is taken from the header line. Cells are kept as text
+  (BOM, or detected from its NUL bytes), or one of the legacy code pages of East-Asian Excel,
+  GB18030/GBK, Big5 or Shift-JIS, chosen with evidence and refused when uncertain (see
+  :mod:`csi_survey.ingest.encoding`; ``encoding=`` overrides); the separator (``,`` ``;`` or tab) is taken from the header line. Cells are kept as text
   (``"007"`` stays ``"007"``), pandas ``str`` dtype, except **decimal commas**: in a
   ``;``-separated file, a column whose non-empty cells are all numbers written with a decimal
   comma or as whole numbers (``7,5``, ``-0,25``, ``8``; at least one comma) becomes float64.
@@ -31,6 +32,22 @@ line breaks), every column as text, with ``ignore_empty_lines=False`` so that a 
 all-empty row and the row numbers stay true. A file pyarrow refuses (rows with more or fewer fields
 than the header, a line of spaces, NUL bytes) or a missing pyarrow falls back to pandas' C engine,
 which gives the same table (or the precise error, e.g. "row 7 has 5 fields but the header has 4").
+
+Width: the header line of a CSV (and a worksheet's extent) is checked against
+``Limits.max_columns`` (16,384) before the table is parsed.
+
+Missing tokens: in plain ``csv``/``xlsx`` tables, cells reading ``NA``, ``N/A``, ``#N/A``, ``NaN`` or
+``null`` (trimmed, any case; :data:`MISSING_TOKENS`) become empty cells, counted per column in
+``RawTable.missing_tokens``; vendor layouts keep their declared missing codes instead.
+
+Worksheets are read row by row (python-calamine's ``iter_rows``): empty rows are never held. An
+interior run of empty rows is kept as all-empty rows when it has at most :data:`MAX_EMPTY_RUN`
+(1,000) rows, and left out when longer (the sheet's unused area, e.g. above a stray cell far below
+the table); row numbers always stay the sheet's. A ``.xlsx`` that is an OLE2 file (an Excel 97–2003
+workbook renamed, or a password-protected workbook) is named as such.
+
+Header row: ``header_row=N`` reads the column names from row N (rows above ignored); without it,
+a title above the header is detected (:mod:`csi_survey.ingest.header`) and refused with the fix.
 
 Row numbers: header = row 1 for one-row headers (first data row = 2), the first data row is row 4
 of a Qualtrics export (3 header rows) and row 3 of a SurveyMonkey one; leading empty rows/lines
@@ -60,10 +77,12 @@ from pandas.api import types as ptypes
 
 from ..exceptions import InputFileError, SettingsError, check_choice
 from . import cn_platforms, safety, vendors
+from . import encoding as encoding_mod
+from . import header as header_mod
 from .safety import Limits
 from .vendors import FORMATS
 
-__all__ = ["RawTable", "read_table", "SUPPORTED_EXTENSIONS", "FORMATS", "Limits", "column_letter"]
+__all__ = ["RawTable", "read_table", "MISSING_TOKENS", "SUPPORTED_EXTENSIONS", "FORMATS", "Limits", "column_letter"]
 
 #: File name extensions :func:`read_table` understands.
 SUPPORTED_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".tsv", ".sav", ".zsav")
@@ -71,6 +90,10 @@ _EXCEL = (".xlsx", ".xlsm", ".xls")
 #: The first bytes of an OLE2 compound file: an Excel 97–2003 workbook (.xls, as 问卷星 downloads its Excel files).
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _TEXT = (".csv", ".txt", ".tsv")
+#: Cell texts that mean "no value" in plain CSV/xlsx tables (R's write.csv writes NA, Excel #N/A,
+#: pandas NaN, JSON tools null); compared trimmed and case-insensitively; such cells become empty.
+MISSING_TOKENS = ("NA", "N/A", "#N/A", "NaN", "null")
+_TOKENS_FOLDED = frozenset(t.casefold() for t in MISSING_TOKENS)
 _SPSS = (".sav", ".zsav")
 _SEPARATORS = (",", ";", "\t")
 _SEP_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -125,6 +148,10 @@ class RawTable:
         The sheet name (workbooks) or None.
     encoding:
         The encoding used to decode a text file (or passed for an SPSS file), None for workbooks.
+    missing_tokens:
+        Plain CSV and xlsx tables: column → number of cells that held a missing-value token
+        (:data:`MISSING_TOKENS`: ``NA``, ``N/A``, ``#N/A``, ``NaN``, ``null``, any case, trimmed);
+        these cells are empty in ``frame``, so they count as missing answers.
     """
 
     frame: pd.DataFrame
@@ -137,6 +164,7 @@ class RawTable:
     missing_values: Mapping[str, Sequence[Any]] = field(default_factory=dict)
     format: str = "table"
     platform: Any = None
+    missing_tokens: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def location(self) -> str:
@@ -170,6 +198,8 @@ def read_table(
     encoding: str | None = None,
     format: str = "auto",
     limits: Limits | None = None,
+    header_row: int | None = None,
+    expected_columns: Sequence[str] | None = None,
 ) -> RawTable:
     """Read a survey export: an Excel workbook, a CSV/text file or an SPSS data file.
 
@@ -191,6 +221,14 @@ def read_table(
     limits:
         What the reader agrees to load (:class:`~csi_survey.ingest.safety.Limits`); default
         ``Limits()``.
+    header_row:
+        CSV files and workbooks: the 1-based row (as Excel or a text editor numbers it) that holds
+        the column names, when rows above it hold a title or notes; default: the first non-empty
+        row (see :mod:`csi_survey.ingest.header`).
+    expected_columns:
+        Column names the caller needs (the questionnaire's item ids): when they are not in the
+        header row but a later row holds them unambiguously, the file is refused with "the header
+        seems to be on row N" and the fix (``header_row``); plain CSV and xlsx layouts only.
 
     Raises
     ------
@@ -202,6 +240,7 @@ def read_table(
         or the header has duplicate column names.
     """
     check_choice("format", format, FORMATS)
+    header_row = header_mod.check_header_row(header_row)
     if limits is None:
         limits = Limits()
     elif not isinstance(limits, Limits):
@@ -257,8 +296,37 @@ def read_table(
             frame=frame, row_numbers=rows, source=name, sheet=None, encoding=encoding,
             question_text=qt, value_labels=vl, missing_values=mv, format="spss",
         )
-    grid = _excel_grid(p, name, sheet, limits) if kind == "excel" else _text_grid(p, name, encoding)
-    return _assemble(grid, format, name)
+    if kind == "spss" and header_row is not None and header_row != 1:
+        raise InputFileError(
+            f"{name} is an SPSS data file, whose variable names are not a row; got header_row={header_row}",
+            hint="leave out the header row option (--header-row) for SPSS files.",
+        )
+    if kind == "excel":
+        grid = _excel_grid(p, name, sheet, limits, header_row)
+    else:
+        grid = _text_grid(p, name, encoding, limits, header_row)
+    raw = _assemble(grid, format, name)
+    if expected_columns is not None and header_row is None and raw.format in ("csv", "xlsx"):
+        _check_header_position(raw, grid, expected_columns)
+    return raw
+
+
+def _check_header_position(raw: RawTable, grid: _Grid, expected: Sequence[str]) -> None:
+    """Refuse a table whose expected columns are on a later row than its header (a title above it)."""
+    expected = [str(e) for e in dict.fromkeys(expected)]
+    have = {str(c) for c in raw.frame.columns}
+    folded = {c.strip().casefold() for c in have}
+    if all(e in have or e.strip().casefold() in folded for e in expected):
+        return
+    rows = [list(grid.head[0]) if grid.head else []] + [list(r) for r in grid.peek]
+    k = header_mod.find_header_row(rows, expected)
+    if k is None:
+        return
+    scores = header_mod.score_rows(rows, expected)
+    first_row = int(grid.peek_rows[0]) - 1 if len(grid.peek_rows) else 1
+    row_number = int(grid.peek_rows[k - 1]) if k - 1 < len(grid.peek_rows) else first_row + k
+    names = [e for e in expected]
+    raise header_mod.misplaced_header(raw.location, row_number, first_row, scores[k], len(expected), names)
 
 
 def _wrong_format(name: str, fmt: str, kind: str) -> InputFileError:
@@ -298,6 +366,8 @@ class _Grid:
     sheet: str | None = None
     encoding: str | None = None
     sep: str | None = None
+    peek: list = field(default_factory=list)  # the first rows below the header row, cells as read
+    peek_rows: Any = ()  # their row numbers
 
 
 def _assemble(grid: _Grid, fmt: str, name: str) -> RawTable:
@@ -310,6 +380,9 @@ def _assemble(grid: _Grid, fmt: str, name: str) -> RawTable:
     frame, row_nos, by_pos = _build(lay.names, body, row_nos, where, trim=not grid.excel)
     question_text = {by_pos[j]: t for j, t in lay.question_text.items() if j in by_pos and t}
     value_labels: dict[str, dict[Any, str]] = {}
+    tokens: dict[str, int] = {}
+    if fmt in ("csv", "xlsx"):  # before the decimal commas: a column of 7,5 and NA is a column of numbers
+        frame, tokens = _blank_missing_tokens(frame)
     if grid.sep == ";":
         frame = _decimal_commas(frame)
     if fmt == "googleforms":
@@ -323,30 +396,75 @@ def _assemble(grid: _Grid, fmt: str, name: str) -> RawTable:
     return RawTable(
         frame=frame, row_numbers=row_nos, source=name, sheet=grid.sheet, encoding=grid.encoding,
         question_text=question_text, value_labels=value_labels, missing_values=missing_values,
-        format=fmt, platform=platform,
+        format=fmt, platform=platform, missing_tokens=tokens,
     )
 
 
+def _blank_missing_tokens(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Cells holding a :data:`MISSING_TOKENS` text → empty; the count per column.
+
+    One hash pass over every text cell (``pd.factorize`` of all text columns at once; the tokens are
+    looked up among the distinct values), so that a wide table costs no per-column string operations."""
+    n = len(frame)
+    cols: list = []
+    parts: list[np.ndarray] = []
+    for c, s in frame.items():
+        if ptypes.is_string_dtype(s.dtype) or ptypes.is_object_dtype(s.dtype):
+            cols.append(c)
+            parts.append(s.to_numpy(dtype=object, na_value=None))
+    if not cols or n == 0:
+        return frame, {}
+    flat = np.concatenate(parts)
+    del parts
+    codes, uniques = pd.factorize(flat, use_na_sentinel=True)
+    hit_u = np.fromiter(
+        (isinstance(u, str) and len(u) <= 16 and u.strip().casefold() in _TOKENS_FOLDED for u in uniques),
+        dtype=bool, count=len(uniques),
+    )
+    if not hit_u.any():
+        return frame, {}
+    mask = np.append(hit_u, False)[codes].reshape(len(cols), n)
+    per_col = mask.sum(axis=1)
+    counts: dict[str, int] = {}
+    frame = frame.copy()
+    for k in np.flatnonzero(per_col):
+        col = cols[int(k)]
+        counts[str(col)] = int(per_col[k])
+        s = frame[col].mask(mask[k])
+        frame[col] = s.infer_objects() if s.dtype == object else s
+    return frame, counts
+
+
 # ====================================================================== Excel
-def _excel_grid(p: Path, name: str, sheet: str | int | None, limits: Limits) -> _Grid:
+def _excel_grid(p: Path, name: str, sheet: str | int | None, limits: Limits, header_row: int | None = None) -> _Grid:
     try:
         if p.suffix.lower() == ".xls":
             entry = _legacy_sheet(p, name, sheet, limits)
         else:
+            _refuse_ole2(p, name)
             with safety.open_xlsx(p, name, limits) as pkg:
                 entry = _pick_sheet(pkg.sheets, name, sheet)
                 pkg.verify(entry)
     except OSError as exc:
         raise _os_error(name, exc) from None
-    rows = _calamine_rows(p, name, entry.name)
-    first = next((i for i, r in enumerate(rows) if not _row_blank(r)), None)
-    if first is None:
+    rows, row_nos = _calamine_rows(p, name, entry.name)
+    if header_row is not None:
+        keep = row_nos >= header_row
+        if not keep.any() or row_nos[keep][0] != header_row:
+            raise InputFileError(
+                f"Row {header_row} of sheet {entry.name!r} of {name} is empty, so it cannot be the header row "
+                f"(header_row={header_row})",
+                hint="pass the row that holds the column names (--header-row), as Excel numbers the rows.",
+            )
+        start = int(np.flatnonzero(keep)[0])
+        rows, row_nos = rows[start:], row_nos[start:]
+    if not rows:
         raise InputFileError(
             f"Sheet {entry.name!r} of {name} is empty: there is no header row",
             hint="choose the sheet that holds the responses (option --sheet), with the column names in the first row.",
         )
-    last = next(i for i in range(len(rows) - 1, -1, -1) if not _row_blank(rows[i]))
-    rows = rows[first: last + 1]
+    # interior empty rows (kept as all-empty rows, so that they are reported) from the header on
+    rows, row_nos = _fill_gaps(rows, row_nos)
     width = max(len(r) for r in rows)
     arr = np.array(rows, dtype=object) if all(len(r) == width for r in rows) else None
     if arr is None or arr.shape != (len(rows), width):
@@ -356,13 +474,60 @@ def _excel_grid(p: Path, name: str, sheet: str | int | None, limits: Limits) -> 
     del rows
     if arr.size:
         arr[arr == ""] = None
-    row_nos = np.arange(first + 1, last + 2, dtype=np.int64)
     head = [[_excel_value(v) for v in r] for r in arr[:3].tolist()]
+    peek = [[_excel_value(v) for v in r] for r in arr[1: 1 + header_mod.SCAN_ROWS].tolist()]
 
     def body(k: int) -> tuple[pd.DataFrame, np.ndarray]:
         return _excel_frame(arr[k:], width), row_nos[k:]
 
-    return _Grid(head=head, body=body, excel=True, sheet=entry.name)
+    return _Grid(head=head, body=body, excel=True, sheet=entry.name, peek=peek, peek_rows=row_nos[1: 1 + len(peek)])
+
+
+#: A run of more consecutive empty rows than this inside a sheet is the sheet's unused area (below the
+#: table, above stray cells), not a block of empty responses: it is not kept as rows.
+MAX_EMPTY_RUN = 1_000
+
+
+def _fill_gaps(rows: list[list], row_nos: np.ndarray) -> tuple[list[list], np.ndarray]:
+    """The non-empty rows with the empty rows between them put back as ``[]``, except runs longer
+    than :data:`MAX_EMPTY_RUN` (left out; the row numbers stay the sheet's)."""
+    if len(row_nos) < 2:
+        return rows, row_nos
+    gaps = np.diff(row_nos) - 1
+    if not gaps.any():
+        return rows, row_nos
+    out: list[list] = []
+    nos: list[np.ndarray] = []
+    for i, r in enumerate(rows):
+        out.append(r)
+        nos.append(row_nos[i: i + 1])
+        if i < len(gaps) and 0 < gaps[i] <= MAX_EMPTY_RUN:
+            out.extend([] for _ in range(int(gaps[i])))
+            nos.append(np.arange(row_nos[i] + 1, row_nos[i + 1], dtype=np.int64))
+    return out, np.concatenate(nos)
+
+
+def _refuse_ole2(p: Path, name: str) -> None:
+    """An .xlsx/.xlsm that is an OLE2 compound file: an Excel 97–2003 workbook renamed, or an encrypted
+    (password-protected) workbook, which Excel stores in an OLE2 container."""
+    with open(p, "rb") as f:
+        head = f.read(len(_OLE2_MAGIC))
+        if head[:4] != _OLE2_MAGIC[:4]:
+            return
+        probe = f.read(8 << 20)  # the directory names of a small container are within the first MB
+    encrypted = "EncryptionInfo".encode("utf-16-le") in probe or "EncryptedPackage".encode("utf-16-le") in probe
+    if encrypted:
+        raise InputFileError(
+            f"{name} is a password-protected (encrypted) Excel workbook, which cannot be read",
+            hint="open it in Excel, remove the password (File → Info → Protect Workbook → Encrypt with Password, "
+            "clear it) and save it as .xlsx, or export the responses as CSV.",
+        )
+    raise InputFileError(
+        f"{name} is an Excel 97–2003 .xls or a password-protected workbook (an OLE2 file), not an .xlsx workbook "
+        f"(a zip file), although its name ends in {p.suffix}",
+        hint="open it in Excel and save it as 'Excel Workbook (.xlsx)' without a password, or rename it to .xls if it "
+        "is an Excel 97–2003 workbook, or export the responses as CSV.",
+    )
 
 
 def _excel_value(v):
@@ -427,6 +592,8 @@ def _legacy_sheet(p: Path, name: str, sheet: str | int | None, limits: Limits) -
         entry = _pick_sheet([safety.SheetEntry(n, kinds.get(n, "worksheet"), None) for n in wb.sheet_names], name, sheet)
         sized = wb.get_sheet_by_name(entry.name)
         cells = int(sized.height) * int(sized.width)  # the range calamine loads
+        if int(sized.width) > limits.max_columns:
+            raise safety.too_wide(name, int(sized.width), limits, where=f"Sheet {entry.name!r} of {name}")
     except InputFileError:
         raise
     except (KeyboardInterrupt, SystemExit, MemoryError):
@@ -440,13 +607,34 @@ def _legacy_sheet(p: Path, name: str, sheet: str | int | None, limits: Limits) -
     return entry
 
 
-def _calamine_rows(p: Path, name: str, sheet_name: str) -> list[list]:
-    from python_calamine import CalamineWorkbook
+def _calamine_rows(p: Path, name: str, sheet_name: str) -> tuple[list[list], np.ndarray]:
+    """The non-empty rows of a sheet (trailing empty cells dropped) and their 1-based row numbers,
+    streamed row by row: empty rows are never held as Python lists (a stray cell at row 950,000 below
+    a table of 100 rows costs the reader's compact range, not a million lists)."""
+    from python_calamine import CalamineWorkbook  # lazy: only workbooks need the reader
 
     try:
         wb = CalamineWorkbook.from_path(str(p))
         try:
-            return wb.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+            sh = wb.get_sheet_by_name(sheet_name)
+            # the range starts at the first used column (cells left of it are padded back) and its rows
+            # may start at row 1 or at the first used row: the offset is known from the count at the end
+            col0 = sh.start[1] if sh.start is not None else 0
+            pad = [None] * col0
+            rows: list[list] = []
+            nos: list[int] = []
+            n_iter = 0
+            for i, r in enumerate(sh.iter_rows()):
+                n_iter = i + 1
+                if _row_blank(r):
+                    continue
+                last = len(r)
+                while last and (r[last - 1] is None or r[last - 1] == ""):
+                    last -= 1
+                rows.append(pad + r[:last] if col0 else r[:last] if last < len(r) else r)
+                nos.append(i + 1)
+            end_row = sh.end[0] + 1 if sh.end is not None else n_iter
+            offset = end_row - n_iter
         finally:
             close = getattr(wb, "close", None)  # python-calamine >= 0.3
             if close is not None:
@@ -459,6 +647,7 @@ def _calamine_rows(p: Path, name: str, sheet_name: str) -> list[list]:
             f"Sheet {sheet_name!r} of {name} cannot be read: the workbook is damaged ({detail})",
             hint="open the file in Excel, save it again as .xlsx and retry.",
         ) from None
+    return rows, np.asarray(nos, dtype=np.int64) + max(offset, 0)
 
 
 def _row_blank(row: Sequence[object]) -> bool:
@@ -508,56 +697,6 @@ def _excel_frame(arr: np.ndarray, width: int) -> pd.DataFrame:
 _UTF8 = ("utf-8", "utf-8-sig")
 
 
-def _decode(raw: bytes, name: str, encoding: str | None) -> tuple[str, str]:
-    if encoding is not None:
-        try:
-            return raw.decode(encoding), encoding
-        except LookupError:
-            raise InputFileError(
-                f"Unknown encoding {encoding!r} for {name}",
-                hint="use a Python codec name such as utf-8, utf-8-sig, gb18030, gbk, utf-16 or cp1252.",
-            ) from None
-        except UnicodeDecodeError as exc:
-            raise InputFileError(
-                f"{name} cannot be decoded as {encoding}: invalid byte(s) at position {exc.start}",
-                hint="leave out the encoding to detect it, or pass the encoding the file was saved with.",
-            ) from None
-        except (UnicodeError, ValueError, TypeError) as exc:
-            raise InputFileError(
-                f"{name} cannot be decoded as {encoding} ({exc})",
-                hint="leave out the encoding to detect it, or pass the encoding the file was saved with.",
-            ) from None
-    if raw.startswith(b"\xef\xbb\xbf"):
-        candidates = ["utf-8-sig"]
-    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        candidates = ["utf-16"]
-    elif _looks_utf16(raw):
-        head = raw[:400]
-        candidates = ["utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"]
-    else:
-        candidates = ["utf-8", "gb18030"]
-    for enc in candidates:
-        try:
-            return raw.decode(enc), enc
-        except UnicodeDecodeError:
-            continue
-    raise InputFileError(
-        f"The encoding of {name} cannot be detected: it is neither UTF-8, UTF-16 nor GBK/GB18030 text",
-        hint="save the file as 'CSV UTF-8' in Excel, or pass the encoding it was saved with "
-        "(encoding='cp1252', --encoding cp1252, …).",
-    )
-
-
-def _looks_utf16(raw: bytes) -> bool:
-    """UTF-16 without BOM: the ASCII characters (separators, digits, line ends) put NUL bytes on one
-    parity (odd positions for little-endian); CJK text has few NULs, but they are not balanced."""
-    head = raw[:400]
-    if len(head) < 4 or b"\x00" not in head:
-        return False
-    z_odd, z_even = head[1::2].count(0), head[0::2].count(0)
-    return max(z_odd, z_even) >= 2 and max(z_odd, z_even) >= 4 * min(z_odd, z_even)
-
-
 def _sniff_separator(line: str) -> str:
     counts = dict.fromkeys(_SEPARATORS, 0)
     in_quotes = False
@@ -586,29 +725,36 @@ def _refuse_binary(raw: bytes, name: str) -> None:
 _FIELDS_RE = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
-def _text_grid(p: Path, name: str, encoding: str | None) -> _Grid:
+def _text_grid(p: Path, name: str, encoding: str | None, limits: Limits, header_row: int | None = None) -> _Grid:
     try:
         raw = p.read_bytes()
     except OSError as exc:
         raise _os_error(name, exc) from None
     _refuse_binary(raw, name)
-    text, used = _decode(raw, name, encoding)
+    text, used = encoding_mod.decode_text(raw, name, encoding)
     # leading blank lines: the header is the first non-blank line (row numbers stay true)
     pos = 1 if text.startswith("\ufeff") else 0
     lines_skipped = 0
     while True:
         nl = text.find("\n", pos)
         line = text[pos:] if nl < 0 else text[pos:nl]
-        if line.strip() or nl < 0:
+        if (line.strip() if header_row is None else lines_skipped == header_row - 1) or nl < 0:
             break
         lines_skipped += 1
         pos = nl + 1
+    if header_row is not None and (lines_skipped != header_row - 1 or not line.strip()):
+        what = f"has only {lines_skipped + 1} line(s)" if lines_skipped != header_row - 1 else f"has an empty row {header_row}"
+        raise InputFileError(
+            f"{name} {what}, so row {header_row} cannot be its header row (header_row={header_row})",
+            hint="pass the row that holds the column names (--header-row), as a text editor numbers the lines.",
+        )
     if not line.strip():
         raise InputFileError(
             f"{name} holds no data: there is no header row",
             hint="export the responses again; the first row must hold the column names.",
         )
     sep = _sniff_separator(line)
+    _check_width(line, sep, name, limits)
 
     # The decoded text is needed only for the header (and by the C engine): drop it before pyarrow
     # parses the bytes, so that a large file is not held three times (bytes, text, table).
@@ -619,20 +765,61 @@ def _text_grid(p: Path, name: str, encoding: str | None) -> _Grid:
     del data
     if frame is None:
         text = raw.decode(used)  # the codec that decoded it above
-        frame = _read_c(text[pos:], name, sep, lines_skipped)
+        try:
+            frame = _read_c(text[pos:], name, sep, lines_skipped)
+        except InputFileError as exc:
+            if header_row is None:
+                _refuse_title_line(exc, head_text, sep, name, lines_skipped)
+            raise
         del text
     del raw
     row_nos = np.arange(1, len(frame) + 1, dtype=np.int64) + lines_skipped
     width = frame.shape[1]
-    head_df = frame.iloc[:3]
-    head = [[None if _is_blank(v) and not isinstance(v, str) else v for v in r] for r in head_df.to_numpy(dtype=object).tolist()]
+    # the first rows, column by column (a frame of many text columns is slow to interleave into rows)
+    top = [s.iloc[: 1 + header_mod.SCAN_ROWS].tolist() for _, s in frame.iloc[: 1 + header_mod.SCAN_ROWS].items()]
+    first_rows = [list(r) for r in zip(*top)] if top else []
+    head = [[None if _is_blank(v) and not isinstance(v, str) else v for v in r] for r in first_rows[:3]]
+    peek = first_rows[1:]
 
     def body(k: int) -> tuple[pd.DataFrame, np.ndarray]:
         sub = frame.iloc[k:].reset_index(drop=True)
         sub.columns = range(width)
         return sub, row_nos[k:]
 
-    return _Grid(head=head, body=body, excel=False, encoding=used, sep=sep)
+    return _Grid(head=head, body=body, excel=False, encoding=used, sep=sep, peek=peek, peek_rows=row_nos[1: 1 + len(peek)])
+
+
+def _check_width(line: str, sep: str, name: str, limits: Limits) -> None:
+    """Refuse a header line with more than ``limits.max_columns`` fields, before any parsing of the table."""
+    if line.count(sep) + 1 <= limits.max_columns:
+        return
+    try:
+        n = len(next(csv.reader([line], delimiter=sep)))  # quoted separators do not count
+    except (csv.Error, StopIteration):
+        n = line.count(sep) + 1
+    if n > limits.max_columns:
+        raise safety.too_wide(name, n, limits)
+
+
+def _refuse_title_line(exc: InputFileError, head: str, sep: str, name: str, lines_skipped: int) -> None:
+    """A field-count error caused by a title line above the header: say where the header seems to be."""
+    try:
+        counts = [len(r) for r in csv.reader(io.StringIO(head), delimiter=sep) if any(c.strip() for c in r)][: header_mod.SCAN_ROWS]
+    except csv.Error:
+        return
+    k = header_mod.title_line(counts)
+    if k is None:
+        return
+    # row number of the k-th non-blank line from the first one
+    lines = head.split("\n")
+    seen, row = -1, lines_skipped
+    for i, ln in enumerate(lines):
+        if ln.strip():
+            seen += 1
+            if seen == k:
+                row = lines_skipped + i + 1
+                break
+    raise InputFileError(f"{exc.message}; the header seems to be on row {row}", hint=header_mod.header_hint(row)) from None
 
 
 def _arrow_input(raw: bytes, text: str, pos: int, used: str) -> tuple[memoryview | bytes, bool] | None:

@@ -45,7 +45,7 @@ from typing import BinaryIO
 
 from ..exceptions import InputFileError, SettingsError
 
-__all__ = ["Limits", "LIMIT_OPTIONS", "check_file_size", "open_xlsx", "XlsxPackage", "SheetEntry", "cell_ref"]
+__all__ = ["Limits", "LIMIT_OPTIONS", "check_file_size", "too_wide", "open_xlsx", "XlsxPackage", "SheetEntry", "cell_ref"]
 
 #: The command-line option that sets each limit (used in the hints of the messages).
 LIMIT_OPTIONS = {
@@ -53,6 +53,7 @@ LIMIT_OPTIONS = {
     "max_uncompressed_bytes": "--max-uncompressed-mb",
     "max_compression_ratio": "--max-compression-ratio",
     "max_cells": "--max-cells",
+    "max_columns": "--max-columns",
 }
 
 _MB = 1_000_000
@@ -80,12 +81,18 @@ class Limits:
     max_cells:
         Workbooks and SPSS files: rows × columns of the table (for a worksheet, from A1 to the last
         row and column used). Default 20 million.
+    max_columns:
+        CSV files and workbooks: columns of the table (a CSV's header line, a worksheet's last column
+        used). Default 16,384, the most an Excel worksheet holds (column XFD). Checked before the
+        table is parsed: a header line of a million fields is refused in milliseconds instead of
+        costing minutes and gigabytes.
     """
 
     max_file_bytes: int = 2_000 * _MB
     max_uncompressed_bytes: int = 200 * _MB
     max_compression_ratio: float = 100.0
     max_cells: int = 20_000_000
+    max_columns: int = 16_384
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -119,6 +126,16 @@ def check_file_size(size: int, name: str, limits: Limits) -> None:
             f"(max_file_bytes)",
             hint=limit_hint("max_file_bytes") + ".",
         )
+
+
+def too_wide(name: str, n_columns: int, limits: Limits, where: str | None = None, at_least: bool = False) -> InputFileError:
+    """The refusal of a table wider than ``limits.max_columns``."""
+    return InputFileError(
+        f"{where or name} was not read: it has {'at least ' if at_least else ''}{n_columns:,} columns, more than the limit of "
+        f"{limits.max_columns:,} columns (max_columns); a survey export rarely has more than a few hundred",
+        hint="keep only the questionnaire's columns (and the id, weight or segment columns) in the export, or, if the "
+        "file is right, " + limit_hint("max_columns").removeprefix("if you trust the file, ") + ".",
+    )
 
 
 def cell_ref(row: int, col: int) -> str:
@@ -591,7 +608,8 @@ class _SheetScan:
             raise InputFileError(
                 f"{self.where} was not read: it declares a used range of {ref}, {rows:,} rows × {cols:,} columns = "
                 f"{rows * cols:,} cells, more than the limit of {self.limits.max_cells:,} cells (max_cells)",
-                hint=limit_hint("max_cells") + ", or export the responses as CSV.",
+                hint=limit_hint("max_cells") + ", or export the responses as CSV; if the sheet holds stray cells far "
+                "below or right of the table, delete those rows/columns in Excel and save again.",
             )
 
     def _scan(self, data: bytes) -> None:
@@ -656,6 +674,8 @@ class _SheetScan:
     def _check_extent(self) -> None:
         rows = int(self.row)
         cols = _col_number(self.col)
+        if cols > self.limits.max_columns:
+            raise too_wide("", cols, self.limits, where=f"{self.where} (its cells reach column {self.col})", at_least=True)
         if rows * cols > self.limits.max_cells:
             raise InputFileError(
                 f"{self.where} was not read: its cells reach {cell_ref(rows, cols) if cols <= 16_384 and rows <= 10**9 else 'beyond XFD1048576'}, "

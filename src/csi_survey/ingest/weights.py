@@ -36,6 +36,14 @@ Conventions
     * **Effective sample size** (Kish 1965): ``n_eff = (Σw)² / Σw²``; the design effect of the
       weighting is ``deff = n / n_eff = 1 + cv²`` with cv the coefficient of variation of the
       weights (standard deviation with the n divisor over the mean).
+    * **Extreme weights are refused**: the largest weight of a weights column may be at most
+      :data:`MAX_WEIGHT_RATIO` (10⁶) times the smallest. Beyond that one respondent outweighs the
+      sample (a weight of 1e300 among weights near 1 leaves every other respondent a weight of about
+      1e-300, so every item has "zero variance"): such a column is a data error (a typo, an
+      unconverted unit, a missing-value code such as 999999 left in the weights). The rows whose
+      weight is more than 1,000 (√10⁶) times above or below the median weight are named. Real
+      design weights rarely vary by more than a factor of 100; trimmed raking weights stay within
+      ``trim``.
 
 References: Kish, L. (1965), *Survey Sampling*, Wiley (effective sample size, design effect);
 Deming, W. E. & Stephan, F. F. (1940), "On a least squares adjustment of a sampled frequency table
@@ -60,6 +68,7 @@ from pandas.api import types as ptypes
 
 from ..exceptions import ConvergenceError, DataValidationError, SettingsError, SpecError
 from .columns import MISSING_SEGMENT, cell_text, resolve_column, segment_values
+from .values import text_numbers
 
 __all__ = [
     "apply_weights",
@@ -73,10 +82,14 @@ __all__ = [
     "rake_weights",
     "rake_batch",
     "WEIGHT_SUMMARY_COLUMNS",
+    "MAX_WEIGHT_RATIO",
 ]
 
 #: Columns of :func:`weight_summary`.
 WEIGHT_SUMMARY_COLUMNS = ["statistic", "column", "category", "value", "target", "unweighted"]
+
+#: The largest weight of a weights column may be at most this many times the smallest (see the module docstring).
+MAX_WEIGHT_RATIO = 1e6
 
 #: Trimming stops after this many clip-and-renormalize rounds (it converges in a few).
 _TRIM_ROUNDS = 1000
@@ -213,13 +226,15 @@ def _column_weights(data: Any, name: str) -> np.ndarray:
     else:
         text = s.astype("string").str.strip()
         blank = (text.isna() | text.eq("")).to_numpy(dtype=bool, na_value=True)
-        num = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        num = text_numbers(text)  # the one rule for numbers in cells (values.py)
     problem = np.full(n, "", dtype=object)
     problem[~blank & np.isnan(num)] = "not a number"
     problem[np.isinf(num)] = "not a finite number"
     problem[np.isfinite(num) & (num == 0)] = "zero (a weight must be positive)"
     problem[np.isfinite(num) & (num < 0)] = "negative (a weight must be positive)"
     problem[blank] = "empty (no weight)"
+    if not (problem != "").any():
+        problem = _extreme(num)
     pos = np.flatnonzero(problem != "")
     if pos.size:
         raw = s.iloc[pos].tolist()
@@ -234,9 +249,24 @@ def _column_weights(data: Any, name: str) -> np.ndarray:
             f"The weights column {str(col)!r} of {_where(data)} has {pos.size} unusable value(s) among {n} respondents",
             table,
             hint="every used respondent needs a positive number (decimal point, e.g. 1.25) in the weights column: "
-            "correct these cells, or exclude these respondents from the file.",
+            "correct these cells, or exclude these respondents from the file; the largest weight may be at most "
+            f"{MAX_WEIGHT_RATIO:.0e} times the smallest (check extreme weights for typos or missing-value codes).",
         )
     return _normalized(num)
+
+
+def _extreme(num: np.ndarray) -> np.ndarray:
+    """Per weight (all positive and finite): "" or why it is extreme, when the largest weight is more than
+    :data:`MAX_WEIGHT_RATIO` times the smallest (rows beyond √ratio of the median are named)."""
+    problem = np.full(num.size, "", dtype=object)
+    if num.size == 0 or not num.max() > MAX_WEIGHT_RATIO * num.min():
+        return problem
+    median = float(np.median(num))
+    bound = np.sqrt(MAX_WEIGHT_RATIO)
+    for k in np.flatnonzero((num > bound * median) | (num < median / bound)):
+        problem[k] = (f"extreme: {num[k] / median:.3g} times the median weight ({median:.6g}); the largest weight may be at "
+                      f"most {MAX_WEIGHT_RATIO:.0e} times the smallest (here {num.max() / num.min():.3g})")
+    return problem
 
 
 def _where(data: Any) -> str:

@@ -58,7 +58,9 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> None:
       ``顾客满意度`` as mojibake when the file is double-clicked. pandas, R and Python's ``csv`` read
       the BOM transparently (``encoding="utf-8-sig"``; pandas also with the default ``utf-8``).
     * Text cells and column names go through :func:`~csi_survey.report.safe.safe_frame`, so a
-      label such as ``=1+1`` is written as ``'=1+1``. Numbers are written as numbers.
+      label such as ``=1+1`` is written as ``'=1+1`` and control characters (NUL, ESC, U+0085,
+      bidi overrides …) as U+FFFD; tab and line breaks are kept (the cell is quoted). Numbers are
+      written as numbers.
     * Floats are written at full precision (shortest representation that round-trips); the
       report never rounds data.
     * The index is not written; an empty frame gives the header line only.

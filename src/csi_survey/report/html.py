@@ -814,7 +814,9 @@ class _Report(MethodSections):
                 *self.opt(htmt, "htmt2", self.t("htmt2"), 3),
                 *([_Col(self.t("flag"), lambda r: self.t("yes") if is_flag(r) else "")] if "flag" in htmt.columns else []),
             ]
-            note = self.t("htmt2_note") if "htmt2" in htmt.columns else ""
+            conventions = set(htmt["convention"].dropna().astype(str)) if "convention" in htmt.columns else {"signed"}
+            note = " ".join([self.t(f"htmt_note_{c}") for c in ("signed", "absolute") if c in conventions]
+                            + ([self.t("htmt2_note")] if "htmt2" in htmt.columns else []))
             blocks += [_Block("h3", self.t("htmt_title")), _Block("table", _make_table(htmt, cols, note=note))]
         fit = self.table("fit_measures")
         # with the overall-fit tables, SRMR and GoF are shown in the model-fit section instead

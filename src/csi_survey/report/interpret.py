@@ -48,7 +48,7 @@ import pandas as pd
 from ..i18n import TEXTS, check_language, detect_lang, text
 from ..ingest.columns import TOTAL_SEGMENT
 from .html_parts import as_text, fmt_level, is_true
-from .svg import finite_number, format_number, format_p
+from .svg import finite_number, format_number, format_p, p_statement
 
 __all__ = ["Paragraph", "interpret", "headline_numbers", "strongest_driver", "priority_driver", "labels_of", "index_construct"]
 
@@ -252,7 +252,7 @@ class _Writer:
             item = self.t("interp_pair", low=low, high=high, diff=format_number(abs(diff), 1))
             p = finite_number(r.get("p_adjusted"))
             if p is not None:
-                item += f"（p = {format_p(p)}）" if self.lang == "zh" else f" (p = {format_p(p)})"
+                item += f"（{p_statement(p)}）" if self.lang == "zh" else f" ({p_statement(p)})"
             items.append(item)
         if not items:
             return ""

@@ -29,6 +29,7 @@ __all__ = [
     "finite_number",
     "format_number",
     "format_p",
+    "p_statement",
     "stars",
     "element",
     "Bar",
@@ -70,6 +71,15 @@ def format_p(value: Any) -> str:
     if x is None:
         return ""
     return "< 0.001" if x < 0.001 else f"{x:.3f}"
+
+
+def p_statement(value: Any) -> str:
+    """"p = 0.012", or "p < 0.001" below 0.001 (never "p = < 0.001"); "" when missing. The same in
+    every report language (the zh reports write p values the same way)."""
+    text = format_p(value)
+    if not text:
+        return ""
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
 
 
 def stars(value: Any) -> str:
@@ -428,7 +438,7 @@ def path_diagram(
         tip = f"{labels.get(e.source, e.source)} → {labels.get(e.target, e.target)}"
         coef = "" if e.estimate is None else format_number(e.estimate, 2) + stars(e.p_value)
         if e.p_value is not None:
-            tip += f": {format_number(e.estimate, 3)}, p = {format_p(e.p_value).replace('< ', '<')}"
+            tip += f": {format_number(e.estimate, 3)}, {p_statement(e.p_value)}"
         elif e.estimate is not None:
             tip += f": {format_number(e.estimate, 3)}"
         edge_marks.append(
