@@ -294,14 +294,16 @@ def _pairs(engine: PLS, data: SurveyData, column: str, todo: list[tuple[SegmentF
         c_star = np.concatenate(st.c_draws) if st.c_draws else np.empty((0, J))
         used = len(c_star)
         if used:
-            c_crit = np.quantile(c_star, alpha, axis=0)
+            with np.errstate(invalid="ignore"):  # a degenerate permutation (±inf) gives NaN, not a console warning
+                c_crit = np.quantile(c_star, alpha, axis=0)
             c_p = (1.0 + (c_star <= st.c_obs + _TOL).sum(axis=0)) / (1.0 + used)
         else:
             c_crit = c_p = np.full(J, np.nan)
         if st.Y is not None:
             m_star, v_star = np.concatenate(st.m_draws), np.concatenate(st.v_draws)
-            m_lo, m_hi = np.quantile(m_star, [alpha / 2, 1 - alpha / 2], axis=0)
-            v_lo, v_hi = np.quantile(v_star, [alpha / 2, 1 - alpha / 2], axis=0)
+            with np.errstate(invalid="ignore"):  # as above: NaN where a bound falls between infinite draws
+                m_lo, m_hi = np.quantile(m_star, [alpha / 2, 1 - alpha / 2], axis=0)
+                v_lo, v_hi = np.quantile(v_star, [alpha / 2, 1 - alpha / 2], axis=0)
             m_p, v_p = _p_two_sided(m_star, st.dm_obs), _p_two_sided(v_star, st.dv_obs)
         else:
             m_lo = m_hi = v_lo = v_hi = m_p = v_p = np.full(J, np.nan)
